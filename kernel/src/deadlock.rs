@@ -1,0 +1,208 @@
+//! Deadlock detection, exactly as the scenario contract defines it.
+//!
+//! A deadlock is a set of blocked processes, none waiting with a timeout and at
+//! least one not a daemon, such that every live process that could unblock any
+//! of them (other than itself) is in the set. "Could unblock" is read from
+//! rights: the live holders of a capability with the right that completes the
+//! wait, plus whoever could obtain one (by key, by FIFO path, or by spawning a
+//! program that holds it), the server owing a reply, a waiting parent's
+//! children, and for a process with a handler for an unblocked signal, every
+//! process allowed to kill it.
+//!
+//! Detection is incremental: when a process blocks for ever, the kernel
+//! computes the closure of its possible unblockers and stops at the first one
+//! that is not blocked for ever (usually the first it looks at). A process
+//! ending re-checks the waiters of the objects it held. The detector runs at
+//! the moment a deadlock forms, not only when the run ends.
+
+use std::collections::BTreeSet;
+
+use crate::event::EventKind;
+use crate::kernel::Kernel;
+use crate::process::Wait;
+use crate::sysv::ipc_rights;
+use crate::{ObjId, Pid, Rights, Time, WaitKind};
+
+/// A deadlock as reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlockReport {
+    /// When it formed.
+    pub time: Time,
+    /// Its processes, by pid.
+    pub members: Vec<Pid>,
+    /// A cycle among them (first == last), if there is one.
+    pub cycle: Vec<Pid>,
+    /// What each member waits on.
+    pub waits: Vec<(Pid, WaitKind, Option<ObjId>)>,
+}
+
+impl Kernel {
+    fn blocked_for_ever(&self, pid: Pid) -> bool {
+        matches!(self.procs[pid.index()].blocked(), Some(b) if b.deadline.is_none())
+    }
+
+    /// Live processes other than `pid` that could complete its wait.
+    pub(crate) fn unblockers(&self, pid: Pid) -> Vec<Pid> {
+        let p = &self.procs[pid.index()];
+        let Some(b) = p.blocked() else { return Vec::new() };
+        let mut out = Vec::new();
+        let need = match &b.wait {
+            Wait::Send { .. } | Wait::MsgSnd { .. } => Some(Rights::RECV),
+            Wait::Recv | Wait::MsgRcv { .. } => Some(Rights::SEND),
+            Wait::Notification => Some(Rights::SIGNAL),
+            Wait::PipeRead { .. } => Some(Rights::WRITE),
+            Wait::PipeWrite { .. } => Some(Rights::READ),
+            Wait::Semaphore => Some(Rights::POST),
+            Wait::FifoOpen { write } => Some(if *write { Rights::READ } else { Rights::WRITE }),
+            Wait::Reply { server, .. } => {
+                out.push(*server);
+                None
+            }
+            Wait::Child => {
+                out.extend(p.children.iter().copied().filter(|c| !self.procs[c.index()].is_ended()));
+                None
+            }
+            Wait::Sleep => None,
+        };
+        if let (Some(need), Some(obj)) = (need, b.obj) {
+            self.holders_with(obj, need, &mut out);
+        }
+        if p.signals.has_unblocked_handler() {
+            let uid = p.uid;
+            for (i, q) in self.procs.iter().enumerate() {
+                if !q.is_ended() && (q.uid == 0 || q.uid == uid) {
+                    out.push(Pid(i as u32));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|q| *q != pid && !self.procs[q.index()].is_ended());
+        out
+    }
+
+    /// Live processes that hold, or could obtain, `need` on `obj`.
+    fn holders_with(&self, obj: ObjId, need: Rights, out: &mut Vec<Pid>) {
+        let Some(o) = self.objs.get(obj.0) else { return };
+        let everyone = o.spawnable.contains(need);
+        let by_perm = o.perm.filter(|_| o.key.is_some() || matches!(&o.body, crate::object::Body::Pipe { path: Some(_), .. }));
+        if everyone || by_perm.is_some() {
+            for (i, q) in self.procs.iter().enumerate() {
+                if q.is_ended() {
+                    continue;
+                }
+                let ok = everyone || by_perm.is_some_and(|perm| ipc_rights(o.kind, &perm, q.uid, q.gid).contains(need));
+                if ok {
+                    out.push(Pid(i as u32));
+                }
+            }
+        }
+        for h in &o.holders {
+            if let Some(n) = self.caps.get(h.0) {
+                if let Some(owner) = n.owner {
+                    if n.rights.contains(need) {
+                        out.push(owner);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Checks whether `start` is now part of a deadlock, and records it if so.
+    pub(crate) fn check_deadlock_from(&mut self, start: Pid) {
+        if self.in_deadlock[start.index()] || !self.blocked_for_ever(start) {
+            return;
+        }
+        let mut set = vec![start];
+        let mut seen = BTreeSet::from([start]);
+        let mut edges: Vec<(Pid, Pid)> = Vec::new();
+        let mut i = 0;
+        while i < set.len() {
+            let p = set[i];
+            i += 1;
+            for u in self.unblockers(p) {
+                if !self.blocked_for_ever(u) {
+                    return;
+                }
+                edges.push((p, u));
+                if seen.insert(u) {
+                    set.push(u);
+                }
+            }
+        }
+        if set.iter().all(|p| self.procs[p.index()].daemon) {
+            return;
+        }
+        set.sort_unstable();
+        for p in &set {
+            self.in_deadlock[p.index()] = true;
+        }
+        let cycle = find_cycle(start, &edges);
+        let waits = set
+            .iter()
+            .map(|p| {
+                let b = self.procs[p.index()].blocked();
+                (*p, b.map_or(WaitKind::Sleep, |b| b.wait.kind()), b.and_then(|b| b.obj))
+            })
+            .collect();
+        self.record(start, EventKind::Deadlock { members: set.clone() });
+        self.deadlocks.push(DeadlockReport { time: self.now, members: set, cycle, waits });
+    }
+
+    /// Looks for deadlocks among every process blocked for ever (at the end of a run).
+    pub fn final_deadlock_check(&mut self) {
+        for i in 0..self.procs.len() {
+            self.check_deadlock_from(Pid(i as u32));
+        }
+    }
+
+    /// Whether a process is in a detected deadlock.
+    pub fn is_deadlocked(&self, pid: Pid) -> bool {
+        self.in_deadlock.get(pid.index()).copied().unwrap_or(false)
+    }
+}
+
+/// A cycle through the wait-for edges reachable from `start`, closed (first == last).
+fn find_cycle(start: Pid, edges: &[(Pid, Pid)]) -> Vec<Pid> {
+    // Depth-first search with an explicit path; edges are few (a deadlock's members).
+    let succ = |p: Pid| edges.iter().filter(move |(a, _)| *a == p).map(|(_, b)| *b);
+    let mut path = vec![start];
+    let mut iters: Vec<Vec<Pid>> = vec![succ(start).collect()];
+    let mut done = BTreeSet::new();
+    while let Some(top) = iters.last_mut() {
+        match top.pop() {
+            Some(n) => {
+                if let Some(pos) = path.iter().position(|x| *x == n) {
+                    let mut c = path[pos..].to_vec();
+                    c.push(n);
+                    return c;
+                }
+                if done.contains(&n) {
+                    continue;
+                }
+                path.push(n);
+                iters.push(succ(n).collect());
+            }
+            None => {
+                iters.pop();
+                if let Some(p) = path.pop() {
+                    done.insert(p);
+                }
+            }
+        }
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_two_cycle() {
+        let (a, b, c) = (Pid(0), Pid(1), Pid(2));
+        assert_eq!(find_cycle(a, &[(a, b), (b, a)]), vec![a, b, a]);
+        assert_eq!(find_cycle(c, &[(c, a), (a, b), (b, a)]), vec![a, b, a]);
+        assert!(find_cycle(a, &[(a, b)]).is_empty());
+    }
+}

@@ -1,0 +1,126 @@
+//! The errors a system call can return.
+//!
+//! Errors are values (design decision 6): every wrong argument, missing right or
+//! vanished peer comes back to the caller as one of these, never as a panic.
+//! The names are the contract's error names, so a scenario can say `x is TimedOut`.
+
+use thiserror::Error;
+
+/// Why a system call failed.
+#[derive(Error, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Error {
+    /// A timeout of T > 0 ticks ran out before the operation completed.
+    #[error("TimedOut")]
+    TimedOut,
+    /// The operation would have had to wait, and was asked not to (`nowait`).
+    #[error("WouldBlock")]
+    WouldBlock,
+    /// The capability lacks the right the operation needs, or an `ipc_perm` check refused.
+    #[error("PermissionDenied")]
+    PermissionDenied,
+    /// The capability is stale, forged, deleted or revoked.
+    #[error("InvalidCap")]
+    InvalidCap,
+    /// The peer that owed this process a reply ended.
+    #[error("PeerDied")]
+    PeerDied,
+    /// The object (or the capability) this process was blocked through went away.
+    #[error("ObjectGone")]
+    ObjectGone,
+    /// A write to a pipe with no reader left.
+    #[error("BrokenPipe")]
+    BrokenPipe,
+    /// `reply` with nobody to answer: none received, or the caller timed out, died or was answered.
+    #[error("NoReplyTarget")]
+    NoReplyTarget,
+    /// No such name, key, process or child.
+    #[error("NotFound")]
+    NotFound,
+    /// `exclusive` creation of something that exists.
+    #[error("Exists")]
+    Exists,
+    /// A message larger than the kernel's limit or the object's capacity.
+    #[error("MessageTooLarge")]
+    MessageTooLarge,
+    /// A caught signal interrupted the blocked call.
+    #[error("Interrupted")]
+    Interrupted,
+    /// A memory access outside every mapping, or a write through a read-only one.
+    #[error("SegFault")]
+    SegFault,
+    /// An argument that makes no sense for this object or call.
+    #[error("InvalidArgument")]
+    InvalidArgument,
+    /// A kernel limit (processes, capabilities, queue lengths) was reached.
+    #[error("LimitReached")]
+    LimitReached,
+    /// A process's own `expect` was false.
+    #[error("ExpectationFailed")]
+    ExpectationFailed,
+}
+
+impl Error {
+    /// Every error, in a fixed order.
+    pub const ALL: [Error; 16] = [
+        Error::TimedOut,
+        Error::WouldBlock,
+        Error::PermissionDenied,
+        Error::InvalidCap,
+        Error::PeerDied,
+        Error::ObjectGone,
+        Error::BrokenPipe,
+        Error::NoReplyTarget,
+        Error::NotFound,
+        Error::Exists,
+        Error::MessageTooLarge,
+        Error::Interrupted,
+        Error::SegFault,
+        Error::InvalidArgument,
+        Error::LimitReached,
+        Error::ExpectationFailed,
+    ];
+
+    /// The error named `name` in the contract, if any.
+    pub fn from_name(name: &str) -> Option<Error> {
+        Self::ALL.iter().copied().find(|e| e.name() == name)
+    }
+
+    /// The contract's name of this error.
+    pub fn name(self) -> &'static str {
+        match self {
+            Error::TimedOut => "TimedOut",
+            Error::WouldBlock => "WouldBlock",
+            Error::PermissionDenied => "PermissionDenied",
+            Error::InvalidCap => "InvalidCap",
+            Error::PeerDied => "PeerDied",
+            Error::ObjectGone => "ObjectGone",
+            Error::BrokenPipe => "BrokenPipe",
+            Error::NoReplyTarget => "NoReplyTarget",
+            Error::NotFound => "NotFound",
+            Error::Exists => "Exists",
+            Error::MessageTooLarge => "MessageTooLarge",
+            Error::Interrupted => "Interrupted",
+            Error::SegFault => "SegFault",
+            Error::InvalidArgument => "InvalidArgument",
+            Error::LimitReached => "LimitReached",
+            Error::ExpectationFailed => "ExpectationFailed",
+        }
+    }
+}
+
+/// Result of a kernel operation.
+pub type KResult<T> = Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for e in Error::ALL {
+            assert_eq!(Error::from_name(e.name()), Some(e));
+            assert_eq!(e.to_string(), e.name());
+        }
+        assert_eq!(Error::from_name("Nope"), None);
+    }
+}

@@ -1,0 +1,224 @@
+//! The kernel's event log: every observable thing the kernel does, in order.
+//!
+//! Text traces, JSON lines, sequence diagrams, Chrome traces, reports and
+//! deadlock analysis are all views of this one log (design decision 5). Each
+//! event is also mirrored as a `tracing` event at TRACE level, which costs one
+//! cached callsite check when that level is off. Recording into the log can be
+//! switched off entirely; when on, the runtime drains the buffer as it goes, so
+//! a long run does not grow memory.
+
+use crate::{Data, Ending, Error, ObjId, Pid, Signal, Time};
+
+/// What a blocked process waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WaitKind {
+    /// A receiver (endpoint rendezvous, or a mailbox with no room).
+    Send,
+    /// A sender.
+    Recv,
+    /// The reply to its call, from this server.
+    Reply(Pid),
+    /// A non-zero notification word.
+    Notification,
+    /// A message of the type it asked for.
+    MsgRcv,
+    /// Room in a message queue.
+    MsgSnd,
+    /// Data (or end of file) in a pipe.
+    PipeRead,
+    /// Room in a pipe.
+    PipeWrite,
+    /// A semaphore unit.
+    Semaphore,
+    /// Its timer (`sleep`).
+    Sleep,
+    /// A child to end.
+    Child,
+    /// The other end of a named pipe to be opened.
+    FifoOpen,
+}
+
+impl WaitKind {
+    /// Words for a trace or report: "waits for a sender".
+    pub fn describe(self) -> &'static str {
+        match self {
+            WaitKind::Send => "waits for a receiver",
+            WaitKind::Recv => "waits for a sender",
+            WaitKind::Reply(_) => "waits for the reply",
+            WaitKind::Notification => "waits for a signal",
+            WaitKind::MsgRcv => "waits for a message",
+            WaitKind::MsgSnd => "waits for room",
+            WaitKind::PipeRead => "waits for data",
+            WaitKind::PipeWrite => "waits for room",
+            WaitKind::Semaphore => "waits for a unit",
+            WaitKind::Sleep => "sleeps",
+            WaitKind::Child => "waits for a child",
+            WaitKind::FifoOpen => "waits for the other end",
+        }
+    }
+}
+
+/// Why a process switch happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SwitchReason {
+    /// The previous process blocked, ended or yielded, and this one was next.
+    Schedule,
+    /// Control-flow transfer: a call handed the CPU straight to its receiver.
+    Transfer,
+    /// This process became ready above the running one and preempted it.
+    Preempt,
+    /// The seeded scheduler chose to preempt at a system call boundary.
+    Seeded,
+}
+
+/// One kernel event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Position in the log, from 0.
+    pub seq: u64,
+    /// Virtual time.
+    pub time: Time,
+    /// The process it concerns.
+    pub pid: Pid,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The process was created (by `parent`, or at boot).
+    Start {
+        /// Spawner.
+        parent: Option<Pid>,
+    },
+    /// It issued a system call.
+    Syscall {
+        /// Call name.
+        name: &'static str,
+        /// Object the call goes through.
+        obj: Option<ObjId>,
+        /// Data it carries.
+        data: Option<Data>,
+        /// A number that matters for this call (ticks, bits, type, target pid...).
+        arg: Option<i64>,
+    },
+    /// It blocked.
+    Block {
+        /// On what.
+        wait: WaitKind,
+        /// Through which object.
+        obj: Option<ObjId>,
+        /// When its timeout fires, if it has one.
+        deadline: Option<Time>,
+    },
+    /// A message moved from `from` to this process (pid is the receiver).
+    Deliver {
+        /// Sender.
+        from: Pid,
+        /// Through which object.
+        obj: Option<ObjId>,
+        /// Data.
+        data: Data,
+        /// Badge of the sender's capability.
+        badge: u64,
+        /// Whether it was a call.
+        call: bool,
+        /// Kernel copies made (2, or 1 under remap; 0 for shared memory).
+        copies: u8,
+    },
+    /// A message was buffered in a kernel object (pid is the sender).
+    Enqueue {
+        /// Mailbox or queue.
+        obj: ObjId,
+        /// Data.
+        data: Data,
+    },
+    /// A reply reached this process's caller (pid is the replier).
+    Reply {
+        /// The caller answered.
+        to: Pid,
+        /// Data.
+        data: Data,
+    },
+    /// An unused reply right was dropped because its holder received again (pid is the holder).
+    ReplyDropped {
+        /// The caller left without a reply (woken with ObjectGone).
+        caller: Pid,
+    },
+    /// A blocked call of this process completed (woken by an event).
+    Wake {
+        /// Error it completes with, if any.
+        error: Option<Error>,
+    },
+    /// A blocked call's timeout fired.
+    Timeout,
+    /// The call failed at once.
+    Fail {
+        /// Why.
+        error: Error,
+    },
+    /// The CPU moved to this process.
+    Switch {
+        /// Previous process, if one was running.
+        from: Option<Pid>,
+        /// Why.
+        reason: SwitchReason,
+    },
+    /// A signal was sent to this process.
+    SignalSent {
+        /// Sender (None: the kernel, e.g. SIGPIPE).
+        from: Option<Pid>,
+        /// Signal.
+        signal: Signal,
+        /// What became of it: "handler", "ignored", "pending", "killed", "stopped", "continued".
+        action: &'static str,
+    },
+    /// Messages still queued in a destroyed object (pid is the destroyer).
+    Discarded {
+        /// The object.
+        obj: ObjId,
+        /// Data of each message lost with it.
+        data: Vec<Data>,
+    },
+    /// A user-level line (`print`).
+    Print {
+        /// Text.
+        text: String,
+    },
+    /// The process ended.
+    End {
+        /// How.
+        ending: Ending,
+    },
+    /// A deadlock formed (pid: the process whose block closed it).
+    Deadlock {
+        /// Processes in it.
+        members: Vec<Pid>,
+    },
+}
+
+/// Where recorded events go.
+#[derive(Debug, Default)]
+pub struct EventLog {
+    pub(crate) enabled: bool,
+    pub(crate) buf: Vec<Event>,
+    pub(crate) next_seq: u64,
+}
+
+impl EventLog {
+    /// Takes the events recorded since the last drain (the buffer keeps its memory).
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Event> {
+        self.buf.drain(..)
+    }
+
+    /// Events recorded and not yet drained.
+    pub fn pending(&self) -> &[Event] {
+        &self.buf
+    }
+
+    /// Number of events recorded in all.
+    pub fn total(&self) -> u64 {
+        self.next_seq
+    }
+}

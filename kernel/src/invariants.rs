@@ -1,0 +1,163 @@
+//! `check_invariants()`: the kernel's own consistency checks, which the
+//! property tests call after every step.
+//!
+//! Each check states what must hold and what must not; the first violation is
+//! returned as text naming the process or object.
+
+use std::collections::BTreeMap;
+
+use crate::kernel::Kernel;
+use crate::object::Body;
+use crate::process::{State, Wait};
+use crate::{Pid, Rights};
+
+impl Kernel {
+    /// Checks every invariant the kernel keeps; returns the first violation.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        // Ready queues: each entry is a ready, unstopped process of that priority, once.
+        let mut in_ready = BTreeMap::new();
+        for (prio, q) in &self.ready {
+            if q.is_empty() {
+                return Err(format!("empty ready queue left for priority {}", prio.0));
+            }
+            for pid in q {
+                let p = &self.procs[pid.index()];
+                if !matches!(p.state, State::Ready) || p.stopped || p.priority != prio.0 {
+                    return Err(format!("{} in ready queue {} but is {:?}", p.name, prio.0, p.state));
+                }
+                if in_ready.insert(*pid, ()).is_some() {
+                    return Err(format!("{} twice in ready queues", p.name));
+                }
+            }
+        }
+        let mut in_wait: BTreeMap<Pid, u32> = BTreeMap::new();
+        for (_, o) in self.objs.iter() {
+            let queues: Vec<_> = match &o.body {
+                Body::Endpoint { senders, receivers } => {
+                    if !senders.is_empty() && !receivers.is_empty() {
+                        return Err(format!("endpoint {} has queued senders and receivers at once", o.label));
+                    }
+                    vec![senders, receivers]
+                }
+                Body::Mailbox { capacity, buf, senders, receivers } => {
+                    if capacity.is_some_and(|c| buf.len() > c) {
+                        return Err(format!("mailbox {} over capacity", o.label));
+                    }
+                    if !buf.is_empty() && !receivers.is_empty() {
+                        return Err(format!("mailbox {} holds messages while receivers wait", o.label));
+                    }
+                    vec![senders, receivers]
+                }
+                Body::MsgQueue { msgs, bytes, limit_bytes, senders, receivers } => {
+                    let sum: u64 = msgs.iter().map(|(_, m)| m.len_bytes() as u64).sum();
+                    if sum != *bytes || *bytes > *limit_bytes {
+                        return Err(format!("msgqueue {} byte count {} (sum {sum}, limit {limit_bytes})", o.label, bytes));
+                    }
+                    vec![senders, receivers]
+                }
+                Body::Notification { word, waiters } => {
+                    if *word != 0 && !waiters.is_empty() {
+                        return Err(format!("notification {} has bits and waiters", o.label));
+                    }
+                    vec![waiters]
+                }
+                Body::Semaphore { value, waiters } => {
+                    if *value > 0 && !waiters.is_empty() {
+                        return Err(format!("semaphore {} has units and waiters", o.label));
+                    }
+                    vec![waiters]
+                }
+                Body::Pipe { buf, capacity, readers_waiting, writers_waiting, openers, .. } => {
+                    if buf.len() > *capacity {
+                        return Err(format!("pipe {} over capacity", o.label));
+                    }
+                    vec![readers_waiting, writers_waiting, openers]
+                }
+                Body::Shm { .. } | Body::File { .. } => vec![],
+            };
+            for q in queues {
+                for pid in q.iter() {
+                    *in_wait.entry(pid).or_default() += 1;
+                }
+            }
+            // Holders and right counts.
+            let mut counts = [0u32; 8];
+            for (i, h) in o.holders.iter().enumerate() {
+                let Some(n) = self.caps.get(h.0) else {
+                    return Err(format!("object {} lists a dead capability", o.label));
+                };
+                if n.holder_index as usize != i {
+                    return Err(format!("capability holder index wrong on {}", o.label));
+                }
+                for (b, c) in counts.iter_mut().enumerate() {
+                    if n.rights.bits() & (1 << b) != 0 {
+                        *c += 1;
+                    }
+                }
+            }
+            if counts != o.right_counts {
+                return Err(format!("right counts of {} are stale", o.label));
+            }
+        }
+        for (i, p) in self.procs.iter().enumerate() {
+            let pid = Pid(i as u32);
+            let queued = in_wait.get(&pid).copied().unwrap_or(0);
+            match &p.state {
+                State::Blocked(b) => {
+                    let expects_queue = b.obj.is_some()
+                        && !matches!(b.wait, Wait::Reply { .. } | Wait::Sleep | Wait::Child);
+                    if expects_queue && queued != 1 {
+                        return Err(format!("{} blocked on an object but in {queued} wait queues", p.name));
+                    }
+                    if !expects_queue && queued != 0 {
+                        return Err(format!("{} in a wait queue it is not blocked in", p.name));
+                    }
+                    if in_ready.contains_key(&pid) || self.current == Some(pid) {
+                        return Err(format!("{} blocked yet ready or running", p.name));
+                    }
+                    if let Wait::Reply { server, nonce } = b.wait {
+                        let owed = self.procs[server.index()].reply_right == Some((pid, nonce));
+                        if !owed {
+                            return Err(format!("{} waits for a reply nobody owes it", p.name));
+                        }
+                    }
+                }
+                State::Ready => {
+                    if queued != 0 {
+                        return Err(format!("{} ready but in a wait queue", p.name));
+                    }
+                    if !p.stopped && !in_ready.contains_key(&pid) && self.current != Some(pid) {
+                        return Err(format!("{} ready but in no ready queue", p.name));
+                    }
+                }
+                State::Running => {
+                    if self.current != Some(pid) {
+                        return Err(format!("{} running but not current", p.name));
+                    }
+                }
+                State::Ended(_) => {
+                    if queued != 0 || in_ready.contains_key(&pid) || !p.caps.is_empty() {
+                        return Err(format!("{} ended but still queued or holding capabilities", p.name));
+                    }
+                }
+            }
+            for c in &p.caps {
+                match self.caps.get(c.0) {
+                    Some(n) if n.owner == Some(pid) => {}
+                    _ => return Err(format!("{} lists a capability it does not own", p.name)),
+                }
+            }
+        }
+        // Derivation never amplifies rights.
+        for (_, n) in self.caps.iter() {
+            if let Some(parent) = n.parent {
+                match self.caps.get(parent.0) {
+                    Some(pn) if pn.rights.contains(n.rights) || pn.rights == Rights::all() => {}
+                    Some(_) => return Err("a derived capability has more rights than its parent".into()),
+                    None => return Err("a capability's parent is gone but it was not re-parented".into()),
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,816 @@
+//! The kernel state machine: process table, objects, capabilities, scheduler,
+//! virtual clock and timers, and the one dispatcher every system call goes through.
+//!
+//! The kernel knows nothing of threads, clocks, I/O, or the scenario language.
+//! A runtime drives it: it asks [`Kernel::next`] who runs, runs that process
+//! until it issues [`Kernel::syscall`], and keeps running it only while the
+//! outcome is [`Outcome::Done`].
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+
+use crate::arena::Arena;
+use crate::caps::CapNode;
+use crate::deadlock::DeadlockReport;
+use crate::event::{Event, EventKind, EventLog, SwitchReason};
+use crate::object::{Object, ObjectOptions};
+use crate::process::{Blocked, Process, State, Wait};
+use crate::rng::SplitMix64;
+use crate::stats::Stats;
+use crate::syscall::{IpcPerm, Outcome, ProcessSpec, Ret, SysResult, Syscall};
+use crate::{CapId, Ending, Error, KResult, ObjId, ObjectKind, Pid, Rights, Time, Timeout};
+
+/// Kernel limits: hitting one returns `LimitReached` (or `MessageTooLarge`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Processes per kernel (ended ones included: pids are never reused).
+    pub processes_max: usize,
+    /// Capabilities one process may hold.
+    pub caps_per_process_max: usize,
+    /// Bytes of data in one message.
+    pub message_bytes_max: usize,
+    /// Messages an unbounded mailbox may hold.
+    pub queue_len_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            processes_max: 4_000_000,
+            caps_per_process_max: 1 << 16,
+            message_bytes_max: 1 << 20,
+            queue_len_max: 1 << 20,
+        }
+    }
+}
+
+/// Virtual-time costs (all 0 by default: time moves only by sleep and compute).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Costs {
+    /// Ticks per system call.
+    pub syscall_ticks: u64,
+    /// Ticks per context switch.
+    pub switch_ticks: u64,
+    /// Ticks per byte copied by the kernel.
+    pub copy_per_byte_ticks: u64,
+    /// Ticks per load or peek of shared memory.
+    pub poll_ticks: u64,
+}
+
+/// How a kernel is set up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelConfig {
+    /// Seed of the scheduler's preemption choices; None: plain scheduling.
+    pub seed: Option<u64>,
+    /// The run ends at this virtual time.
+    pub max_time: Time,
+    /// Limits.
+    pub limits: Limits,
+    /// Record events into the log.
+    pub record_events: bool,
+    /// `config priority_inheritance on`.
+    pub priority_inheritance: bool,
+    /// `config copy remap`: one copy per kernel message.
+    pub copy_remap: bool,
+    /// Cost model.
+    pub costs: Costs,
+}
+
+impl Default for KernelConfig {
+    fn default() -> Self {
+        KernelConfig {
+            seed: None,
+            max_time: 1_000_000,
+            limits: Limits::default(),
+            record_events: true,
+            priority_inheritance: false,
+            copy_remap: false,
+            costs: Costs::default(),
+        }
+    }
+}
+
+/// Why the run is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finish {
+    /// Every non-daemon process has ended.
+    AllEnded,
+    /// No process can run and no timer is due.
+    Idle,
+    /// Virtual time reached `max_time`.
+    TimeLimit,
+}
+
+/// What the runtime should do next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Next {
+    /// Run this process (take its stored result first, if any).
+    Run(Pid),
+    /// The run is over.
+    Finished(Finish),
+}
+
+/// What a dispatched call did to its caller.
+pub(crate) enum Flow {
+    Done(SysResult),
+    /// The caller is blocked (or otherwise gave up the CPU with no result yet).
+    Blocked,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(crate) struct Timer {
+    pub at: Time,
+    pub seq: u64,
+    pub pid: Pid,
+    pub wait_seq: u64,
+}
+
+/// A simulated file-system entry.
+#[derive(Clone, Debug)]
+pub(crate) enum FsNode {
+    Fifo(ObjId),
+    File(ObjId),
+}
+
+/// The simulated kernel.
+#[derive(Debug)]
+pub struct Kernel {
+    pub(crate) cfg: KernelConfig,
+    pub(crate) now: Time,
+    pub(crate) procs: Vec<Process>,
+    pub(crate) objs: Arena<Object>,
+    pub(crate) caps: Arena<CapNode>,
+    pub(crate) ready: BTreeMap<Reverse<i64>, VecDeque<Pid>>,
+    pub(crate) current: Option<Pid>,
+    pub(crate) last_run: Option<Pid>,
+    pub(crate) timers: BinaryHeap<Reverse<Timer>>,
+    pub(crate) timer_seq: u64,
+    pub(crate) wait_seq: u64,
+    pub(crate) nonce: u64,
+    pub(crate) log: EventLog,
+    pub(crate) stats: Stats,
+    pub(crate) rng: Option<SplitMix64>,
+    pub(crate) keys: BTreeMap<(ObjectKind, i64), ObjId>,
+    pub(crate) fs: BTreeMap<String, FsNode>,
+    pub(crate) live_nondaemons: usize,
+    pub(crate) deadlocks: Vec<DeadlockReport>,
+    pub(crate) in_deadlock: Vec<bool>,
+    /// Pending switch reason for the next pick (e.g. Preempt).
+    pub(crate) switch_hint: Option<SwitchReason>,
+}
+
+impl Kernel {
+    /// A kernel with no processes and no objects.
+    pub fn new(cfg: KernelConfig) -> Self {
+        let rng = cfg.seed.map(SplitMix64::new);
+        let log = EventLog { enabled: cfg.record_events, ..Default::default() };
+        Kernel {
+            cfg,
+            now: 0,
+            procs: Vec::new(),
+            objs: Arena::default(),
+            caps: Arena::default(),
+            ready: BTreeMap::new(),
+            current: None,
+            last_run: None,
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            wait_seq: 0,
+            nonce: 0,
+            log,
+            stats: Stats::default(),
+            rng,
+            keys: BTreeMap::new(),
+            fs: BTreeMap::new(),
+            live_nondaemons: 0,
+            deadlocks: Vec::new(),
+            in_deadlock: Vec::new(),
+            switch_hint: None,
+        }
+    }
+
+    // ----- set-up (the boot loader's authority) -------------------------------
+
+    /// Creates a ready process (at boot, or for a spawn).
+    pub fn create_process(&mut self, spec: &ProcessSpec, parent: Option<Pid>) -> KResult<Pid> {
+        if self.procs.len() >= self.cfg.limits.processes_max {
+            return Err(Error::LimitReached);
+        }
+        let pid = Pid(self.procs.len() as u32);
+        self.procs.push(Process::new(&spec.name, spec.priority, spec.uid, spec.gid, spec.daemon, parent));
+        self.in_deadlock.push(false);
+        if !spec.daemon {
+            self.live_nondaemons += 1;
+        }
+        if let Some(pp) = parent {
+            self.procs[pp.index()].children.push(pid);
+        }
+        self.record(pid, EventKind::Start { parent });
+        self.enqueue_ready(pid, false);
+        Ok(pid)
+    }
+
+    /// Creates an object. Keyed objects (with `opts.key`) are registered under their key.
+    pub fn create_object(&mut self, kind: ObjectKind, label: &str, opts: &ObjectOptions) -> KResult<ObjId> {
+        if let Some(k) = opts.key {
+            if self.keys.contains_key(&(kind, k)) {
+                return Err(Error::Exists);
+            }
+        }
+        if let Some(p) = &opts.path {
+            if self.fs.contains_key(p) {
+                return Err(Error::Exists);
+            }
+        }
+        let body = crate::objects::new_body(kind, opts)?;
+        let id = ObjId(self.objs.insert(Object {
+            kind,
+            label: label.into(),
+            key: opts.key,
+            perm: opts.perm,
+            holders: Vec::new(),
+            right_counts: [0; 8],
+            spawnable: Rights::empty(),
+            body,
+        }));
+        if let Some(k) = opts.key {
+            self.keys.insert((kind, k), id);
+        }
+        if let Some(p) = &opts.path {
+            let node = if kind == ObjectKind::File { FsNode::File(id) } else { FsNode::Fifo(id) };
+            self.fs.insert(p.clone(), node);
+        }
+        Ok(id)
+    }
+
+    /// Gives a process a root capability to an object.
+    pub fn grant(&mut self, pid: Pid, obj: ObjId, rights: Rights, badge: u64) -> KResult<CapId> {
+        let kind = self.objs.get(obj.0).ok_or(Error::InvalidCap)?.kind;
+        if !kind.rights().contains(rights) {
+            return Err(Error::InvalidArgument);
+        }
+        self.proc_live(pid)?;
+        self.new_cap(Some(pid), obj, rights, badge, None)
+    }
+
+    /// Marks rights on an object as obtainable by spawning some program (for deadlock analysis).
+    pub fn set_spawnable(&mut self, obj: ObjId, rights: Rights) {
+        if let Some(o) = self.objs.get_mut(obj.0) {
+            o.spawnable |= rights;
+        }
+    }
+
+    // ----- the dispatcher ---------------------------------------------------------
+
+    /// Issues a system call for `pid`, which must be the running process.
+    pub fn syscall(&mut self, pid: Pid, call: Syscall) -> Outcome {
+        if self.current != Some(pid) {
+            // Only the running process may trap into the kernel.
+            return Outcome::Done(Err(Error::InvalidArgument));
+        }
+        self.stats.syscalls += 1;
+        if self.log.enabled || tracing::enabled!(tracing::Level::TRACE) {
+            let obj = call.cap().and_then(|c| self.caps.get(c.0)).map(|n| n.obj);
+            let arg = match &call {
+                Syscall::Sleep { ticks } | Syscall::Compute { ticks } => Some(*ticks as i64),
+                Syscall::Signal { bits, .. } => Some(*bits as i64),
+                Syscall::MsgSnd { mtype, .. } | Syscall::MsgRcv { mtype, .. } => Some(*mtype),
+                Syscall::Kill { target, .. } => Some(i64::from(target.0)),
+                Syscall::Read { max, .. } => Some(*max as i64),
+                _ => None,
+            };
+            self.record(pid, EventKind::Syscall { name: call.name(), obj, data: call.data().cloned(), arg });
+        }
+        let cost = self.cfg.costs.syscall_ticks;
+        let flow = self.dispatch(pid, call);
+        match flow {
+            Flow::Done(res) => {
+                if let Err(e) = &res {
+                    self.record(pid, EventKind::Fail { error: *e });
+                }
+                if self.procs[pid.index()].is_ended() {
+                    return Outcome::Switched;
+                }
+                if cost > 0 {
+                    // The call's cost is CPU time spent in the kernel on the caller's behalf.
+                    let p = &mut self.procs[pid.index()];
+                    p.compute_left += cost;
+                    p.result = Some(res);
+                    return Outcome::Switched;
+                }
+                if self.current != Some(pid) {
+                    self.procs[pid.index()].result = Some(res);
+                    return Outcome::Switched;
+                }
+                if self.seeded_preempt(pid) {
+                    self.procs[pid.index()].result = Some(res);
+                    return Outcome::Switched;
+                }
+                Outcome::Done(res)
+            }
+            Flow::Blocked => Outcome::Switched,
+        }
+    }
+
+    fn dispatch(&mut self, pid: Pid, call: Syscall) -> Flow {
+        match call {
+            Syscall::Send { cap, msg, timeout } => self.sys_send(pid, cap, msg, timeout, false),
+            Syscall::Call { cap, msg, timeout } => self.sys_send(pid, cap, msg, timeout, true),
+            Syscall::Recv { cap, timeout } => self.sys_recv(pid, cap, timeout),
+            Syscall::Reply { msg } => Flow::Done(self.sys_reply(pid, msg).map(|()| Ret::Unit)),
+            Syscall::ReplyRecv { cap, msg, timeout } => {
+                // The reply's refusal (caller gone) is in the trace; the receive goes on,
+                // so a server loop is not ended by a client that gave up.
+                let _ = self.sys_reply(pid, msg);
+                self.sys_recv(pid, cap, timeout)
+            }
+            Syscall::Signal { cap, bits } => self.sys_signal(pid, cap, bits),
+            Syscall::Wait { cap, timeout } => self.sys_wait(pid, cap, timeout),
+            Syscall::Derive { cap, rights, badge } => Flow::Done(self.sys_derive(pid, cap, rights, badge)),
+            Syscall::Delete { cap } | Syscall::Close { cap } => Flow::Done(self.sys_delete(pid, cap)),
+            Syscall::Revoke { cap } => Flow::Done(self.sys_revoke(pid, cap)),
+            Syscall::Destroy { cap } => Flow::Done(self.sys_destroy(pid, cap)),
+            Syscall::Sleep { ticks } => {
+                if ticks == 0 {
+                    Flow::Done(Ok(Ret::Unit))
+                } else {
+                    self.block(pid, Wait::Sleep, None, None, Timeout::Ticks(ticks))
+                }
+            }
+            Syscall::Compute { ticks } => {
+                let p = &mut self.procs[pid.index()];
+                p.compute_left += ticks;
+                p.result = Some(Ok(Ret::Unit));
+                Flow::Blocked
+            }
+            Syscall::Yield => {
+                self.procs[pid.index()].result = Some(Ok(Ret::Unit));
+                self.current = None;
+                self.enqueue_ready(pid, false);
+                Flow::Blocked
+            }
+            Syscall::Spawn { spec, share } => Flow::Done(self.sys_spawn(pid, &spec, &share)),
+            Syscall::WaitChild { timeout } => self.sys_wait_child(pid, timeout),
+            Syscall::Kill { target, signal } => Flow::Done(self.sys_kill(pid, target, signal)),
+            Syscall::SigAction { signal, action } => Flow::Done(self.sys_sigaction(pid, signal, action)),
+            Syscall::SigMask { signal, block } => Flow::Done(self.sys_sigmask(pid, signal, block)),
+            Syscall::Get { kind, key, flags, size } => Flow::Done(self.sys_get(pid, kind, key, flags, size)),
+            Syscall::MsgSnd { cap, mtype, data, timeout } => self.sys_msgsnd(pid, cap, mtype, data, timeout),
+            Syscall::MsgRcv { cap, mtype, timeout } => self.sys_msgrcv(pid, cap, mtype, timeout),
+            Syscall::MsgStat { cap } => Flow::Done(self.sys_msgstat(pid, cap)),
+            Syscall::Remove { cap } => Flow::Done(self.sys_remove(pid, cap)),
+            Syscall::Write { cap, data, timeout } => self.sys_write(pid, cap, data, timeout),
+            Syscall::Read { cap, max, timeout } => self.sys_read(pid, cap, max, timeout),
+            Syscall::SemWait { cap, timeout } => self.sys_sem_wait(pid, cap, timeout),
+            Syscall::SemPost { cap } => Flow::Done(self.sys_sem_post(pid, cap)),
+            Syscall::Attach { cap, readonly } => Flow::Done(self.sys_attach(pid, cap, readonly)),
+            Syscall::Detach { cap } => Flow::Done(self.sys_detach(pid, cap)),
+            Syscall::Store { cap, offset, data } => Flow::Done(self.sys_store(pid, cap, offset, &data)),
+            Syscall::Load { cap, offset, len } => Flow::Done(self.sys_load(pid, cap, offset, len)),
+            Syscall::Poke { addr, data } => Flow::Done(self.sys_poke(pid, addr, &data)),
+            Syscall::Peek { addr, len } => Flow::Done(self.sys_peek(pid, addr, len)),
+            Syscall::Mkfifo { path, mode } => Flow::Done(self.sys_mkfifo(pid, path, mode)),
+            Syscall::Open { path, write, timeout } => self.sys_open(pid, &path, write, timeout),
+        }
+    }
+
+    // ----- scheduling ---------------------------------------------------------------
+
+    /// Decides who runs next, advancing virtual time through computes and timers.
+    pub fn next(&mut self) -> Next {
+        loop {
+            if self.live_nondaemons == 0 {
+                return Next::Finished(Finish::AllEnded);
+            }
+            if let Some(cur) = self.current {
+                let left = self.procs[cur.index()].compute_left;
+                if left == 0 {
+                    return Next::Run(cur);
+                }
+                let due = self.next_timer_at();
+                let end = self.now.saturating_add(left);
+                let target = due.map_or(end, |d| d.min(end)).min(self.cfg.max_time);
+                let spent = target - self.now;
+                self.procs[cur.index()].compute_left -= spent;
+                self.now = target;
+                if self.now >= self.cfg.max_time && self.procs[cur.index()].compute_left > 0 {
+                    return Next::Finished(Finish::TimeLimit);
+                }
+                self.fire_timers();
+                continue;
+            }
+            if let Some(pid) = self.pop_ready() {
+                self.switch_to(pid);
+                continue;
+            }
+            match self.next_timer_at() {
+                Some(at) if at <= self.cfg.max_time => {
+                    self.now = self.now.max(at);
+                    self.fire_timers();
+                }
+                Some(_) => {
+                    self.now = self.cfg.max_time;
+                    return Next::Finished(Finish::TimeLimit);
+                }
+                None => return Next::Finished(Finish::Idle),
+            }
+        }
+    }
+
+    fn switch_to(&mut self, pid: Pid) {
+        let reason = self.switch_hint.take().unwrap_or(SwitchReason::Schedule);
+        self.current = Some(pid);
+        self.procs[pid.index()].state = State::Running;
+        if self.last_run != Some(pid) {
+            self.stats.switches += 1;
+            if reason == SwitchReason::Transfer {
+                self.stats.transfers += 1;
+            }
+            let from = self.last_run;
+            self.record(pid, EventKind::Switch { from, reason });
+            self.last_run = Some(pid);
+            let cost = self.cfg.costs.switch_ticks;
+            if cost > 0 {
+                self.procs[pid.index()].compute_left += cost;
+            }
+        }
+    }
+
+    /// Hands the CPU straight to `pid` (control-flow transfer); the caller has blocked.
+    pub(crate) fn transfer_to(&mut self, pid: Pid) {
+        debug_assert!(self.current.is_none());
+        self.switch_hint = Some(SwitchReason::Transfer);
+        self.switch_to(pid);
+    }
+
+    fn pop_ready(&mut self) -> Option<Pid> {
+        let mut entry = self.ready.first_entry()?;
+        let pid = entry.get_mut().pop_front();
+        if entry.get().is_empty() {
+            entry.remove();
+        }
+        pid
+    }
+
+    /// Puts a process into the ready queue of its priority (at the head if it was preempted).
+    pub(crate) fn enqueue_ready(&mut self, pid: Pid, head: bool) {
+        let p = &mut self.procs[pid.index()];
+        p.state = State::Ready;
+        if p.stopped {
+            return;
+        }
+        let q = self.ready.entry(Reverse(p.priority)).or_default();
+        if head {
+            q.push_front(pid);
+        } else {
+            q.push_back(pid);
+        }
+    }
+
+    pub(crate) fn remove_ready(&mut self, pid: Pid) {
+        let prio = self.procs[pid.index()].priority;
+        if let Some(q) = self.ready.get_mut(&Reverse(prio)) {
+            if let Some(i) = q.iter().position(|p| *p == pid) {
+                q.remove(i);
+            }
+            if q.is_empty() {
+                self.ready.remove(&Reverse(prio));
+            }
+        }
+    }
+
+    /// The highest priority among ready processes.
+    pub(crate) fn top_ready_priority(&self) -> Option<i64> {
+        self.ready.keys().next().map(|r| r.0)
+    }
+
+    /// Makes a process ready; it preempts the running one if its priority is higher.
+    pub(crate) fn make_ready(&mut self, pid: Pid) {
+        self.enqueue_ready(pid, false);
+        if self.procs[pid.index()].stopped {
+            return;
+        }
+        if let Some(cur) = self.current {
+            if self.procs[pid.index()].priority > self.procs[cur.index()].priority {
+                self.current = None;
+                self.enqueue_ready(cur, true);
+                self.switch_hint = Some(SwitchReason::Preempt);
+            }
+        }
+    }
+
+    /// With a seed: maybe preempt the caller at this system call boundary.
+    fn seeded_preempt(&mut self, pid: Pid) -> bool {
+        let Some(rng) = self.rng.as_mut() else { return false };
+        let prio = self.procs[pid.index()].priority;
+        let Some(q) = self.ready.get_mut(&Reverse(prio)) else { return false };
+        let n = q.len() as u64;
+        let pick = rng.below(n + 1);
+        if pick == 0 {
+            return false;
+        }
+        let chosen = q.remove(pick as usize - 1);
+        if let Some(c) = chosen {
+            q.push_front(c);
+        }
+        q.push_back(pid);
+        self.procs[pid.index()].state = State::Ready;
+        self.current = None;
+        self.switch_hint = Some(SwitchReason::Seeded);
+        true
+    }
+
+    // ----- blocking, waking, timers -----------------------------------------------
+
+    /// Blocks the caller (timeout must not be nowait; callers check that first).
+    pub(crate) fn block(
+        &mut self,
+        pid: Pid,
+        wait: Wait,
+        obj: Option<ObjId>,
+        through: Option<CapId>,
+        timeout: Timeout,
+    ) -> Flow {
+        self.wait_seq += 1;
+        let seq = self.wait_seq;
+        let deadline = match timeout {
+            Timeout::Never => None,
+            Timeout::Ticks(t) => Some(self.now.saturating_add(t)),
+        };
+        let kind = wait.kind();
+        self.procs[pid.index()].state = State::Blocked(Blocked { wait, obj, through, deadline, seq });
+        if let Some(at) = deadline {
+            self.set_timer(pid, at, seq);
+        }
+        if self.current == Some(pid) {
+            self.current = None;
+        }
+        self.record(pid, EventKind::Block { wait: kind, obj, deadline });
+        if deadline.is_none() {
+            self.check_deadlock_from(pid);
+        }
+        Flow::Blocked
+    }
+
+    pub(crate) fn set_timer(&mut self, pid: Pid, at: Time, wait_seq: u64) {
+        self.timer_seq += 1;
+        self.timers.push(Reverse(Timer { at, seq: self.timer_seq, pid, wait_seq }));
+    }
+
+    fn next_timer_at(&mut self) -> Option<Time> {
+        // Drop stale timers at the top so idle detection is exact.
+        while let Some(Reverse(t)) = self.timers.peek() {
+            if self.timer_live(t) {
+                return Some(t.at);
+            }
+            self.timers.pop();
+        }
+        None
+    }
+
+    fn timer_live(&self, t: &Timer) -> bool {
+        matches!(self.procs[t.pid.index()].blocked(), Some(b) if b.seq == t.wait_seq)
+    }
+
+    fn fire_timers(&mut self) {
+        while let Some(Reverse(t)) = self.timers.peek().copied() {
+            if t.at > self.now {
+                break;
+            }
+            self.timers.pop();
+            if !self.timer_live(&t) {
+                continue;
+            }
+            let is_sleep = matches!(self.procs[t.pid.index()].blocked(), Some(b) if matches!(b.wait, Wait::Sleep));
+            self.unblock(t.pid);
+            if is_sleep {
+                self.finish_wait(t.pid, Ok(Ret::Unit), false);
+            } else {
+                self.record(t.pid, EventKind::Timeout);
+                self.finish_wait(t.pid, Err(Error::TimedOut), false);
+            }
+        }
+    }
+
+    /// Takes a blocked process out of whatever queue its wait is in, and undoes what the
+    /// wait held (a message in flight gives back its capability). Returns the old wait.
+    pub(crate) fn unblock(&mut self, pid: Pid) -> Option<Blocked> {
+        let State::Blocked(b) = std::mem::replace(&mut self.procs[pid.index()].state, State::Ready) else {
+            return None;
+        };
+        if let Some(obj) = b.obj {
+            self.unlink_from_object(obj, pid);
+        }
+        match &b.wait {
+            Wait::Send { msg, .. } | Wait::MsgSnd { msg } => {
+                if let Some(c) = msg.cap {
+                    self.drop_cap_silently(c);
+                }
+            }
+            _ => {}
+        }
+        Some(b)
+    }
+
+    /// Completes a wait that was already unlinked: stores the result and makes the process ready.
+    pub(crate) fn finish_wait(&mut self, pid: Pid, res: SysResult, record: bool) {
+        if record {
+            self.record(pid, EventKind::Wake { error: res.as_ref().err().copied() });
+        }
+        self.procs[pid.index()].result = Some(res);
+        self.make_ready(pid);
+    }
+
+    /// Wakes a process blocked in a queue with a result: unlinks, stores, readies.
+    pub(crate) fn wake(&mut self, pid: Pid, res: SysResult) {
+        if self.procs[pid.index()].blocked().is_none() {
+            return;
+        }
+        self.unblock(pid);
+        self.finish_wait(pid, res, true);
+    }
+
+    // ----- queries ---------------------------------------------------------------------
+
+    /// The current virtual time.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    /// The running process.
+    pub fn current(&self) -> Option<Pid> {
+        self.current
+    }
+
+    /// Takes the result of a call that completed while the process was off the CPU.
+    pub fn take_result(&mut self, pid: Pid) -> Option<SysResult> {
+        self.procs.get_mut(pid.index())?.result.take()
+    }
+
+    /// Number of processes ever created.
+    pub fn process_count(&self) -> usize {
+        self.procs.len()
+    }
+
+    /// A process's name.
+    pub fn process_name(&self, pid: Pid) -> &str {
+        self.procs.get(pid.index()).map_or("?", |p| &p.name)
+    }
+
+    /// A process's identity and flags.
+    pub fn process_info(&self, pid: Pid) -> Option<ProcessInfo> {
+        let p = self.procs.get(pid.index())?;
+        Some(ProcessInfo {
+            name: p.name.to_string(),
+            priority: p.base_priority,
+            uid: p.uid,
+            gid: p.gid,
+            daemon: p.daemon,
+            parent: p.parent,
+        })
+    }
+
+    /// How a process ended, if it has.
+    pub fn ending(&self, pid: Pid) -> Option<Ending> {
+        match self.procs.get(pid.index())?.state {
+            State::Ended(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// What a blocked process waits for: (kind, object, deadline).
+    pub fn waiting_on(&self, pid: Pid) -> Option<(crate::WaitKind, Option<ObjId>, Option<Time>)> {
+        let b = self.procs.get(pid.index())?.blocked()?;
+        Some((b.wait.kind(), b.obj, b.deadline))
+    }
+
+    /// Whether the process is stopped (SIGSTOP).
+    pub fn is_stopped(&self, pid: Pid) -> bool {
+        self.procs.get(pid.index()).is_some_and(|p| p.stopped)
+    }
+
+    /// An object's label.
+    pub fn object_label(&self, obj: ObjId) -> &str {
+        self.objs.get(obj.0).map_or("?", |o| &o.label)
+    }
+
+    /// An object's kind.
+    pub fn object_kind(&self, obj: ObjId) -> Option<ObjectKind> {
+        self.objs.get(obj.0).map(|o| o.kind)
+    }
+
+    /// The object and rights behind a capability held by `pid`.
+    pub fn cap_info(&self, pid: Pid, cap: CapId) -> Option<(ObjId, ObjectKind, Rights, u64)> {
+        let n = self.caps.get(cap.0)?;
+        if n.owner != Some(pid) {
+            return None;
+        }
+        let kind = self.objs.get(n.obj.0)?.kind;
+        Some((n.obj, kind, n.rights, n.badge))
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The event log.
+    pub fn log(&mut self) -> &mut EventLog {
+        &mut self.log
+    }
+
+    /// Deadlocks detected so far.
+    pub fn deadlocks(&self) -> &[DeadlockReport] {
+        &self.deadlocks
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &KernelConfig {
+        &self.cfg
+    }
+
+    /// Contents of a file of the simulated file system.
+    pub fn file_contents(&self, path: &str) -> Option<&[u8]> {
+        match self.fs.get(path)? {
+            FsNode::File(id) => match &self.objs.get(id.0)?.body {
+                crate::object::Body::File { contents } => Some(contents),
+                _ => None,
+            },
+            FsNode::Fifo(_) => None,
+        }
+    }
+
+    /// Semaphore units a process holds (taken and not posted), per semaphore.
+    pub fn sem_held(&self, pid: Pid) -> Vec<(ObjId, u64)> {
+        self.procs.get(pid.index()).map(|p| p.sem_held.clone()).unwrap_or_default()
+    }
+
+    /// Records a user-level line (`print`); not a system call.
+    pub fn note(&mut self, pid: Pid, text: String) {
+        self.record(pid, EventKind::Print { text });
+    }
+
+    // ----- helpers ------------------------------------------------------------------------
+
+    pub(crate) fn proc_live(&self, pid: Pid) -> KResult<&Process> {
+        match self.procs.get(pid.index()) {
+            Some(p) if !p.is_ended() => Ok(p),
+            _ => Err(Error::NotFound),
+        }
+    }
+
+    pub(crate) fn record(&mut self, pid: Pid, kind: EventKind) {
+        if tracing::enabled!(target: "ipcsim::kernel", tracing::Level::TRACE) {
+            tracing::trace!(target: "ipcsim::kernel", time = self.now, pid = pid.0, event = ?kind);
+        }
+        if self.log.enabled {
+            let seq = self.log.next_seq;
+            self.log.next_seq += 1;
+            self.log.buf.push(Event { seq, time: self.now, pid, kind });
+        }
+    }
+
+    pub(crate) fn copies(&self) -> u8 {
+        if self.cfg.copy_remap {
+            1
+        } else {
+            2
+        }
+    }
+
+    /// Charges the cost of copying `bytes` to the running process.
+    pub(crate) fn charge_copy(&mut self, pid: Pid, bytes: usize, copies: u8) {
+        let per = self.cfg.costs.copy_per_byte_ticks;
+        if per > 0 {
+            self.procs[pid.index()].compute_left += per * bytes as u64 * u64::from(copies);
+        }
+    }
+
+    pub(crate) fn next_nonce(&mut self) -> u64 {
+        self.nonce += 1;
+        self.nonce
+    }
+}
+
+/// Identity of a process, for reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessInfo {
+    /// Name.
+    pub name: String,
+    /// Base priority.
+    pub priority: i64,
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+    /// Daemon.
+    pub daemon: bool,
+    /// Spawner.
+    pub parent: Option<Pid>,
+}
+
+/// Owner and mode of an object created by a process.
+pub(crate) fn perm_for(p: &Process, mode: u32) -> IpcPerm {
+    IpcPerm { uid: p.uid, gid: p.gid, mode: mode & 0o777 }
+}

@@ -1,0 +1,54 @@
+//! The ipcsim kernel: a simulated microkernel as a deterministic state machine.
+//!
+//! A system call goes in for a process ([`Kernel::syscall`]); an outcome comes
+//! out: done with a result, or switched (the caller blocked or was preempted).
+//! The kernel owns the scheduler, the virtual clock and the timer queue, and
+//! decides who runs next ([`Kernel::next`]). It has no threads, no clocks and
+//! no I/O, and knows nothing of the scenario language: same inputs and seed,
+//! same events.
+//!
+//! When to use what:
+//! - [`Kernel`] with [`KernelConfig`]: to drive processes step by step
+//!   (property tests do this directly).
+//! - The `ipcsim-runtime` crate: to write processes as async Rust over a `Sys` handle.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod arena;
+mod caps;
+pub mod deadlock;
+mod error;
+pub mod event;
+mod ids;
+mod invariants;
+mod ipc;
+mod kernel;
+mod life;
+mod message;
+mod msgqueue;
+mod notify;
+mod object;
+pub mod objects;
+mod pipe;
+mod process;
+mod rights;
+pub mod rng;
+mod sem;
+mod shm;
+pub mod signal;
+pub mod stats;
+mod syscall;
+pub mod sysv;
+
+pub use deadlock::DeadlockReport;
+pub use error::{Error, KResult};
+pub use event::{Event, EventKind, SwitchReason, WaitKind};
+pub use ids::{CapId, ObjId, Pid, Time, Timeout};
+pub use kernel::{Costs, Finish, Kernel, KernelConfig, Limits, Next, ProcessInfo};
+pub use message::{Data, Message};
+pub use object::ObjectOptions;
+pub use process::Ending;
+pub use rights::{ObjectKind, Rights};
+pub use signal::{Disposition, Signal};
+pub use syscall::{GetFlags, IpcPerm, Outcome, ProcessSpec, Ret, SysResult, Syscall};

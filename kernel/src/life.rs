@@ -1,0 +1,270 @@
+//! Process lifecycle and signals: spawn, end, reaping, kill, dispositions and masks.
+//!
+//! Invariant: a process that ends wakes everyone blocked on it (a caller
+//! waiting for its reply gets PeerDied, a parent in `wait_child` gets the
+//! child), gives up every capability and mapping, and never runs again.
+
+use crate::event::EventKind;
+use crate::kernel::{Flow, Kernel};
+use crate::object::Body;
+use crate::process::{State, Wait};
+use crate::signal::{DefaultAction, Disposition, Signal};
+use crate::syscall::ProcessSpec;
+use crate::{CapId, Ending, Error, KResult, Pid, Ret, Timeout};
+
+impl Kernel {
+    pub(crate) fn sys_spawn(&mut self, pid: Pid, spec: &ProcessSpec, share: &[CapId]) -> KResult<Ret> {
+        for c in share {
+            self.lookup(pid, *c, crate::Rights::empty())?;
+        }
+        let child = self.create_process(spec, Some(pid))?;
+        for c in share {
+            self.copy_cap(*c, Some(child))?;
+        }
+        Ok(Ret::Pid(child))
+    }
+
+    /// The runtime reports that a process's body finished (`Exited`) or failed.
+    /// Only the running process can end itself this way.
+    pub fn exit(&mut self, pid: Pid, ending: Ending) {
+        if self.procs.get(pid.index()).is_some_and(|p| !p.is_ended()) {
+            self.end_process(pid, ending);
+        }
+    }
+
+    pub(crate) fn end_process(&mut self, pid: Pid, ending: Ending) {
+        if self.procs[pid.index()].is_ended() {
+            return;
+        }
+        match self.procs[pid.index()].state {
+            State::Blocked(_) => {
+                self.unblock(pid);
+            }
+            State::Ready => self.remove_ready(pid),
+            State::Running | State::Ended(_) => {}
+        }
+        if self.current == Some(pid) {
+            self.current = None;
+        }
+        let p = &mut self.procs[pid.index()];
+        p.compute_left = 0;
+        p.result = None;
+        p.state = State::Ended(ending);
+        p.stopped = false;
+        let daemon = p.daemon;
+        let parent = p.parent;
+        let reply = p.reply_right.take();
+        let caps = std::mem::take(&mut p.caps);
+        let maps = std::mem::take(&mut p.maps);
+        if !daemon {
+            self.live_nondaemons -= 1;
+        }
+        self.record(pid, EventKind::End { ending });
+        if let Some((caller, nonce)) = reply {
+            let waiting = matches!(self.procs[caller.index()].blocked(),
+                Some(b) if matches!(b.wait, Wait::Reply { nonce: n, .. } if n == nonce));
+            if waiting {
+                self.wake(caller, Err(Error::PeerDied));
+            }
+        }
+        let mut touched = Vec::new();
+        for c in caps {
+            if let Some(n) = self.caps.get(c.0) {
+                touched.push(n.obj);
+            }
+            self.delete_cap(c);
+        }
+        for m in maps {
+            self.unmap(pid, m.obj);
+        }
+        if let Some(pp) = parent {
+            if !self.procs[pp.index()].is_ended() {
+                self.procs[pp.index()].unreaped.push_back(pid);
+                let waits_child = matches!(self.procs[pp.index()].blocked(), Some(b) if matches!(b.wait, Wait::Child));
+                if waits_child {
+                    if let Some(c) = self.procs[pp.index()].unreaped.pop_front() {
+                        self.reap(pp, c);
+                        let res = Ok(Ret::Child { pid: c, ending: self.ending(c).unwrap_or(Ending::Exited) });
+                        self.wake(pp, res);
+                    }
+                }
+                self.send_signal(None, pp, Signal::SIGCHLD);
+            }
+        }
+        touched.sort();
+        touched.dedup();
+        for obj in touched {
+            for w in self.waiters_of(obj) {
+                self.check_deadlock_from(w);
+            }
+        }
+    }
+
+    fn reap(&mut self, parent: Pid, child: Pid) {
+        self.procs[parent.index()].children.retain(|c| *c != child);
+    }
+
+    pub(crate) fn waiters_of(&self, obj: crate::ObjId) -> Vec<Pid> {
+        let Some(o) = self.objs.get(obj.0) else { return Vec::new() };
+        match &o.body {
+            Body::Endpoint { senders, receivers }
+            | Body::Mailbox { senders, receivers, .. }
+            | Body::MsgQueue { senders, receivers, .. } => senders.iter().chain(receivers.iter()).collect(),
+            Body::Notification { waiters, .. } | Body::Semaphore { waiters, .. } => waiters.iter().collect(),
+            Body::Pipe { readers_waiting, writers_waiting, openers, .. } => {
+                readers_waiting.iter().chain(writers_waiting.iter()).chain(openers.iter()).collect()
+            }
+            Body::Shm { .. } | Body::File { .. } => Vec::new(),
+        }
+    }
+
+    pub(crate) fn sys_wait_child(&mut self, pid: Pid, timeout: Timeout) -> Flow {
+        if let Some(c) = self.procs[pid.index()].unreaped.pop_front() {
+            self.reap(pid, c);
+            let ending = self.ending(c).unwrap_or(Ending::Exited);
+            return Flow::Done(Ok(Ret::Child { pid: c, ending }));
+        }
+        if self.procs[pid.index()].children.is_empty() {
+            return Flow::Done(Err(Error::NotFound));
+        }
+        if timeout.is_nowait() {
+            return Flow::Done(Err(Error::WouldBlock));
+        }
+        self.block(pid, Wait::Child, None, None, timeout)
+    }
+
+    pub(crate) fn sys_kill(&mut self, pid: Pid, target: Pid, signal: Signal) -> KResult<Ret> {
+        if !signal.is_valid() {
+            return Err(Error::InvalidArgument);
+        }
+        let t = self.proc_live(target)?;
+        let me = &self.procs[pid.index()];
+        if me.uid != 0 && me.uid != t.uid {
+            return Err(Error::PermissionDenied);
+        }
+        self.send_signal(Some(pid), target, signal);
+        Ok(Ret::Unit)
+    }
+
+    /// Sends a signal (from a process, or from the kernel) and acts on it at once.
+    pub(crate) fn send_signal(&mut self, from: Option<Pid>, target: Pid, signal: Signal) {
+        if self.procs[target.index()].is_ended() {
+            return;
+        }
+        if signal == Signal::SIGKILL {
+            self.record(target, EventKind::SignalSent { from, signal, action: "killed" });
+            self.end_process(target, Ending::Killed(signal));
+            return;
+        }
+        if signal == Signal::SIGSTOP {
+            self.record(target, EventKind::SignalSent { from, signal, action: "stopped" });
+            self.stop(target);
+            return;
+        }
+        if signal == Signal::SIGCONT {
+            self.cont(target);
+        }
+        let st = &self.procs[target.index()].signals;
+        let disp = st.disposition(signal);
+        let ignored = disp == Disposition::Ignore
+            || (disp == Disposition::Default
+                && matches!(signal.default_action(), DefaultAction::Ignore | DefaultAction::Continue));
+        if ignored {
+            let action = if signal == Signal::SIGCONT { "continued" } else { "ignored" };
+            self.record(target, EventKind::SignalSent { from, signal, action });
+            return;
+        }
+        if st.is_blocked(signal) {
+            self.procs[target.index()].signals.make_pending(signal);
+            self.record(target, EventKind::SignalSent { from, signal, action: "pending" });
+            return;
+        }
+        self.act_on_signal(from, target, signal);
+    }
+
+    /// Acts on an unblocked, non-ignored signal.
+    fn act_on_signal(&mut self, from: Option<Pid>, target: Pid, signal: Signal) {
+        match self.procs[target.index()].signals.disposition(signal) {
+            Disposition::Catch => {
+                self.record(target, EventKind::SignalSent { from, signal, action: "handler" });
+                self.procs[target.index()].signals.to_handle.push_back(signal);
+                if self.procs[target.index()].blocked().is_some() {
+                    self.wake(target, Err(Error::Interrupted));
+                }
+            }
+            _ => match signal.default_action() {
+                DefaultAction::Terminate => {
+                    self.record(target, EventKind::SignalSent { from, signal, action: "killed" });
+                    self.end_process(target, Ending::Killed(signal));
+                }
+                DefaultAction::Stop => {
+                    self.record(target, EventKind::SignalSent { from, signal, action: "stopped" });
+                    self.stop(target);
+                }
+                DefaultAction::Ignore | DefaultAction::Continue => {}
+            },
+        }
+    }
+
+    fn stop(&mut self, pid: Pid) {
+        let p = &mut self.procs[pid.index()];
+        if p.stopped {
+            return;
+        }
+        p.stopped = true;
+        match p.state {
+            State::Ready => self.remove_ready(pid),
+            State::Running => {
+                self.current = None;
+                self.procs[pid.index()].state = State::Ready;
+            }
+            _ => {}
+        }
+    }
+
+    fn cont(&mut self, pid: Pid) {
+        let p = &mut self.procs[pid.index()];
+        if !p.stopped {
+            return;
+        }
+        p.stopped = false;
+        if matches!(p.state, State::Ready) {
+            self.make_ready(pid);
+        }
+    }
+
+    pub(crate) fn sys_sigaction(&mut self, pid: Pid, signal: Signal, action: Disposition) -> KResult<Ret> {
+        if !signal.is_valid() || signal.is_unstoppable() {
+            return Err(Error::InvalidArgument);
+        }
+        self.procs[pid.index()].signals.set_disposition(signal, action);
+        Ok(Ret::Unit)
+    }
+
+    pub(crate) fn sys_sigmask(&mut self, pid: Pid, signal: Signal, block: bool) -> KResult<Ret> {
+        if !signal.is_valid() || signal.is_unstoppable() {
+            return Err(Error::InvalidArgument);
+        }
+        self.procs[pid.index()].signals.set_blocked(signal, block);
+        if !block {
+            let ready = self.procs[pid.index()].signals.take_unblocked_pending();
+            for s in ready {
+                if self.procs[pid.index()].is_ended() {
+                    break;
+                }
+                self.act_on_signal(None, pid, s);
+            }
+        }
+        Ok(Ret::Unit)
+    }
+
+    /// The next caught signal whose handler `pid` must run now (not a system call).
+    pub fn take_signal(&mut self, pid: Pid) -> Option<Signal> {
+        self.procs.get_mut(pid.index())?.signals.to_handle.pop_front()
+    }
+
+    /// A process's signal dispositions and mask (for reports and tests).
+    pub fn signal_state(&self, pid: Pid) -> Option<&crate::signal::SignalState> {
+        self.procs.get(pid.index()).map(|p| &p.signals)
+    }
+}

@@ -1,0 +1,50 @@
+//! Notifications: an asynchronous word of signal bits.
+//!
+//! `signal` ORs bits in and never blocks; `wait` takes the whole non-zero word
+//! and clears it, blocking while it is zero. Bits that arrive while nobody
+//! waits accumulate; nothing is queued per signal.
+
+use crate::kernel::{Flow, Kernel};
+use crate::object::Body;
+use crate::process::Wait;
+use crate::{CapId, Error, Pid, Ret, Rights, Timeout};
+
+impl Kernel {
+    pub(crate) fn sys_signal(&mut self, pid: Pid, cap: CapId, bits: u64) -> Flow {
+        let (obj, _, _) = match self.need(pid, cap, Rights::SIGNAL) {
+            Ok(x) => x,
+            Err(f) => return f,
+        };
+        let Some(Body::Notification { word, waiters }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+            return Flow::Done(Err(Error::InvalidArgument));
+        };
+        *word |= bits;
+        if *word != 0 {
+            if let Some(w) = waiters.pop() {
+                let taken = std::mem::take(word);
+                self.unblock(w);
+                self.finish_wait(w, Ok(Ret::Word(taken)), true);
+            }
+        }
+        Flow::Done(Ok(Ret::Unit))
+    }
+
+    pub(crate) fn sys_wait(&mut self, pid: Pid, cap: CapId, timeout: Timeout) -> Flow {
+        let (obj, _, _) = match self.need(pid, cap, Rights::WAIT) {
+            Ok(x) => x,
+            Err(f) => return f,
+        };
+        let prio = self.procs[pid.index()].priority;
+        let Some(Body::Notification { word, waiters }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+            return Flow::Done(Err(Error::InvalidArgument));
+        };
+        if *word != 0 {
+            return Flow::Done(Ok(Ret::Word(std::mem::take(word))));
+        }
+        if timeout.is_nowait() {
+            return Flow::Done(Err(Error::WouldBlock));
+        }
+        waiters.push(prio, pid);
+        self.block(pid, Wait::Notification, Some(obj), Some(cap), timeout)
+    }
+}

@@ -1,0 +1,163 @@
+//! Kernel objects: what each kind holds and the wait queues of its users.
+//!
+//! Invariants: a wait queue holds only processes blocked on this object with
+//! the matching wait; queues are ordered by priority, FIFO among equals; a
+//! mailbox or queue never holds more than its capacity; an endpoint never has
+//! queued senders and queued receivers at once.
+
+use std::collections::VecDeque;
+
+use crate::syscall::IpcPerm;
+use crate::{CapId, Message, ObjectKind, Pid, Rights};
+
+/// A priority-ordered FIFO of blocked processes.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WaitQueue {
+    q: VecDeque<(i64, Pid)>,
+}
+
+impl WaitQueue {
+    /// Enqueues behind every process of equal or higher priority.
+    pub fn push(&mut self, prio: i64, pid: Pid) {
+        let mut at = self.q.len();
+        while at > 0 && self.q[at - 1].0 < prio {
+            at -= 1;
+        }
+        self.q.insert(at, (prio, pid));
+    }
+    pub fn pop(&mut self) -> Option<Pid> {
+        self.q.pop_front().map(|(_, p)| p)
+    }
+    pub fn front(&self) -> Option<Pid> {
+        self.q.front().map(|(_, p)| *p)
+    }
+    pub fn remove(&mut self, pid: Pid) -> bool {
+        if let Some(i) = self.q.iter().position(|(_, p)| *p == pid) {
+            self.q.remove(i);
+            true
+        } else {
+            false
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.q.is_empty()
+    }
+    pub fn iter(&self) -> impl Iterator<Item = Pid> + '_ {
+        self.q.iter().map(|(_, p)| *p)
+    }
+    pub fn drain_all(&mut self) -> Vec<Pid> {
+        self.q.drain(..).map(|(_, p)| p).collect()
+    }
+}
+
+/// The state particular to each kind of object.
+#[derive(Debug)]
+pub(crate) enum Body {
+    Endpoint {
+        senders: WaitQueue,
+        receivers: WaitQueue,
+    },
+    Mailbox {
+        /// None: unbounded (still bounded by the kernel's queue limit).
+        capacity: Option<usize>,
+        buf: VecDeque<(Pid, Message)>,
+        senders: WaitQueue,
+        receivers: WaitQueue,
+    },
+    Notification {
+        word: u64,
+        waiters: WaitQueue,
+    },
+    MsgQueue {
+        msgs: VecDeque<(Pid, Message)>,
+        bytes: u64,
+        limit_bytes: u64,
+        senders: WaitQueue,
+        receivers: WaitQueue,
+    },
+    Pipe {
+        buf: VecDeque<u8>,
+        capacity: usize,
+        readers_waiting: WaitQueue,
+        writers_waiting: WaitQueue,
+        openers: WaitQueue,
+        /// Path, for a named pipe.
+        path: Option<String>,
+    },
+    Semaphore {
+        value: u64,
+        waiters: WaitQueue,
+    },
+    Shm {
+        mem: Vec<u8>,
+        attached: u32,
+        removed: bool,
+    },
+    File {
+        contents: Vec<u8>,
+    },
+}
+
+/// A kernel object.
+#[derive(Debug)]
+pub(crate) struct Object {
+    pub kind: ObjectKind,
+    pub label: Box<str>,
+    pub key: Option<i64>,
+    pub perm: Option<IpcPerm>,
+    /// Every live capability naming this object (owned or in transit).
+    pub holders: Vec<CapId>,
+    /// How many live capabilities carry each right bit.
+    pub right_counts: [u32; 8],
+    /// Rights that some not-yet-spawned program could bring (deadlock analysis).
+    pub spawnable: Rights,
+    pub body: Body,
+}
+
+impl Object {
+    pub(crate) fn count(&self, r: Rights) -> u32 {
+        self.right_counts[r.bits().trailing_zeros() as usize & 7]
+    }
+
+    /// Every wait queue of the object, drained (for destruction).
+    pub(crate) fn drain_waiters(&mut self) -> Vec<Pid> {
+        let mut out = Vec::new();
+        match &mut self.body {
+            Body::Endpoint { senders, receivers }
+            | Body::Mailbox { senders, receivers, .. }
+            | Body::MsgQueue { senders, receivers, .. } => {
+                out.extend(senders.drain_all());
+                out.extend(receivers.drain_all());
+            }
+            Body::Notification { waiters, .. } | Body::Semaphore { waiters, .. } => out.extend(waiters.drain_all()),
+            Body::Pipe { readers_waiting, writers_waiting, openers, .. } => {
+                out.extend(readers_waiting.drain_all());
+                out.extend(writers_waiting.drain_all());
+                out.extend(openers.drain_all());
+            }
+            Body::Shm { .. } | Body::File { .. } => {}
+        }
+        out
+    }
+}
+
+/// Options for creating an object at boot or by a system call.
+#[derive(Clone, Debug, Default)]
+pub struct ObjectOptions {
+    /// Mailbox: Some(N) messages, None unbounded. Pipe: bytes (default 4096).
+    pub capacity: Option<u64>,
+    /// Mailbox unbounded.
+    pub unbounded: bool,
+    /// System V key.
+    pub key: Option<i64>,
+    /// Owner and mode.
+    pub perm: Option<IpcPerm>,
+    /// Semaphore initial value.
+    pub value: u64,
+    /// Shm size, message queue byte limit.
+    pub size: Option<u64>,
+    /// File contents.
+    pub contents: Vec<u8>,
+    /// Named pipe path.
+    pub path: Option<String>,
+}

@@ -1,0 +1,62 @@
+//! Construction of object bodies, with the defaults of the scenario contract.
+
+use std::collections::VecDeque;
+
+use crate::object::{Body, ObjectOptions, WaitQueue};
+use crate::{Error, KResult, ObjectKind};
+
+/// Default pipe capacity in bytes.
+pub const PIPE_CAPACITY_DEFAULT: u64 = 4096;
+/// Default mailbox capacity in messages.
+pub const MAILBOX_CAPACITY_DEFAULT: u64 = 8;
+/// Default message queue byte limit (msg_qbytes).
+pub const MSGQUEUE_BYTES_DEFAULT: u64 = 16384;
+/// Largest shared memory segment or file the simulator maps.
+pub const SEGMENT_BYTES_MAX: u64 = 1 << 26;
+
+pub(crate) fn new_body(kind: ObjectKind, opts: &ObjectOptions) -> KResult<Body> {
+    Ok(match kind {
+        ObjectKind::Endpoint => Body::Endpoint { senders: WaitQueue::default(), receivers: WaitQueue::default() },
+        ObjectKind::Mailbox => Body::Mailbox {
+            capacity: if opts.unbounded {
+                None
+            } else {
+                Some(usize::try_from(opts.capacity.unwrap_or(MAILBOX_CAPACITY_DEFAULT)).map_err(|_| Error::InvalidArgument)?)
+            },
+            buf: VecDeque::new(),
+            senders: WaitQueue::default(),
+            receivers: WaitQueue::default(),
+        },
+        ObjectKind::Notification => Body::Notification { word: 0, waiters: WaitQueue::default() },
+        ObjectKind::MsgQueue => Body::MsgQueue {
+            msgs: VecDeque::new(),
+            bytes: 0,
+            limit_bytes: opts.size.unwrap_or(MSGQUEUE_BYTES_DEFAULT),
+            senders: WaitQueue::default(),
+            receivers: WaitQueue::default(),
+        },
+        ObjectKind::Pipe => {
+            let cap = opts.capacity.unwrap_or(PIPE_CAPACITY_DEFAULT);
+            if cap == 0 || cap > SEGMENT_BYTES_MAX {
+                return Err(Error::InvalidArgument);
+            }
+            Body::Pipe {
+                buf: VecDeque::new(),
+                capacity: cap as usize,
+                readers_waiting: WaitQueue::default(),
+                writers_waiting: WaitQueue::default(),
+                openers: WaitQueue::default(),
+                path: opts.path.clone(),
+            }
+        }
+        ObjectKind::Semaphore => Body::Semaphore { value: opts.value, waiters: WaitQueue::default() },
+        ObjectKind::Shm => {
+            let size = opts.size.unwrap_or(0);
+            if size == 0 || size > SEGMENT_BYTES_MAX {
+                return Err(Error::InvalidArgument);
+            }
+            Body::Shm { mem: vec![0; size as usize], attached: 0, removed: false }
+        }
+        ObjectKind::File => Body::File { contents: opts.contents.clone() },
+    })
+}

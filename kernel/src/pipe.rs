@@ -1,0 +1,235 @@
+//! Pipes and named pipes (FIFOs): byte streams through a fixed-capacity buffer.
+//!
+//! Invariants: bytes keep their order; the buffer never holds more than its
+//! capacity; a read waits only while the buffer is empty and a writer remains,
+//! and returns "" (end of file) once none does; a write with no reader left
+//! raises SIGPIPE and fails BrokenPipe. The ends are capabilities: the number
+//! of live capabilities with `read` (`write`) is the number of readers (writers).
+
+use crate::kernel::{perm_for, FsNode, Flow, Kernel};
+use crate::object::{Body, ObjectOptions};
+use crate::process::Wait;
+use crate::signal::Signal;
+use crate::sysv::ipc_rights;
+use crate::{CapId, Data, Error, KResult, ObjId, ObjectKind, Pid, Ret, Rights, Timeout};
+
+fn bytes_data(b: Vec<u8>) -> Data {
+    match String::from_utf8(b) {
+        Ok(s) => Data::Str(s.into()),
+        Err(e) => Data::Str(String::from_utf8_lossy(e.as_bytes()).into_owned().into()),
+    }
+}
+
+impl Kernel {
+    fn pipe_counts(&self, obj: ObjId) -> (u32, u32) {
+        self.objs.get(obj.0).map_or((0, 0), |o| (o.count(Rights::READ), o.count(Rights::WRITE)))
+    }
+
+    pub(crate) fn sys_write(&mut self, pid: Pid, cap: CapId, data: Data, timeout: Timeout) -> Flow {
+        let (obj, _, _) = match self.need(pid, cap, Rights::WRITE) {
+            Ok(x) => x,
+            Err(f) => return f,
+        };
+        let Some(Body::Pipe { buf, capacity, .. }) = self.objs.get(obj.0).map(|o| &o.body) else {
+            return Flow::Done(Err(Error::InvalidArgument));
+        };
+        let free = capacity - buf.len();
+        let bytes = data.to_stream_bytes();
+        if bytes.len() > self.cfg.limits.message_bytes_max {
+            return Flow::Done(Err(Error::MessageTooLarge));
+        }
+        let (readers, _) = self.pipe_counts(obj);
+        if readers == 0 {
+            self.send_signal(None, pid, Signal::SIGPIPE);
+            return Flow::Done(Err(Error::BrokenPipe));
+        }
+        if timeout.is_nowait() && bytes.len() > free {
+            // A non-blocking write is all or nothing here (as POSIX for writes up to PIPE_BUF).
+            return Flow::Done(Err(Error::WouldBlock));
+        }
+        let len = bytes.len();
+        self.stats.count(ObjectKind::Pipe, len, self.copies());
+        self.charge_copy(pid, len, self.copies());
+        let rest = self.pipe_fill(obj, bytes);
+        self.pipe_pump(obj);
+        if rest.is_empty() {
+            return Flow::Done(Ok(Ret::Unit));
+        }
+        let prio = self.procs[pid.index()].priority;
+        if let Some(Body::Pipe { writers_waiting, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
+            writers_waiting.push(prio, pid);
+        }
+        self.block(pid, Wait::PipeWrite { rest }, Some(obj), Some(cap), timeout)
+    }
+
+    /// Puts as many bytes as fit into the buffer; returns the rest.
+    fn pipe_fill(&mut self, obj: ObjId, mut bytes: Vec<u8>) -> Vec<u8> {
+        if let Some(Body::Pipe { buf, capacity, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
+            let n = (*capacity - buf.len()).min(bytes.len());
+            buf.extend(bytes.drain(..n));
+        }
+        bytes
+    }
+
+    /// Moves bytes along: blocked writers fill freed room, waiting readers take buffered bytes.
+    fn pipe_pump(&mut self, obj: ObjId) {
+        loop {
+            let mut progress = false;
+            // Waiting readers take what is buffered, in order.
+            loop {
+                let Some(Body::Pipe { buf, readers_waiting, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+                    return;
+                };
+                if buf.is_empty() {
+                    break;
+                }
+                let Some(r) = readers_waiting.pop() else { break };
+                let max = match self.procs[r.index()].blocked().map(|b| &b.wait) {
+                    Some(Wait::PipeRead { max }) => *max,
+                    _ => 0,
+                };
+                let Some(Body::Pipe { buf, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else { return };
+                let n = (max as usize).min(buf.len());
+                let got: Vec<u8> = buf.drain(..n).collect();
+                self.unblock(r);
+                self.finish_wait(r, Ok(Ret::Bytes(bytes_data(got))), true);
+                progress = true;
+            }
+            // The first blocked writer fills freed room; it is done when all its bytes are in.
+            let front = match self.objs.get(obj.0).map(|o| &o.body) {
+                Some(Body::Pipe { writers_waiting, buf, capacity, .. }) if buf.len() < *capacity => writers_waiting.front(),
+                _ => None,
+            };
+            if let Some(w) = front {
+                let rest = match &mut self.procs[w.index()].state {
+                    crate::process::State::Blocked(b) => match &mut b.wait {
+                        Wait::PipeWrite { rest } => std::mem::take(rest),
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
+                let left = self.pipe_fill(obj, rest);
+                if left.is_empty() {
+                    self.unblock(w);
+                    self.finish_wait(w, Ok(Ret::Unit), true);
+                } else if let crate::process::State::Blocked(b) = &mut self.procs[w.index()].state {
+                    b.wait = Wait::PipeWrite { rest: left };
+                }
+                progress = true;
+            }
+            if !progress {
+                return;
+            }
+        }
+    }
+
+    pub(crate) fn sys_read(&mut self, pid: Pid, cap: CapId, max: u64, timeout: Timeout) -> Flow {
+        let (obj, _, _) = match self.need(pid, cap, Rights::READ) {
+            Ok(x) => x,
+            Err(f) => return f,
+        };
+        let (_, writers) = self.pipe_counts(obj);
+        let Some(Body::Pipe { buf, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+            return Flow::Done(Err(Error::InvalidArgument));
+        };
+        if !buf.is_empty() || max == 0 {
+            let n = (max.min(usize::MAX as u64) as usize).min(buf.len());
+            let got: Vec<u8> = buf.drain(..n).collect();
+            self.pipe_pump(obj);
+            return Flow::Done(Ok(Ret::Bytes(bytes_data(got))));
+        }
+        if writers == 0 {
+            return Flow::Done(Ok(Ret::Bytes(Data::str(""))));
+        }
+        if timeout.is_nowait() {
+            return Flow::Done(Err(Error::WouldBlock));
+        }
+        let prio = self.procs[pid.index()].priority;
+        if let Some(Body::Pipe { readers_waiting, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
+            readers_waiting.push(prio, pid);
+        }
+        self.block(pid, Wait::PipeRead { max }, Some(obj), Some(cap), timeout)
+    }
+
+    /// A pipe end went away: with no writer left, waiting readers see end of
+    /// file; with no reader left, waiting writers get SIGPIPE and BrokenPipe.
+    pub(crate) fn pipe_ends_changed(&mut self, obj: ObjId) {
+        let (readers, writers) = self.pipe_counts(obj);
+        let Some(Body::Pipe { readers_waiting, writers_waiting, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+            return;
+        };
+        let eof: Vec<Pid> = if writers == 0 { readers_waiting.drain_all() } else { Vec::new() };
+        let broken: Vec<Pid> = if readers == 0 { writers_waiting.drain_all() } else { Vec::new() };
+        for r in eof {
+            self.wake(r, Ok(Ret::Bytes(Data::str(""))));
+        }
+        for w in broken {
+            self.wake(w, Err(Error::BrokenPipe));
+            self.send_signal(None, w, Signal::SIGPIPE);
+        }
+    }
+
+    pub(crate) fn sys_mkfifo(&mut self, pid: Pid, path: String, mode: u32) -> KResult<Ret> {
+        if path.is_empty() {
+            return Err(Error::InvalidArgument);
+        }
+        if self.fs.contains_key(&path) {
+            return Err(Error::Exists);
+        }
+        let perm = perm_for(&self.procs[pid.index()], mode);
+        let label = path.clone();
+        let opts = ObjectOptions { perm: Some(perm), path: Some(path), ..Default::default() };
+        self.create_object(ObjectKind::Pipe, &label, &opts)?;
+        Ok(Ret::Unit)
+    }
+
+    pub(crate) fn sys_open(&mut self, pid: Pid, path: &str, write: bool, timeout: Timeout) -> Flow {
+        let obj = match self.fs.get(path) {
+            Some(FsNode::Fifo(o)) => *o,
+            Some(FsNode::File(_)) => return Flow::Done(Err(Error::InvalidArgument)),
+            None => return Flow::Done(Err(Error::NotFound)),
+        };
+        let Some(o) = self.objs.get(obj.0) else { return Flow::Done(Err(Error::NotFound)) };
+        let p = &self.procs[pid.index()];
+        let perm = o.perm.unwrap_or(crate::syscall::IpcPerm { uid: 1000, gid: 1000, mode: 0o644 });
+        let want = if write { Rights::WRITE } else { Rights::READ };
+        if !ipc_rights(ObjectKind::Pipe, &perm, p.uid, p.gid).contains(want) {
+            return Flow::Done(Err(Error::PermissionDenied));
+        }
+        let (readers, writers) = self.pipe_counts(obj);
+        let other_waiting = self.fifo_openers(obj, !write);
+        let other_open = if write { readers > 0 } else { writers > 0 };
+        if other_open || !other_waiting.is_empty() || (!write && timeout.is_nowait()) {
+            let cap = match self.new_cap(Some(pid), obj, want, 0, None) {
+                Ok(c) => c,
+                Err(e) => return Flow::Done(Err(e)),
+            };
+            for w in other_waiting {
+                let r = if write { Rights::READ } else { Rights::WRITE };
+                let res = self.new_cap(Some(w), obj, r, 0, None).map(Ret::Cap);
+                self.wake(w, res);
+            }
+            return Flow::Done(Ok(Ret::Cap(cap)));
+        }
+        if timeout.is_nowait() {
+            return Flow::Done(Err(Error::WouldBlock));
+        }
+        let prio = self.procs[pid.index()].priority;
+        if let Some(Body::Pipe { openers, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
+            openers.push(prio, pid);
+        }
+        self.block(pid, Wait::FifoOpen { write }, Some(obj), None, timeout)
+    }
+
+    /// Processes waiting in `open` for the given end (write: true for writers).
+    fn fifo_openers(&self, obj: ObjId, write: bool) -> Vec<Pid> {
+        match self.objs.get(obj.0).map(|o| &o.body) {
+            Some(Body::Pipe { openers, .. }) => openers
+                .iter()
+                .filter(|p| matches!(self.procs[p.index()].blocked().map(|b| &b.wait), Some(Wait::FifoOpen { write: w }) if *w == write))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+}

@@ -1,0 +1,177 @@
+//! Processes: identity, scheduling state, and what a blocked process waits for.
+//!
+//! Invariant: a process is in exactly one state, and it is in the queue its
+//! state names: `Ready` ones are in the ready queue of their priority (unless
+//! stopped), `Blocked` ones in the wait queue of the object they wait on (if
+//! the wait has a queue), `Running` only as the kernel's current process.
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use crate::signal::{Signal, SignalState};
+use crate::{CapId, Error, Message, ObjId, SysResult, Time, WaitKind};
+
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ending {
+    /// Its body finished, or it called `exit`.
+    Exited,
+    /// An operation failed without `try` (or its `expect` was false).
+    Failed(Error),
+    /// A signal's default action ended it.
+    Killed(Signal),
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ending::Exited => f.write_str("exited"),
+            Ending::Failed(e) => write!(f, "failed {e}"),
+            Ending::Killed(s) => write!(f, "killed {s}"),
+        }
+    }
+}
+
+impl Ending {
+    /// "exited", "failed" or "killed".
+    pub fn word(self) -> &'static str {
+        match self {
+            Ending::Exited => "exited",
+            Ending::Failed(_) => "failed",
+            Ending::Killed(_) => "killed",
+        }
+    }
+}
+
+/// The operation a blocked process is in, with what it still carries.
+#[derive(Clone, Debug)]
+pub(crate) enum Wait {
+    Send { msg: Message, call: bool },
+    Recv,
+    Reply { server: Pid, nonce: u64 },
+    Notification,
+    MsgSnd { msg: Message },
+    MsgRcv { mtype: i64 },
+    PipeRead { max: u64 },
+    PipeWrite { rest: Vec<u8> },
+    Semaphore,
+    Sleep,
+    Child,
+    FifoOpen { write: bool },
+}
+
+impl Wait {
+    pub(crate) fn kind(&self) -> WaitKind {
+        match self {
+            Wait::Send { .. } => WaitKind::Send,
+            Wait::Recv => WaitKind::Recv,
+            Wait::Reply { server, .. } => WaitKind::Reply(*server),
+            Wait::Notification => WaitKind::Notification,
+            Wait::MsgSnd { .. } => WaitKind::MsgSnd,
+            Wait::MsgRcv { .. } => WaitKind::MsgRcv,
+            Wait::PipeRead { .. } => WaitKind::PipeRead,
+            Wait::PipeWrite { .. } => WaitKind::PipeWrite,
+            Wait::Semaphore => WaitKind::Semaphore,
+            Wait::Sleep => WaitKind::Sleep,
+            Wait::Child => WaitKind::Child,
+            Wait::FifoOpen { .. } => WaitKind::FifoOpen,
+        }
+    }
+}
+
+/// A blocked process's wait.
+#[derive(Clone, Debug)]
+pub(crate) struct Blocked {
+    pub wait: Wait,
+    pub obj: Option<ObjId>,
+    /// The capability it blocked through: deleting it wakes the process with ObjectGone.
+    pub through: Option<CapId>,
+    pub deadline: Option<Time>,
+    /// Matches the timer set for this wait, so a stale timer finds nothing.
+    pub seq: u64,
+}
+
+/// Scheduling state.
+#[derive(Clone, Debug)]
+pub(crate) enum State {
+    Ready,
+    Running,
+    Blocked(Blocked),
+    Ended(Ending),
+}
+
+use crate::Pid;
+
+/// A mapping of a segment into a process's address space.
+#[derive(Clone, Debug)]
+pub(crate) struct Mapping {
+    pub obj: ObjId,
+    pub base: u64,
+    pub size: u64,
+    pub readonly: bool,
+}
+
+/// A simulated process as the kernel keeps it.
+#[derive(Debug)]
+pub(crate) struct Process {
+    pub name: Box<str>,
+    pub base_priority: i64,
+    pub priority: i64,
+    pub uid: u32,
+    pub gid: u32,
+    pub daemon: bool,
+    pub parent: Option<Pid>,
+    pub state: State,
+    /// The result of a call that completed while the process did not hold the CPU.
+    pub result: Option<SysResult>,
+    pub caps: Vec<CapId>,
+    /// The one-shot right to answer a caller: (caller, nonce of its call).
+    pub reply_right: Option<(Pid, u64)>,
+    /// Ticks left of a `compute` in progress.
+    pub compute_left: u64,
+    pub signals: SignalState,
+    pub stopped: bool,
+    pub children: Vec<Pid>,
+    pub unreaped: VecDeque<Pid>,
+    pub maps: Vec<Mapping>,
+    pub next_map_offset: u64,
+    /// Semaphore units taken and not posted, per semaphore.
+    pub sem_held: Vec<(ObjId, u64)>,
+}
+
+impl Process {
+    pub(crate) fn new(name: &str, priority: i64, uid: u32, gid: u32, daemon: bool, parent: Option<Pid>) -> Self {
+        Process {
+            name: name.into(),
+            base_priority: priority,
+            priority,
+            uid,
+            gid,
+            daemon,
+            parent,
+            state: State::Ready,
+            result: None,
+            caps: Vec::new(),
+            reply_right: None,
+            compute_left: 0,
+            signals: SignalState::default(),
+            stopped: false,
+            children: Vec::new(),
+            unreaped: VecDeque::new(),
+            maps: Vec::new(),
+            next_map_offset: 0,
+            sem_held: Vec::new(),
+        }
+    }
+
+    pub(crate) fn is_ended(&self) -> bool {
+        matches!(self.state, State::Ended(_))
+    }
+
+    pub(crate) fn blocked(&self) -> Option<&Blocked> {
+        match &self.state {
+            State::Blocked(b) => Some(b),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Counting semaphores: P (`sem_wait`) and V (`sem_post`).
+//!
+//! The kernel remembers which processes hold units taken and not posted, so a
+//! deadlock report can name them. A post hands its unit straight to the first
+//! waiter (FIFO among equal priorities), so a unit is never stolen by a later
+//! arrival.
+
+use crate::kernel::{Flow, Kernel};
+use crate::object::Body;
+use crate::process::Wait;
+use crate::{CapId, Error, KResult, ObjId, Pid, Ret, Rights, Timeout};
+
+/// Largest semaphore value (Linux's SEMVMX).
+pub const SEM_VALUE_MAX: u64 = 32767;
+
+impl Kernel {
+    pub(crate) fn sys_sem_wait(&mut self, pid: Pid, cap: CapId, timeout: Timeout) -> Flow {
+        let (obj, _, _) = match self.need(pid, cap, Rights::WAIT) {
+            Ok(x) => x,
+            Err(f) => return f,
+        };
+        let prio = self.procs[pid.index()].priority;
+        let Some(Body::Semaphore { value, waiters }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+            return Flow::Done(Err(Error::InvalidArgument));
+        };
+        if *value > 0 {
+            *value -= 1;
+            self.hold_unit(pid, obj, 1);
+            return Flow::Done(Ok(Ret::Unit));
+        }
+        if timeout.is_nowait() {
+            return Flow::Done(Err(Error::WouldBlock));
+        }
+        waiters.push(prio, pid);
+        self.block(pid, Wait::Semaphore, Some(obj), Some(cap), timeout)
+    }
+
+    pub(crate) fn sys_sem_post(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
+        let obj = self.lookup(pid, cap, Rights::POST)?.obj;
+        let Some(Body::Semaphore { value, waiters }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+            return Err(Error::InvalidArgument);
+        };
+        let next = waiters.pop();
+        if next.is_none() {
+            if *value >= SEM_VALUE_MAX {
+                return Err(Error::LimitReached);
+            }
+            *value += 1;
+        }
+        self.hold_unit(pid, obj, -1);
+        if let Some(w) = next {
+            self.hold_unit(w, obj, 1);
+            self.unblock(w);
+            self.finish_wait(w, Ok(Ret::Unit), true);
+        }
+        Ok(Ret::Unit)
+    }
+
+    fn hold_unit(&mut self, pid: Pid, obj: ObjId, delta: i64) {
+        let held = &mut self.procs[pid.index()].sem_held;
+        if let Some(i) = held.iter().position(|(o, _)| *o == obj) {
+            if delta > 0 {
+                held[i].1 += 1;
+            } else if held[i].1 <= 1 {
+                held.remove(i);
+            } else {
+                held[i].1 -= 1;
+            }
+        } else if delta > 0 {
+            held.push((obj, 1));
+        }
+    }
+
+    /// Processes holding units of a semaphore, for deadlock reports.
+    pub fn sem_holders(&self, obj: ObjId) -> Vec<Pid> {
+        self.procs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.is_ended() && p.sem_held.iter().any(|(o, _)| *o == obj))
+            .map(|(i, _)| Pid(i as u32))
+            .collect()
+    }
+}

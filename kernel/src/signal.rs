@@ -1,0 +1,256 @@
+//! Signal numbers, dispositions and per-process signal state.
+//!
+//! Standard signals (below [`Signal::RTMIN`]) are pending bits: a second one
+//! before delivery collapses into the first. Real-time signals queue, in order.
+//! SIGKILL and SIGSTOP can be neither caught, blocked nor ignored.
+
+use std::collections::VecDeque;
+use std::fmt;
+
+/// A signal number (Linux numbering).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct Signal(pub u8);
+
+impl Signal {
+    /// Interrupt.
+    pub const SIGINT: Signal = Signal(2);
+    /// Kill (cannot be caught, blocked or ignored).
+    pub const SIGKILL: Signal = Signal(9);
+    /// User signal 1.
+    pub const SIGUSR1: Signal = Signal(10);
+    /// User signal 2.
+    pub const SIGUSR2: Signal = Signal(12);
+    /// Write to a pipe with no reader.
+    pub const SIGPIPE: Signal = Signal(13);
+    /// Terminate (the default for `kill`).
+    pub const SIGTERM: Signal = Signal(15);
+    /// A child ended (ignored by default).
+    pub const SIGCHLD: Signal = Signal(17);
+    /// Continue a stopped process.
+    pub const SIGCONT: Signal = Signal(18);
+    /// Stop (cannot be caught, blocked or ignored).
+    pub const SIGSTOP: Signal = Signal(19);
+    /// The first real-time signal.
+    pub const RTMIN: u8 = 34;
+    /// The last real-time signal.
+    pub const RTMAX: u8 = 64;
+
+    /// Parses `SIGTERM`, `SIGRTMIN+3`, ...
+    pub fn from_name(name: &str) -> Option<Signal> {
+        let named = [
+            ("SIGTERM", Signal::SIGTERM),
+            ("SIGINT", Signal::SIGINT),
+            ("SIGKILL", Signal::SIGKILL),
+            ("SIGSTOP", Signal::SIGSTOP),
+            ("SIGCONT", Signal::SIGCONT),
+            ("SIGCHLD", Signal::SIGCHLD),
+            ("SIGPIPE", Signal::SIGPIPE),
+            ("SIGUSR1", Signal::SIGUSR1),
+            ("SIGUSR2", Signal::SIGUSR2),
+        ];
+        if let Some((_, s)) = named.iter().find(|(n, _)| *n == name) {
+            return Some(*s);
+        }
+        let rest = name.strip_prefix("SIGRTMIN")?;
+        let n: u8 = if rest.is_empty() { 0 } else { rest.strip_prefix('+')?.parse().ok()? };
+        let num = Signal::RTMIN.checked_add(n)?;
+        (num <= Signal::RTMAX).then_some(Signal(num))
+    }
+
+    /// Whether this is a real-time (queued) signal.
+    pub fn is_realtime(self) -> bool {
+        self.0 >= Signal::RTMIN && self.0 <= Signal::RTMAX
+    }
+
+    /// Whether it is a number the kernel knows.
+    pub fn is_valid(self) -> bool {
+        self.0 >= 1 && self.0 <= Signal::RTMAX
+    }
+
+    /// SIGKILL and SIGSTOP: never caught, blocked or ignored.
+    pub fn is_unstoppable(self) -> bool {
+        self == Signal::SIGKILL || self == Signal::SIGSTOP
+    }
+
+    /// What happens when the disposition is `default`.
+    pub fn default_action(self) -> DefaultAction {
+        match self {
+            Signal::SIGCHLD => DefaultAction::Ignore,
+            Signal::SIGSTOP => DefaultAction::Stop,
+            Signal::SIGCONT => DefaultAction::Continue,
+            _ => DefaultAction::Terminate,
+        }
+    }
+
+    fn bit(self) -> u64 {
+        1u64 << (self.0 as u64 & 63)
+    }
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match *self {
+            Signal::SIGTERM => "SIGTERM",
+            Signal::SIGINT => "SIGINT",
+            Signal::SIGKILL => "SIGKILL",
+            Signal::SIGSTOP => "SIGSTOP",
+            Signal::SIGCONT => "SIGCONT",
+            Signal::SIGCHLD => "SIGCHLD",
+            Signal::SIGPIPE => "SIGPIPE",
+            Signal::SIGUSR1 => "SIGUSR1",
+            Signal::SIGUSR2 => "SIGUSR2",
+            s if s.0 == Signal::RTMIN => "SIGRTMIN",
+            s if s.is_realtime() => return write!(f, "SIGRTMIN+{}", s.0 - Signal::RTMIN),
+            s => return write!(f, "SIG{}", s.0),
+        };
+        f.write_str(name)
+    }
+}
+
+/// The default action of a signal.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DefaultAction {
+    /// End the process as `killed SIGNAL`.
+    Terminate,
+    /// Drop the signal.
+    Ignore,
+    /// Stop the process until SIGCONT.
+    Stop,
+    /// Continue a stopped process.
+    Continue,
+}
+
+/// What a process does with a signal.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum Disposition {
+    /// The signal's default action.
+    #[default]
+    Default,
+    /// Drop it.
+    Ignore,
+    /// Run the process's handler (interrupting a blocked call).
+    Catch,
+}
+
+/// A process's signal state: dispositions, mask, pending set, and signals
+/// accepted for delivery that user space has not yet taken.
+#[derive(Clone, Debug, Default)]
+pub struct SignalState {
+    caught: u64,
+    ignored: u64,
+    mask: u64,
+    pending_std: u64,
+    pending_rt: VecDeque<Signal>,
+    /// Caught signals the process must run handlers for, in arrival order.
+    pub(crate) to_handle: VecDeque<Signal>,
+}
+
+impl SignalState {
+    /// The disposition of a signal.
+    pub fn disposition(&self, s: Signal) -> Disposition {
+        if self.caught & s.bit() != 0 {
+            Disposition::Catch
+        } else if self.ignored & s.bit() != 0 {
+            Disposition::Ignore
+        } else {
+            Disposition::Default
+        }
+    }
+
+    pub(crate) fn set_disposition(&mut self, s: Signal, d: Disposition) {
+        self.caught &= !s.bit();
+        self.ignored &= !s.bit();
+        match d {
+            Disposition::Catch => self.caught |= s.bit(),
+            Disposition::Ignore => self.ignored |= s.bit(),
+            Disposition::Default => {}
+        }
+    }
+
+    /// Whether a signal is blocked.
+    pub fn is_blocked(&self, s: Signal) -> bool {
+        self.mask & s.bit() != 0
+    }
+
+    pub(crate) fn set_blocked(&mut self, s: Signal, blocked: bool) {
+        if blocked {
+            self.mask |= s.bit();
+        } else {
+            self.mask &= !s.bit();
+        }
+    }
+
+    pub(crate) fn make_pending(&mut self, s: Signal) {
+        if s.is_realtime() {
+            self.pending_rt.push_back(s);
+        } else {
+            self.pending_std |= s.bit();
+        }
+    }
+
+    /// Takes pending signals that are no longer blocked, lowest standard first, then real-time in order.
+    pub(crate) fn take_unblocked_pending(&mut self) -> Vec<Signal> {
+        let mut out = Vec::new();
+        let ready = self.pending_std & !self.mask;
+        for n in 1..64u8 {
+            if ready & (1u64 << n) != 0 {
+                out.push(Signal(n));
+            }
+        }
+        self.pending_std &= !ready;
+        let mask = self.mask;
+        let mut kept = VecDeque::new();
+        for s in self.pending_rt.drain(..) {
+            if mask & s.bit() == 0 {
+                out.push(s);
+            } else {
+                kept.push_back(s);
+            }
+        }
+        self.pending_rt = kept;
+        out
+    }
+
+    /// Pending (blocked) signals, for reports.
+    pub fn pending(&self) -> Vec<Signal> {
+        let mut out: Vec<Signal> = (1..64u8).filter(|n| self.pending_std & (1u64 << n) != 0).map(Signal).collect();
+        out.extend(self.pending_rt.iter().copied());
+        out
+    }
+
+    /// Whether some caught, unblocked signal could interrupt this process (for deadlock analysis).
+    pub fn has_unblocked_handler(&self) -> bool {
+        self.caught & !self.mask != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for n in ["SIGTERM", "SIGKILL", "SIGUSR1", "SIGRTMIN", "SIGRTMIN+5", "SIGCHLD"] {
+            let s = Signal::from_name(n).unwrap();
+            assert_eq!(s.to_string(), n);
+        }
+        assert_eq!(Signal::from_name("SIGRTMIN+40"), None);
+        assert_eq!(Signal::from_name("SIGFOO"), None);
+    }
+
+    #[test]
+    fn standard_signals_collapse_realtime_queue() {
+        let mut st = SignalState::default();
+        st.set_blocked(Signal::SIGUSR1, true);
+        st.set_blocked(Signal(Signal::RTMIN), true);
+        st.make_pending(Signal::SIGUSR1);
+        st.make_pending(Signal::SIGUSR1);
+        st.make_pending(Signal(Signal::RTMIN));
+        st.make_pending(Signal(Signal::RTMIN));
+        assert!(st.take_unblocked_pending().is_empty());
+        st.set_blocked(Signal::SIGUSR1, false);
+        st.set_blocked(Signal(Signal::RTMIN), false);
+        let got = st.take_unblocked_pending();
+        assert_eq!(got, vec![Signal::SIGUSR1, Signal(Signal::RTMIN), Signal(Signal::RTMIN)]);
+    }
+}

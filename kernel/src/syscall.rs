@@ -1,0 +1,455 @@
+//! The system call ABI: what a process asks for and what it gets back.
+//!
+//! Every argument is an allegation from user space: capabilities may be stale,
+//! forged or of the wrong kind, numbers may be out of range. The kernel checks
+//! each one and answers with an [`Error`], never a panic.
+
+use crate::{CapId, Data, Error, Message, ObjectKind, Pid, Rights, Signal, Timeout};
+use crate::signal::Disposition;
+
+/// A System V `ipc_perm`: owner, group and mode bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpcPerm {
+    /// Owner uid (also the creator's).
+    pub uid: u32,
+    /// Owner gid (also the creator's).
+    pub gid: u32,
+    /// Mode bits (`0640`).
+    pub mode: u32,
+}
+
+/// Creation flags for keyed gets (`msgget`, `semget`, `shmget`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GetFlags {
+    /// `IPC_CREAT`.
+    pub create: bool,
+    /// `IPC_EXCL`.
+    pub exclusive: bool,
+    /// Mode for a new object.
+    pub mode: u32,
+}
+
+/// Identity and scheduling of a new process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessSpec {
+    /// Name shown in traces.
+    pub name: String,
+    /// Priority: higher runs first.
+    pub priority: i64,
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+    /// A daemon may still be blocked when the run ends.
+    pub daemon: bool,
+}
+
+impl ProcessSpec {
+    /// A process with default identity (uid 1000, gid 1000, priority 0).
+    pub fn new(name: impl Into<String>) -> Self {
+        ProcessSpec { name: name.into(), priority: 0, uid: 1000, gid: 1000, daemon: false }
+    }
+}
+
+/// A system call.
+#[derive(Clone, Debug)]
+pub enum Syscall {
+    /// Send a message through an endpoint or mailbox (`msg.cap`: a capability to pass).
+    Send {
+        /// Endpoint or mailbox.
+        cap: CapId,
+        /// The message (badge and `is_call` are set by the kernel).
+        msg: Message,
+        /// How long to wait for a receiver or for room.
+        timeout: Timeout,
+    },
+    /// Receive from an endpoint or mailbox.
+    Recv {
+        /// Endpoint or mailbox.
+        cap: CapId,
+        /// How long to wait for a sender.
+        timeout: Timeout,
+    },
+    /// Send on an endpoint, then wait for the reply.
+    Call {
+        /// Endpoint.
+        cap: CapId,
+        /// Request.
+        msg: Message,
+        /// Covers the send and the wait for the reply.
+        timeout: Timeout,
+    },
+    /// Answer the caller whose message was received last.
+    Reply {
+        /// The answer.
+        msg: Message,
+    },
+    /// Reply, then receive again, in one call.
+    ReplyRecv {
+        /// Endpoint to receive from.
+        cap: CapId,
+        /// The answer.
+        msg: Message,
+        /// How long to wait for the next message.
+        timeout: Timeout,
+    },
+    /// OR bits into a notification word.
+    Signal {
+        /// Notification.
+        cap: CapId,
+        /// Bits to set.
+        bits: u64,
+    },
+    /// Wait for a non-zero notification word; take and clear it.
+    Wait {
+        /// Notification.
+        cap: CapId,
+        /// How long to wait.
+        timeout: Timeout,
+    },
+    /// Make a child capability with a subset of rights and a badge.
+    Derive {
+        /// Parent.
+        cap: CapId,
+        /// Rights wanted (all of the parent's if none).
+        rights: Option<Rights>,
+        /// Badge (the parent's if none).
+        badge: Option<u64>,
+    },
+    /// Delete one capability (its children stay, re-parented).
+    Delete {
+        /// The capability.
+        cap: CapId,
+    },
+    /// Delete every descendant of a capability.
+    Revoke {
+        /// The capability.
+        cap: CapId,
+    },
+    /// Destroy the object (needs every right of its kind).
+    Destroy {
+        /// Any capability with all rights.
+        cap: CapId,
+    },
+    /// Wait this many ticks.
+    Sleep {
+        /// Ticks.
+        ticks: u64,
+    },
+    /// Use this many ticks of CPU.
+    Compute {
+        /// Ticks.
+        ticks: u64,
+    },
+    /// Let the next ready process of equal priority run.
+    Yield,
+    /// Start a process with copies of some capabilities and some fresh ones.
+    Spawn {
+        /// Identity of the new process.
+        spec: ProcessSpec,
+        /// Capabilities of the caller to copy into the child (descendants of them).
+        share: Vec<CapId>,
+    },
+    /// Reap the child that ended first.
+    WaitChild {
+        /// How long to wait.
+        timeout: Timeout,
+    },
+    /// Send a signal.
+    Kill {
+        /// Target.
+        target: Pid,
+        /// Signal.
+        signal: Signal,
+    },
+    /// Set a signal's disposition.
+    SigAction {
+        /// Signal.
+        signal: Signal,
+        /// Disposition.
+        action: Disposition,
+    },
+    /// Block or unblock a signal.
+    SigMask {
+        /// Signal.
+        signal: Signal,
+        /// Block (true) or unblock.
+        block: bool,
+    },
+    /// Open (or create) a keyed System V object.
+    Get {
+        /// Message queue, semaphore or shm.
+        kind: ObjectKind,
+        /// Key.
+        key: i64,
+        /// Flags and mode.
+        flags: GetFlags,
+        /// Initial value (semaphore) or size in bytes (shm) for a new object.
+        size: u64,
+    },
+    /// `msgsnd`.
+    MsgSnd {
+        /// Queue.
+        cap: CapId,
+        /// Type, > 0.
+        mtype: i64,
+        /// Data.
+        data: Data,
+        /// How long to wait for room.
+        timeout: Timeout,
+    },
+    /// `msgrcv`.
+    MsgRcv {
+        /// Queue.
+        cap: CapId,
+        /// 0: first; > 0: first of that type; < 0: lowest type <= |t|.
+        mtype: i64,
+        /// How long to wait.
+        timeout: Timeout,
+    },
+    /// `msgctl IPC_STAT`.
+    MsgStat {
+        /// Queue.
+        cap: CapId,
+    },
+    /// `msgctl`/`shmctl IPC_RMID`, and `semctl` remove.
+    Remove {
+        /// The object.
+        cap: CapId,
+    },
+    /// Write bytes to a pipe.
+    Write {
+        /// Write end.
+        cap: CapId,
+        /// Data (its stream bytes).
+        data: Data,
+        /// How long to wait for room.
+        timeout: Timeout,
+    },
+    /// Read at most `max` bytes from a pipe.
+    Read {
+        /// Read end.
+        cap: CapId,
+        /// Most bytes wanted.
+        max: u64,
+        /// How long to wait for data.
+        timeout: Timeout,
+    },
+    /// Close a pipe end (or any capability): deletes it.
+    Close {
+        /// The capability.
+        cap: CapId,
+    },
+    /// Semaphore P.
+    SemWait {
+        /// Semaphore.
+        cap: CapId,
+        /// How long to wait.
+        timeout: Timeout,
+    },
+    /// Semaphore V.
+    SemPost {
+        /// Semaphore.
+        cap: CapId,
+    },
+    /// Map a segment (or file) into this process.
+    Attach {
+        /// Segment.
+        cap: CapId,
+        /// Read-only mapping.
+        readonly: bool,
+    },
+    /// Unmap it.
+    Detach {
+        /// Segment.
+        cap: CapId,
+    },
+    /// Store bytes into a mapping by offset.
+    Store {
+        /// Segment.
+        cap: CapId,
+        /// Offset.
+        offset: i64,
+        /// Data (strings as UTF-8, integers as 8 bytes little-endian).
+        data: Data,
+    },
+    /// Load bytes from a mapping by offset.
+    Load {
+        /// Segment.
+        cap: CapId,
+        /// Offset.
+        offset: i64,
+        /// Bytes.
+        len: i64,
+    },
+    /// Store bytes at an address.
+    Poke {
+        /// Address.
+        addr: i64,
+        /// Data.
+        data: Data,
+    },
+    /// Load bytes from an address.
+    Peek {
+        /// Address.
+        addr: i64,
+        /// Bytes.
+        len: i64,
+    },
+    /// Create a named pipe.
+    Mkfifo {
+        /// Path.
+        path: String,
+        /// Mode bits.
+        mode: u32,
+    },
+    /// Open one end of a named pipe.
+    Open {
+        /// Path.
+        path: String,
+        /// Write end (true) or read end.
+        write: bool,
+        /// How long to wait for the other end.
+        timeout: Timeout,
+    },
+}
+
+impl Syscall {
+    /// The short name shown in traces.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Syscall::Send { .. } => "send",
+            Syscall::Recv { .. } => "recv",
+            Syscall::Call { .. } => "call",
+            Syscall::Reply { .. } => "reply",
+            Syscall::ReplyRecv { .. } => "reply_recv",
+            Syscall::Signal { .. } => "signal",
+            Syscall::Wait { .. } => "wait",
+            Syscall::Derive { .. } => "derive",
+            Syscall::Delete { .. } => "delete",
+            Syscall::Revoke { .. } => "revoke",
+            Syscall::Destroy { .. } => "destroy",
+            Syscall::Sleep { .. } => "sleep",
+            Syscall::Compute { .. } => "compute",
+            Syscall::Yield => "yield",
+            Syscall::Spawn { .. } => "spawn",
+            Syscall::WaitChild { .. } => "wait_child",
+            Syscall::Kill { .. } => "kill",
+            Syscall::SigAction { .. } => "sigaction",
+            Syscall::SigMask { .. } => "sigmask",
+            Syscall::Get { kind: ObjectKind::Semaphore, .. } => "semget",
+            Syscall::Get { kind: ObjectKind::Shm, .. } => "shmget",
+            Syscall::Get { .. } => "msgget",
+            Syscall::MsgSnd { .. } => "msgsnd",
+            Syscall::MsgRcv { .. } => "msgrcv",
+            Syscall::MsgStat { .. } => "msgctl stat",
+            Syscall::Remove { .. } => "remove",
+            Syscall::Write { .. } => "write",
+            Syscall::Read { .. } => "read",
+            Syscall::Close { .. } => "close",
+            Syscall::SemWait { .. } => "sem_wait",
+            Syscall::SemPost { .. } => "sem_post",
+            Syscall::Attach { .. } => "shmat",
+            Syscall::Detach { .. } => "shmdt",
+            Syscall::Store { .. } => "store",
+            Syscall::Load { .. } => "load",
+            Syscall::Poke { .. } => "poke",
+            Syscall::Peek { .. } => "peek",
+            Syscall::Mkfifo { .. } => "mkfifo",
+            Syscall::Open { .. } => "open",
+        }
+    }
+
+    /// The capability the call goes through, if any.
+    pub fn cap(&self) -> Option<CapId> {
+        match self {
+            Syscall::Send { cap, .. }
+            | Syscall::Recv { cap, .. }
+            | Syscall::Call { cap, .. }
+            | Syscall::ReplyRecv { cap, .. }
+            | Syscall::Signal { cap, .. }
+            | Syscall::Wait { cap, .. }
+            | Syscall::Derive { cap, .. }
+            | Syscall::Delete { cap }
+            | Syscall::Revoke { cap }
+            | Syscall::Destroy { cap }
+            | Syscall::MsgSnd { cap, .. }
+            | Syscall::MsgRcv { cap, .. }
+            | Syscall::MsgStat { cap }
+            | Syscall::Remove { cap }
+            | Syscall::Write { cap, .. }
+            | Syscall::Read { cap, .. }
+            | Syscall::Close { cap }
+            | Syscall::SemWait { cap, .. }
+            | Syscall::SemPost { cap }
+            | Syscall::Attach { cap, .. }
+            | Syscall::Detach { cap }
+            | Syscall::Store { cap, .. }
+            | Syscall::Load { cap, .. } => Some(*cap),
+            _ => None,
+        }
+    }
+
+    /// The data the call carries, if any.
+    pub fn data(&self) -> Option<&Data> {
+        match self {
+            Syscall::Send { msg, .. }
+            | Syscall::Call { msg, .. }
+            | Syscall::Reply { msg }
+            | Syscall::ReplyRecv { msg, .. } => Some(&msg.data),
+            Syscall::MsgSnd { data, .. }
+            | Syscall::Write { data, .. }
+            | Syscall::Store { data, .. }
+            | Syscall::Poke { data, .. } => Some(data),
+            _ => None,
+        }
+    }
+}
+
+/// What a successful system call returns.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Ret {
+    /// Nothing (`ok`).
+    #[default]
+    Unit,
+    /// A message.
+    Msg(Message),
+    /// A notification word.
+    Word(u64),
+    /// A new capability.
+    Cap(CapId),
+    /// A new process.
+    Pid(Pid),
+    /// An integer (an address from `shmat`).
+    Int(i64),
+    /// Bytes read (a pipe read, a load), as a string.
+    Bytes(Data),
+    /// `msgctl stat`: messages and data bytes queued.
+    Stat {
+        /// Messages queued.
+        count: u64,
+        /// Data bytes queued.
+        bytes: u64,
+    },
+    /// `wait_child`: the child reaped and how it ended.
+    Child {
+        /// The child.
+        pid: Pid,
+        /// How it ended.
+        ending: crate::Ending,
+    },
+}
+
+/// The result of a system call.
+pub type SysResult = Result<Ret, Error>;
+
+/// What [`crate::Kernel::syscall`] tells the caller's runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "the runtime must stop running the process unless the call is Done"]
+pub enum Outcome {
+    /// The call completed and the caller keeps the CPU.
+    Done(SysResult),
+    /// The caller lost the CPU (blocked, or preempted with its result kept for it);
+    /// ask [`crate::Kernel::next`] who runs now.
+    Switched,
+}
