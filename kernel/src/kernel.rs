@@ -710,6 +710,16 @@ impl Kernel {
         Some((n.obj, kind, n.rights, n.badge))
     }
 
+    /// The capabilities a process holds, in the order it got them (until it deletes one).
+    pub fn boot_caps(&self, pid: Pid) -> &[CapId] {
+        self.procs.get(pid.index()).map_or(&[], |p| &p.caps)
+    }
+
+    /// Events recorded in all.
+    pub fn log_total(&self) -> u64 {
+        self.log.total()
+    }
+
     /// Counters.
     pub fn stats(&self) -> &Stats {
         &self.stats

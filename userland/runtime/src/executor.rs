@@ -1,0 +1,154 @@
+//! The executor: polls the process the kernel says runs, drains events to a
+//! sink as it goes, and ends processes whose bodies finish.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use ipcsim_kernel::{Ending, Event, Finish, Kernel, KernelConfig, Next, Pid, ProcessSpec};
+
+use crate::report::Report;
+use crate::sys::{KernelCell, Sys};
+use crate::ProcResult;
+
+/// A process body.
+pub type ProcFuture = Pin<Box<dyn Future<Output = ProcResult>>>;
+
+pub(crate) struct Shared {
+    pub(crate) kernel: KernelCell,
+    pub(crate) spawned: RefCell<Vec<(Pid, ProcFuture)>>,
+}
+
+type Sink = Box<dyn FnMut(&Kernel, &[Event])>;
+
+/// Runs simulated processes over one kernel.
+pub struct Runtime {
+    shared: Rc<Shared>,
+    bodies: Vec<Option<ProcFuture>>,
+    sink: Option<Sink>,
+    events: Vec<Event>,
+    steps_max: Option<u64>,
+}
+
+impl Runtime {
+    /// A runtime over a fresh kernel.
+    pub fn new(cfg: KernelConfig) -> Self {
+        Runtime {
+            shared: Rc::new(Shared { kernel: RefCell::new(Kernel::new(cfg)), spawned: RefCell::new(Vec::new()) }),
+            bodies: Vec::new(),
+            sink: None,
+            events: Vec::new(),
+            steps_max: None,
+        }
+    }
+
+    /// The kernel, for set-up and queries.
+    pub fn kernel_mut(&mut self) -> std::cell::RefMut<'_, Kernel> {
+        self.shared.kernel.borrow_mut()
+    }
+
+    /// The kernel, read-only.
+    pub fn kernel(&self) -> std::cell::Ref<'_, Kernel> {
+        self.shared.kernel.borrow()
+    }
+
+    /// Sends every recorded event to `sink` as the run goes (the log keeps no history).
+    pub fn set_sink(&mut self, sink: impl FnMut(&Kernel, &[Event]) + 'static) {
+        self.sink = Some(Box::new(sink));
+    }
+
+    /// Stops the run after this many process steps (a livelock guard for exploration).
+    pub fn set_steps_max(&mut self, steps: u64) {
+        self.steps_max = Some(steps);
+    }
+
+    /// Creates a process at boot running `body`.
+    pub fn spawn<F, Fut>(&mut self, spec: ProcessSpec, body: F) -> Result<Pid, ipcsim_kernel::Error>
+    where
+        F: FnOnce(Sys) -> Fut,
+        Fut: Future<Output = ProcResult> + 'static,
+    {
+        let pid = self.shared.kernel.borrow_mut().create_process(&spec, None)?;
+        let sys = Sys { pid, shared: self.shared.clone() };
+        self.install(pid, Box::pin(body(sys)));
+        Ok(pid)
+    }
+
+    fn install(&mut self, pid: Pid, fut: ProcFuture) {
+        if self.bodies.len() <= pid.index() {
+            self.bodies.resize_with(pid.index() + 1, || None);
+        }
+        self.bodies[pid.index()] = Some(fut);
+    }
+
+    /// Runs until every non-daemon process has ended, nothing can run and no
+    /// timer is due, or the time limit; returns the closing report.
+    pub fn run(&mut self) -> Report {
+        let finish = self.run_loop();
+        self.shared.kernel.borrow_mut().final_deadlock_check();
+        self.flush();
+        let report = Report::build(&self.shared.kernel.borrow(), finish);
+        report
+    }
+
+    fn run_loop(&mut self) -> Finish {
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut steps = 0u64;
+        loop {
+            let next = self.shared.kernel.borrow_mut().next();
+            let pid = match next {
+                Next::Run(pid) => pid,
+                Next::Finished(f) => return f,
+            };
+            steps += 1;
+            if self.steps_max.is_some_and(|m| steps > m) {
+                return Finish::TimeLimit;
+            }
+            let Some(fut) = self.bodies.get_mut(pid.index()).and_then(Option::as_mut) else {
+                // A process with no body (created by the kernel API alone): it exits.
+                self.shared.kernel.borrow_mut().exit(pid, Ending::Exited);
+                continue;
+            };
+            let polled = fut.as_mut().poll(&mut cx);
+            if let Poll::Ready(r) = polled {
+                self.bodies[pid.index()] = None;
+                let ending = match r {
+                    Ok(()) => Ending::Exited,
+                    Err(e) => Ending::Failed(e),
+                };
+                self.shared.kernel.borrow_mut().exit(pid, ending);
+            } else if self.shared.kernel.borrow().ending(pid).is_some() {
+                // Killed during its own call: its body never runs again.
+                self.bodies[pid.index()] = None;
+            }
+            if !self.shared.spawned.borrow().is_empty() {
+                let new: Vec<_> = self.shared.spawned.borrow_mut().drain(..).collect();
+                for (p, f) in new {
+                    self.install(p, f);
+                }
+            }
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let Some(sink) = self.sink.as_mut() else {
+            // Nobody listens: keep the buffer from growing.
+            let mut k = self.shared.kernel.borrow_mut();
+            if !k.log().pending().is_empty() {
+                k.log().drain();
+            }
+            return;
+        };
+        let mut k = self.shared.kernel.borrow_mut();
+        if k.log().pending().is_empty() {
+            return;
+        }
+        self.events.extend(k.log().drain());
+        sink(&k, &self.events);
+        self.events.clear();
+    }
+}

@@ -1,0 +1,180 @@
+//! `Sys`: a process's handle on the kernel, one async method per system call.
+//!
+//! A call submits itself on first poll; if the kernel answers `Done`, the
+//! future is ready at once and the process keeps running in the same poll (no
+//! round trip through the executor). Otherwise it returns `Pending`, and is
+//! polled again only when the kernel schedules the process, with its result
+//! stored in the kernel.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use ipcsim_kernel::{
+    CapId, Data, Error, Kernel, Message, Outcome, Pid, ProcessSpec, Ret, Signal, SysResult, Syscall, Time, Timeout,
+};
+
+use crate::executor::Shared;
+use crate::ProcResult;
+
+/// A process's handle on the kernel.
+#[derive(Clone)]
+pub struct Sys {
+    pub(crate) pid: Pid,
+    pub(crate) shared: Rc<Shared>,
+}
+
+/// The future of one system call.
+pub struct SysCall {
+    pid: Pid,
+    shared: Rc<Shared>,
+    call: Option<Syscall>,
+}
+
+impl Future for SysCall {
+    type Output = SysResult;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<SysResult> {
+        let this = &mut *self;
+        let mut k = this.shared.kernel.borrow_mut();
+        if let Some(call) = this.call.take() {
+            return match k.syscall(this.pid, call) {
+                Outcome::Done(r) => Poll::Ready(r),
+                Outcome::Switched => Poll::Pending,
+            };
+        }
+        match k.take_result(this.pid) {
+            Some(r) => Poll::Ready(r),
+            None => Poll::Pending,
+        }
+    }
+}
+
+fn unit(r: SysResult) -> Result<(), Error> {
+    r.map(|_| ())
+}
+
+fn msg(r: SysResult) -> Result<Message, Error> {
+    match r? {
+        Ret::Msg(m) => Ok(m),
+        _ => Err(Error::InvalidArgument),
+    }
+}
+
+impl Sys {
+    /// This process's id.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Virtual time now (not a system call).
+    pub fn now(&self) -> Time {
+        self.shared.kernel.borrow().now()
+    }
+
+    /// Runs `f` with the kernel borrowed (for queries; not a system call).
+    pub fn with_kernel<R>(&self, f: impl FnOnce(&Kernel) -> R) -> R {
+        f(&self.shared.kernel.borrow())
+    }
+
+    /// The `i`-th capability this process was given before it started
+    /// (by [`ipcsim_kernel::Kernel::grant`] or a spawn's `share`), in grant order.
+    pub fn boot_cap(&self, i: usize) -> CapId {
+        self.shared.kernel.borrow().boot_caps(self.pid).get(i).copied().unwrap_or_default()
+    }
+
+    /// Issues any system call.
+    pub fn syscall(&self, call: Syscall) -> SysCall {
+        SysCall { pid: self.pid, shared: self.shared.clone(), call: Some(call) }
+    }
+
+    /// Sends data through an endpoint or mailbox.
+    pub async fn send(&self, cap: CapId, data: Data, timeout: Timeout) -> Result<(), Error> {
+        unit(self.syscall(Syscall::Send { cap, msg: Message::new(data), timeout }).await)
+    }
+
+    /// Sends a full message (type, capability to pass).
+    pub async fn send_msg(&self, cap: CapId, m: Message, timeout: Timeout) -> Result<(), Error> {
+        unit(self.syscall(Syscall::Send { cap, msg: m, timeout }).await)
+    }
+
+    /// Receives from an endpoint or mailbox.
+    pub async fn recv(&self, cap: CapId, timeout: Timeout) -> Result<Message, Error> {
+        msg(self.syscall(Syscall::Recv { cap, timeout }).await)
+    }
+
+    /// Calls through an endpoint and waits for the reply.
+    pub async fn call(&self, cap: CapId, data: Data, timeout: Timeout) -> Result<Message, Error> {
+        msg(self.syscall(Syscall::Call { cap, msg: Message::new(data), timeout }).await)
+    }
+
+    /// Replies to the last caller received.
+    pub async fn reply(&self, data: Data) -> Result<(), Error> {
+        unit(self.syscall(Syscall::Reply { msg: Message::new(data) }).await)
+    }
+
+    /// Replies, then receives again, in one system call.
+    pub async fn reply_recv(&self, cap: CapId, data: Data, timeout: Timeout) -> Result<Message, Error> {
+        msg(self.syscall(Syscall::ReplyRecv { cap, msg: Message::new(data), timeout }).await)
+    }
+
+    /// Sleeps.
+    pub async fn sleep(&self, ticks: u64) -> Result<(), Error> {
+        unit(self.syscall(Syscall::Sleep { ticks }).await)
+    }
+
+    /// Uses CPU.
+    pub async fn compute(&self, ticks: u64) -> Result<(), Error> {
+        unit(self.syscall(Syscall::Compute { ticks }).await)
+    }
+
+    /// Yields to the next ready process of equal priority.
+    pub async fn yield_now(&self) -> Result<(), Error> {
+        unit(self.syscall(Syscall::Yield).await)
+    }
+
+    /// Takes the next caught signal whose handler must run now (not a system call).
+    pub fn take_signal(&self) -> Option<Signal> {
+        self.shared.kernel.borrow_mut().take_signal(self.pid)
+    }
+
+    /// Records a line in the trace (not a system call).
+    pub fn print(&self, text: String) {
+        self.shared.kernel.borrow_mut().note(self.pid, text);
+    }
+
+    /// Spawns a process running `body`, with copies of `share`. The child is
+    /// registered with the executor before anything else can run.
+    pub async fn spawn<F, Fut>(&self, spec: ProcessSpec, share: Vec<CapId>, body: F) -> Result<Pid, Error>
+    where
+        F: FnOnce(Sys) -> Fut,
+        Fut: Future<Output = ProcResult> + 'static,
+    {
+        let expected = Pid(self.shared.kernel.borrow().process_count() as u32);
+        let mut fut = self.syscall(Syscall::Spawn { spec, share });
+        // Submit now, synchronously, so the child's body exists before it can be scheduled.
+        let first = {
+            let mut k = self.shared.kernel.borrow_mut();
+            let call = fut.call.take().unwrap_or(Syscall::Yield);
+            k.syscall(self.pid, call)
+        };
+        let created = self.shared.kernel.borrow().process_count() > expected.index();
+        if created {
+            let child = Sys { pid: expected, shared: self.shared.clone() };
+            self.shared.spawned.borrow_mut().push((expected, Box::pin(body(child))));
+        }
+        let r = match first {
+            Outcome::Done(r) => r,
+            Outcome::Switched => fut.await,
+        };
+        match r? {
+            Ret::Pid(p) => Ok(p),
+            _ => Err(Error::InvalidArgument),
+        }
+    }
+}
+
+/// Shared kernel cell type.
+pub(crate) type KernelCell = RefCell<Kernel>;
