@@ -350,7 +350,7 @@ impl Kernel {
                 self.enqueue_ready(pid, false);
                 Flow::Blocked
             }
-            Syscall::Spawn { spec, share } => Flow::Done(self.sys_spawn(pid, &spec, &share)),
+            Syscall::Spawn { spec, share, grants } => Flow::Done(self.sys_spawn(pid, &spec, &share, &grants)),
             Syscall::WaitChild { timeout } => self.sys_wait_child(pid, timeout),
             Syscall::Kill { target, signal } => Flow::Done(self.sys_kill(pid, target, signal)),
             Syscall::SigAction { signal, action } => Flow::Done(self.sys_sigaction(pid, signal, action)),
@@ -656,6 +656,20 @@ impl Kernel {
     /// A process's name.
     pub fn process_name(&self, pid: Pid) -> &str {
         self.procs.get(pid.index()).map_or("?", |p| &p.name)
+    }
+
+    /// The process with this name: the newest live one, else the newest ended one.
+    pub fn find_process(&self, name: &str) -> Option<Pid> {
+        let mut ended = None;
+        for (i, p) in self.procs.iter().enumerate().rev() {
+            if &*p.name == name {
+                if !p.is_ended() {
+                    return Some(Pid(i as u32));
+                }
+                ended.get_or_insert(Pid(i as u32));
+            }
+        }
+        ended
     }
 
     /// A process's identity and flags.

@@ -13,11 +13,26 @@ use crate::syscall::ProcessSpec;
 use crate::{CapId, Ending, Error, KResult, Pid, Ret, Timeout};
 
 impl Kernel {
-    pub(crate) fn sys_spawn(&mut self, pid: Pid, spec: &ProcessSpec, share: &[CapId]) -> KResult<Ret> {
+    pub(crate) fn sys_spawn(
+        &mut self,
+        pid: Pid,
+        spec: &ProcessSpec,
+        share: &[CapId],
+        grants: &[(crate::ObjId, crate::Rights, u64)],
+    ) -> KResult<Ret> {
         for c in share {
             self.lookup(pid, *c, crate::Rights::empty())?;
         }
+        for (obj, rights, _) in grants {
+            let kind = self.objs.get(obj.0).ok_or(Error::InvalidCap)?.kind;
+            if !kind.rights().contains(*rights) {
+                return Err(Error::InvalidArgument);
+            }
+        }
         let child = self.create_process(spec, Some(pid))?;
+        for (obj, rights, badge) in grants {
+            self.new_cap(Some(child), *obj, *rights, *badge, None)?;
+        }
         for c in share {
             self.copy_cap(*c, Some(child))?;
         }

@@ -149,6 +149,8 @@ pub enum Syscall {
         spec: ProcessSpec,
         /// Capabilities of the caller to copy into the child (descendants of them).
         share: Vec<CapId>,
+        /// Capabilities the program image brings (root capabilities, granted first).
+        grants: Vec<(crate::ObjId, Rights, u64)>,
     },
     /// Reap the child that ended first.
     WaitChild {

@@ -145,15 +145,22 @@ impl Sys {
         self.shared.kernel.borrow_mut().note(self.pid, text);
     }
 
-    /// Spawns a process running `body`, with copies of `share`. The child is
+    /// Spawns a process running `body`, with fresh capabilities `grants` (the
+    /// program image's, granted first) and copies of `share`. The child is
     /// registered with the executor before anything else can run.
-    pub async fn spawn<F, Fut>(&self, spec: ProcessSpec, share: Vec<CapId>, body: F) -> Result<Pid, Error>
+    pub async fn spawn<F, Fut>(
+        &self,
+        spec: ProcessSpec,
+        share: Vec<CapId>,
+        grants: Vec<(ipcsim_kernel::ObjId, ipcsim_kernel::Rights, u64)>,
+        body: F,
+    ) -> Result<Pid, Error>
     where
         F: FnOnce(Sys) -> Fut,
         Fut: Future<Output = ProcResult> + 'static,
     {
         let expected = Pid(self.shared.kernel.borrow().process_count() as u32);
-        let mut fut = self.syscall(Syscall::Spawn { spec, share });
+        let mut fut = self.syscall(Syscall::Spawn { spec, share, grants });
         // Submit now, synchronously, so the child's body exists before it can be scheduled.
         let first = {
             let mut k = self.shared.kernel.borrow_mut();

@@ -1,0 +1,399 @@
+//! The syntax tree of a scenario file.
+//!
+//! Names of variables carry a slot number that the checker fills in, so the
+//! interpreter indexes a process's variables instead of looking names up.
+
+use std::cell::Cell;
+
+use ipcsim_kernel::{Error, ObjectKind, ObjectOptions, Rights, Signal};
+
+use crate::diag::Span;
+
+/// A name as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    /// The name.
+    pub name: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// A variable reference, resolved to a slot of its process by the checker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Var {
+    /// The name.
+    pub name: String,
+    /// Where.
+    pub span: Span,
+    /// The process-local slot (set by the checker).
+    pub slot: Cell<u32>,
+}
+
+impl Var {
+    /// An unresolved variable.
+    pub fn new(name: String, span: Span) -> Self {
+        Var { name, span, slot: Cell::new(u32::MAX) }
+    }
+}
+
+/// A whole scenario.
+#[derive(Clone, Debug, Default)]
+pub struct Scenario {
+    /// Declared objects, in order.
+    pub objects: Vec<ObjectDecl>,
+    /// `config` lines.
+    pub config: Config,
+    /// Processes and programs, in order.
+    pub procs: Vec<ProcDecl>,
+    /// Scenario-level expectations.
+    pub expects: Vec<TopExpect>,
+}
+
+/// `config` settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    /// `config seed N`.
+    pub seed: Option<u64>,
+    /// `config max_time T`.
+    pub max_time: Option<u64>,
+    /// `config priority_inheritance on`.
+    pub priority_inheritance: bool,
+    /// `config cost ...`.
+    pub costs: ipcsim_kernel::Costs,
+    /// `config copy remap`.
+    pub copy_remap: bool,
+}
+
+/// An object declaration.
+#[derive(Clone, Debug)]
+pub struct ObjectDecl {
+    /// Its name.
+    pub name: Ident,
+    /// Its kind.
+    pub kind: ObjectKind,
+    /// Its options.
+    pub opts: ObjectOptions,
+}
+
+/// A capability in `caps(...)`.
+#[derive(Clone, Debug)]
+pub struct CapDecl {
+    /// The object.
+    pub object: Ident,
+    /// Rights (resolved; `all` becomes every right of the kind).
+    pub rights: Rights,
+    /// Whether `all` was written.
+    pub all: bool,
+    /// The right words as written, with spans (checked against the kind).
+    pub words: Vec<Ident>,
+    /// Badge.
+    pub badge: u64,
+    /// Local name.
+    pub local: Ident,
+}
+
+/// A process or program.
+#[derive(Clone, Debug)]
+pub struct ProcDecl {
+    /// Its name.
+    pub name: Ident,
+    /// A `program` (started only by `spawn`).
+    pub program: bool,
+    /// Priority.
+    pub priority: i64,
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+    /// Daemon.
+    pub daemon: bool,
+    /// Capabilities.
+    pub caps: Vec<CapDecl>,
+    /// Body.
+    pub body: Vec<Stmt>,
+    /// Slot names (filled by the checker): slot i is the variable `slots[i]`.
+    pub slots: Vec<String>,
+}
+
+/// What a scenario-level `expect` says of a process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProcExpect {
+    /// `exited`.
+    Exited,
+    /// `failed [ERROR]`.
+    Failed(Option<Error>),
+    /// `blocked`.
+    Blocked,
+    /// `killed [SIGNAL]`.
+    Killed(Option<Signal>),
+}
+
+/// A scenario-level expectation.
+#[derive(Clone, Debug)]
+pub enum TopExpect {
+    /// `expect NAME ...`.
+    Proc {
+        /// The process (a name, or a quoted instance name).
+        name: Ident,
+        /// What.
+        what: ProcExpect,
+        /// Where.
+        span: Span,
+    },
+    /// `expect deadlock` (true) or `expect no deadlock` (false).
+    Deadlock(bool, Span),
+    /// `expect file NAME == VALUE`.
+    File {
+        /// The file.
+        name: Ident,
+        /// The value.
+        value: Expr,
+        /// Where.
+        span: Span,
+    },
+}
+
+/// A statement.
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    /// What.
+    pub kind: StmtKind,
+    /// Where.
+    pub span: Span,
+}
+
+/// Statements.
+#[derive(Clone, Debug)]
+pub enum StmtKind {
+    /// An operation that reaches the kernel (or the naming service).
+    Op(Box<Op>),
+    /// `let VAR = EXPR`.
+    Let(Var, Expr),
+    /// `if EXPR { } else { }`.
+    If(Expr, Vec<Stmt>, Vec<Stmt>),
+    /// `repeat N { }`.
+    Repeat(Expr, Vec<Stmt>),
+    /// `loop { }`.
+    Loop(Vec<Stmt>),
+    /// `break`.
+    Break,
+    /// `exit`.
+    Exit,
+    /// `expect EXPR` (with its source text).
+    Expect(Expr, String),
+    /// `print EXPR, ...`.
+    Print(Vec<Expr>),
+    /// `try STATEMENT`.
+    Try(Box<Stmt>),
+    /// `on SIGNAL { }`.
+    On(Signal, Vec<Stmt>),
+}
+
+/// An operation with its options.
+#[derive(Clone, Debug)]
+pub struct Op {
+    /// Which.
+    pub kind: OpKind,
+    /// `timeout T`.
+    pub timeout: Option<Expr>,
+    /// `nowait`.
+    pub nowait: bool,
+    /// `type N`.
+    pub mtype: Option<Expr>,
+    /// `with CAP`.
+    pub with: Option<Expr>,
+    /// `-> VAR`.
+    pub bind: Option<Var>,
+}
+
+/// The target of `kill`.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// A process name, or a variable holding a pid.
+    Name(Var),
+    /// A quoted instance name (`"worker#2"`).
+    Str(String, Span),
+}
+
+/// Operations.
+#[derive(Clone, Debug)]
+#[allow(missing_docs)]
+pub enum OpKind {
+    Send { cap: Expr, value: Expr },
+    Recv { cap: Expr },
+    Call { cap: Expr, value: Expr },
+    Reply { value: Expr },
+    ReplyRecv { cap: Expr, value: Expr },
+    Signal { cap: Expr, bits: Expr },
+    Wait { cap: Expr },
+    MsgGet { key: Expr, create: bool, exclusive: bool, mode: Option<Expr> },
+    MsgSnd { cap: Expr, mtype: Expr, value: Expr },
+    MsgRcv { cap: Expr, mtype: Expr },
+    MsgStat { cap: Expr },
+    MsgRemove { cap: Expr },
+    Mkfifo { path: String, mode: Option<Expr> },
+    Open { path: String, write: bool },
+    Write { cap: Expr, value: Expr },
+    Read { cap: Expr, n: Expr },
+    Close { cap: Expr },
+    Destroy { cap: Expr },
+    SemGet { key: Expr, create: bool, exclusive: bool, value: Option<Expr>, mode: Option<Expr> },
+    SemWait { cap: Expr },
+    SemPost { cap: Expr },
+    Derive { cap: Expr, rights: Option<(Rights, Vec<Ident>, bool)>, badge: Option<Expr> },
+    Revoke { cap: Expr },
+    Delete { cap: Expr },
+    Register { name: String, cap: Expr, allow: Option<Vec<Ident>> },
+    Lookup { name: String },
+    Spawn { program: Ident, as_name: Option<String>, share: Vec<Expr>, inherit: bool },
+    WaitChild,
+    Kill { target: Target, signal: Signal },
+    Ignore(Signal),
+    Default(Signal),
+    Block(Signal),
+    Unblock(Signal),
+    ShmGet { key: Expr, size: Expr, create: bool, exclusive: bool, mode: Option<Expr> },
+    ShmAt { cap: Expr, readonly: bool },
+    ShmDt { cap: Expr },
+    ShmRemove { cap: Expr },
+    Store { cap: Expr, offset: Expr, value: Expr },
+    Load { cap: Expr, offset: Expr, len: Expr },
+    Poke { addr: Expr, value: Expr },
+    Peek { addr: Expr, len: Expr },
+    Mmap { file: Expr, shared: bool },
+    Msync { cap: Expr },
+    Munmap { cap: Expr },
+    Sleep { t: Expr },
+    Compute { t: Expr },
+    Yield,
+}
+
+impl OpKind {
+    /// The statement keyword.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            OpKind::Send { .. } => "send",
+            OpKind::Recv { .. } => "recv",
+            OpKind::Call { .. } => "call",
+            OpKind::Reply { .. } => "reply",
+            OpKind::ReplyRecv { .. } => "reply_recv",
+            OpKind::Signal { .. } => "signal",
+            OpKind::Wait { .. } => "wait",
+            OpKind::MsgGet { .. } => "msgget",
+            OpKind::MsgSnd { .. } => "msgsnd",
+            OpKind::MsgRcv { .. } => "msgrcv",
+            OpKind::MsgStat { .. } | OpKind::MsgRemove { .. } => "msgctl",
+            OpKind::Mkfifo { .. } => "mkfifo",
+            OpKind::Open { .. } => "open",
+            OpKind::Write { .. } => "write",
+            OpKind::Read { .. } => "read",
+            OpKind::Close { .. } => "close",
+            OpKind::Destroy { .. } => "destroy",
+            OpKind::SemGet { .. } => "semget",
+            OpKind::SemWait { .. } => "sem_wait",
+            OpKind::SemPost { .. } => "sem_post",
+            OpKind::Derive { .. } => "derive",
+            OpKind::Revoke { .. } => "revoke",
+            OpKind::Delete { .. } => "delete",
+            OpKind::Register { .. } => "register",
+            OpKind::Lookup { .. } => "lookup",
+            OpKind::Spawn { .. } => "spawn",
+            OpKind::WaitChild => "wait_child",
+            OpKind::Kill { .. } => "kill",
+            OpKind::Ignore(_) => "ignore",
+            OpKind::Default(_) => "default",
+            OpKind::Block(_) => "block",
+            OpKind::Unblock(_) => "unblock",
+            OpKind::ShmGet { .. } => "shmget",
+            OpKind::ShmAt { .. } => "shmat",
+            OpKind::ShmDt { .. } => "shmdt",
+            OpKind::ShmRemove { .. } => "shmctl",
+            OpKind::Store { .. } => "store",
+            OpKind::Load { .. } => "load",
+            OpKind::Poke { .. } => "poke",
+            OpKind::Peek { .. } => "peek",
+            OpKind::Mmap { .. } => "mmap",
+            OpKind::Msync { .. } => "msync",
+            OpKind::Munmap { .. } => "munmap",
+            OpKind::Sleep { .. } => "sleep",
+            OpKind::Compute { .. } => "compute",
+            OpKind::Yield => "yield",
+        }
+    }
+
+    /// Whether the operation can block (and so takes `timeout`/`nowait`).
+    pub fn can_block(&self) -> bool {
+        matches!(
+            self,
+            OpKind::Send { .. }
+                | OpKind::Recv { .. }
+                | OpKind::Call { .. }
+                | OpKind::ReplyRecv { .. }
+                | OpKind::Wait { .. }
+                | OpKind::MsgSnd { .. }
+                | OpKind::MsgRcv { .. }
+                | OpKind::Open { .. }
+                | OpKind::Write { .. }
+                | OpKind::Read { .. }
+                | OpKind::SemWait { .. }
+                | OpKind::Lookup { .. }
+                | OpKind::WaitChild
+        )
+    }
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+/// Expressions.
+#[derive(Clone, Debug)]
+pub enum Expr {
+    /// Integer literal.
+    Int(i64, Span),
+    /// String literal.
+    Str(String, Span),
+    /// `true` / `false`.
+    Bool(bool, Span),
+    /// `now`.
+    Now(Span),
+    /// A variable or capability name.
+    Var(Var),
+    /// `X.field`.
+    Field(Box<Expr>, Ident),
+    /// `-X`.
+    Neg(Box<Expr>, Span),
+    /// `not X`.
+    Not(Box<Expr>, Span),
+    /// `X op Y`.
+    Bin(BinOp, Box<Expr>, Box<Expr>, Span),
+    /// `X is ok` (None) or `X is ERROR`.
+    Is(Box<Expr>, Option<Error>, Span),
+}
+
+impl Expr {
+    /// Where the expression starts.
+    pub fn span(&self) -> Span {
+        match self {
+            Expr::Int(_, s) | Expr::Str(_, s) | Expr::Bool(_, s) | Expr::Now(s) => *s,
+            Expr::Var(v) => v.span,
+            Expr::Field(e, _) => e.span(),
+            Expr::Neg(_, s) | Expr::Not(_, s) | Expr::Bin(_, _, _, s) | Expr::Is(_, _, s) => *s,
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The Chrome Trace Event view (Perfetto, chrome://tracing): a track per
+//! process, a slice per running or blocked interval, flow arrows for messages.
+//!
+//! Virtual time has no sub-tick resolution, yet many events share a tick; so a
+//! tick is drawn as 1000 µs and the events within one tick are spread across
+//! it in the order they happened (up to 999 per tick), keeping order visible.
+
+use ipcsim_kernel::{Event, EventKind, Kernel, Pid};
+use serde_json::{json, Value as J};
+
+use crate::text::wait_words;
+
+/// A trace being built from events.
+#[derive(Default)]
+pub struct Chrome {
+    out: Vec<J>,
+    running: Option<Pid>,
+    blocked: Vec<bool>,
+    seen: Vec<bool>,
+    tick: u64,
+    within: u64,
+    flow: u64,
+}
+
+impl Chrome {
+    fn ts(&mut self, time: u64) -> u64 {
+        if time != self.tick {
+            self.tick = time;
+            self.within = 0;
+        } else if self.within < 999 {
+            self.within += 1;
+        }
+        time * 1000 + self.within
+    }
+
+    fn meta(&mut self, k: &Kernel, p: Pid) {
+        let i = p.index();
+        if self.seen.len() <= i {
+            self.seen.resize(i + 1, false);
+            self.blocked.resize(i + 1, false);
+        }
+        if !self.seen[i] {
+            self.seen[i] = true;
+            self.out.push(json!({"name": "thread_name", "ph": "M", "pid": 1, "tid": p.0, "args": {"name": k.process_name(p)}}));
+            self.out.push(json!({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": p.0, "args": {"sort_index": p.0}}));
+        }
+    }
+
+    fn end_blocked(&mut self, p: Pid, ts: u64) {
+        if self.blocked.get(p.index()).copied().unwrap_or(false) {
+            self.blocked[p.index()] = false;
+            self.out.push(json!({"ph": "E", "pid": 1, "tid": p.0, "ts": ts}));
+        }
+    }
+
+    /// Adds one event.
+    pub fn event(&mut self, k: &Kernel, e: &Event) {
+        let ts = self.ts(e.time);
+        let p = e.pid;
+        self.meta(k, p);
+        match &e.kind {
+            EventKind::Switch { .. } => {
+                if let Some(r) = self.running.take() {
+                    self.out.push(json!({"ph": "E", "pid": 1, "tid": r.0, "ts": ts}));
+                }
+                self.end_blocked(p, ts);
+                self.running = Some(p);
+                self.out.push(json!({"name": "running", "cat": "cpu", "ph": "B", "pid": 1, "tid": p.0, "ts": ts}));
+            }
+            EventKind::Block { wait, obj, .. } => {
+                if self.running == Some(p) {
+                    self.running = None;
+                    self.out.push(json!({"ph": "E", "pid": 1, "tid": p.0, "ts": ts}));
+                }
+                self.end_blocked(p, ts);
+                self.blocked[p.index()] = true;
+                let name = format!("blocked: {}", wait_words(k, *wait, *obj));
+                self.out.push(json!({"name": name, "cat": "wait", "ph": "B", "pid": 1, "tid": p.0, "ts": ts}));
+            }
+            EventKind::Wake { .. } | EventKind::Timeout => self.end_blocked(p, ts),
+            EventKind::Deliver { from, data, .. } => {
+                self.meta(k, *from);
+                self.flow += 1;
+                let name = format!("message {data}");
+                self.out.push(json!({"name": name, "cat": "message", "ph": "s", "id": self.flow, "pid": 1, "tid": from.0, "ts": ts}));
+                self.out.push(json!({"name": name, "cat": "message", "ph": "f", "bp": "e", "id": self.flow, "pid": 1, "tid": p.0, "ts": ts}));
+                self.out.push(json!({"name": name, "cat": "message", "ph": "i", "s": "t", "pid": 1, "tid": p.0, "ts": ts}));
+            }
+            EventKind::Reply { to, data } => {
+                self.meta(k, *to);
+                self.flow += 1;
+                let name = format!("reply {data}");
+                self.out.push(json!({"name": name, "cat": "message", "ph": "s", "id": self.flow, "pid": 1, "tid": p.0, "ts": ts}));
+                self.out.push(json!({"name": name, "cat": "message", "ph": "f", "bp": "e", "id": self.flow, "pid": 1, "tid": to.0, "ts": ts}));
+                self.end_blocked(*to, ts);
+            }
+            EventKind::End { ending } => {
+                self.end_blocked(p, ts);
+                if self.running == Some(p) {
+                    self.running = None;
+                    self.out.push(json!({"ph": "E", "pid": 1, "tid": p.0, "ts": ts}));
+                }
+                self.out.push(json!({"name": ending.to_string(), "ph": "i", "s": "t", "pid": 1, "tid": p.0, "ts": ts}));
+            }
+            _ => {}
+        }
+    }
+
+    /// The trace file: `{"traceEvents": [...]}`, with every open slice closed at the end.
+    pub fn render(&mut self, k: &Kernel) -> String {
+        let ts = k.now() * 1000 + 999;
+        if let Some(r) = self.running.take() {
+            self.out.push(json!({"ph": "E", "pid": 1, "tid": r.0, "ts": ts}));
+        }
+        for i in 0..self.blocked.len() {
+            if self.blocked[i] {
+                self.blocked[i] = false;
+                self.out.push(json!({"ph": "E", "pid": 1, "tid": i, "ts": ts}));
+            }
+        }
+        let mut events = vec![json!({"name": "process_name", "ph": "M", "pid": 1, "args": {"name": "ipcsim"}})];
+        events.append(&mut self.out);
+        json!({"traceEvents": events, "displayTimeUnit": "ms", "otherData": {"tick_us": 1000}}).to_string()
+    }
+}

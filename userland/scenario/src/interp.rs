@@ -1,0 +1,656 @@
+//! The interpreter: each scenario process is one async process over the
+//! runtime, running its statements with an explicit frame stack (no recursion,
+//! so no allocation per statement). Signal handlers run after the system call
+//! during which they arrived completes, before its result is used.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use ipcsim_kernel::{
+    CapId, Data, Disposition, Error, GetFlags, Message, ObjId, ObjectKind, ProcessSpec, Ret, Rights, Signal, Syscall,
+    Timeout,
+};
+use ipcsim_runtime::{ProcResult, Sys};
+
+use crate::ast::*;
+use crate::diag::Span;
+use crate::names;
+use crate::value::Value;
+
+/// What every interpreted process shares: the scenario and the boot-time tables.
+pub(crate) struct World {
+    pub sc: Scenario,
+    pub objects: BTreeMap<String, ObjId>,
+    pub proc_index: BTreeMap<String, usize>,
+    pub spawn_counts: RefCell<BTreeMap<String, u32>>,
+    /// The naming service's endpoint, if the scenario uses one.
+    pub names_ep: Option<ObjId>,
+    /// Program of each spawned instance (for the naming service's `allow` lists).
+    pub instances: RefCell<BTreeMap<ipcsim_kernel::Pid, String>>,
+    pub file: String,
+}
+
+/// Why a process stops running its statements.
+enum Stop {
+    Exit,
+    Fail(Error),
+}
+
+type Flow = Result<(), Stop>;
+
+enum FrameKind {
+    Block,
+    Loop,
+    Repeat(u64),
+}
+
+struct Frame<'w> {
+    stmts: &'w [Stmt],
+    pc: usize,
+    kind: FrameKind,
+}
+
+struct Interp<'w> {
+    sys: Sys,
+    w: &'w World,
+    rc: Rc<World>,
+    vars: Vec<Value>,
+    handlers: Vec<(Signal, &'w [Stmt])>,
+    /// Capability to the naming service's endpoint, once looked up.
+    names_cap: Option<CapId>,
+}
+
+/// The body of process `index` of the scenario; `passed` names the capabilities
+/// a spawner passed (they follow the program's own in the child's table).
+pub(crate) fn body(w: Rc<World>, index: usize, passed: Vec<String>) -> impl FnOnce(Sys) -> Pin<Box<dyn Future<Output = ProcResult>>> {
+    move |sys: Sys| {
+        Box::pin(async move {
+            let decl = &w.sc.procs[index];
+            let mut it = Interp {
+                sys,
+                w: &w,
+                rc: w.clone(),
+                vars: vec![Value::Unit; decl.slots.len()],
+                handlers: Vec::new(),
+                names_cap: None,
+            };
+            it.bind_boot_caps(decl, &passed);
+            match it.exec(&decl.body).await {
+                Ok(()) | Err(Stop::Exit) => Ok(()),
+                Err(Stop::Fail(e)) => Err(e),
+            }
+        })
+    }
+}
+
+fn slot_of(decl: &ProcDecl, name: &str) -> Option<usize> {
+    decl.slots.iter().position(|n| n == name)
+}
+
+impl<'w> Interp<'w> {
+    /// Binds the capabilities the process started with: its declared ones, the
+    /// naming service's (when the scenario has one), then those a spawner passed.
+    fn bind_boot_caps(&mut self, decl: &ProcDecl, passed: &[String]) {
+        let caps: Vec<CapId> = self.sys.with_kernel(|k| k.boot_caps(self.sys.pid()).to_vec());
+        let mut it = caps.into_iter();
+        for c in &decl.caps {
+            let Some(cap) = it.next() else { return };
+            if let Some(s) = slot_of(decl, &c.local.name) {
+                self.vars[s] = Value::Cap(cap);
+            }
+        }
+        if self.w.names_ep.is_some() {
+            self.names_cap = it.next();
+        }
+        for (name, cap) in passed.iter().zip(it) {
+            if let Some(s) = slot_of(decl, name) {
+                self.vars[s] = Value::Cap(cap);
+            }
+        }
+    }
+
+    /// Notes an evaluation error in the trace and fails with InvalidArgument.
+    fn bad(&self, span: Span, msg: impl Into<String>) -> Error {
+        self.sys.print(format!("error at {}:{}:{}: {}", self.w.file, span.line, span.col, msg.into()));
+        Error::InvalidArgument
+    }
+
+    fn exec<'s>(&'s mut self, body: &'w [Stmt]) -> Pin<Box<dyn Future<Output = Flow> + 's>> {
+        Box::pin(async move {
+            let mut stack = vec![Frame { stmts: body, pc: 0, kind: FrameKind::Block }];
+            while let Some(f) = stack.last_mut() {
+                if f.pc >= f.stmts.len() {
+                    match &mut f.kind {
+                        FrameKind::Loop => f.pc = 0,
+                        FrameKind::Repeat(n) if *n > 1 => {
+                            *n -= 1;
+                            f.pc = 0;
+                        }
+                        _ => {
+                            stack.pop();
+                        }
+                    }
+                    continue;
+                }
+                let stmt = &f.stmts[f.pc];
+                f.pc += 1;
+                match &stmt.kind {
+                    StmtKind::If(c, t, e) => {
+                        let b = if self.truth(c)? { t } else { e };
+                        if !b.is_empty() {
+                            stack.push(Frame { stmts: b, pc: 0, kind: FrameKind::Block });
+                        }
+                    }
+                    StmtKind::Loop(b) => stack.push(Frame { stmts: b, pc: 0, kind: FrameKind::Loop }),
+                    StmtKind::Repeat(n, b) => {
+                        let n = self.int(n).map_err(Stop::Fail)?;
+                        if n > 0 && !b.is_empty() {
+                            stack.push(Frame { stmts: b, pc: 0, kind: FrameKind::Repeat(n as u64) });
+                        }
+                    }
+                    StmtKind::Break => {
+                        while let Some(f) = stack.pop() {
+                            if matches!(f.kind, FrameKind::Loop | FrameKind::Repeat(_)) {
+                                break;
+                            }
+                        }
+                        if stack.is_empty() {
+                            return Ok(());
+                        }
+                    }
+                    _ => self.simple(stmt, false).await?,
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// A statement that opens no block.
+    async fn simple(&mut self, stmt: &'w Stmt, tried: bool) -> Flow {
+        match &stmt.kind {
+            StmtKind::Exit => Err(Stop::Exit),
+            StmtKind::Let(v, e) => {
+                let x = self.eval(e).map_err(Stop::Fail)?;
+                self.vars[v.slot.get() as usize] = x;
+                Ok(())
+            }
+            StmtKind::Expect(e, text) => {
+                if self.truth(e)? || tried {
+                    return Ok(());
+                }
+                let s = stmt.span;
+                self.sys.print(format!("expect failed at {}:{}:{}: {text}", self.w.file, s.line, s.col));
+                Err(Stop::Fail(Error::ExpectationFailed))
+            }
+            StmtKind::Print(es) => {
+                let mut parts = Vec::with_capacity(es.len());
+                for e in es {
+                    parts.push(self.eval(e).map_err(Stop::Fail)?.to_string());
+                }
+                self.sys.print(parts.join(" "));
+                Ok(())
+            }
+            StmtKind::Try(inner) => Box::pin(self.simple(inner, true)).await,
+            StmtKind::On(sig, b) => {
+                self.handlers.retain(|(s, _)| s != sig);
+                self.handlers.push((*sig, b));
+                self.kernel_op(Syscall::SigAction { signal: *sig, action: Disposition::Catch }, None, tried).await
+            }
+            StmtKind::Op(op) => {
+                let r = match self.op(op, stmt.span).await {
+                    Ok(r) => r,
+                    Err(e) => Err(e),
+                };
+                self.run_handlers().await?;
+                self.finish(op, r, tried)
+            }
+            StmtKind::If(..) | StmtKind::Loop(_) | StmtKind::Repeat(..) | StmtKind::Break => Ok(()),
+        }
+    }
+
+    /// Binds an operation's result (or, under `try`, its error); an error without `try` fails the process.
+    fn finish(&mut self, op: &Op, r: Result<Value, Error>, tried: bool) -> Flow {
+        match r {
+            Ok(v) => {
+                if let Some(b) = &op.bind {
+                    self.vars[b.slot.get() as usize] = v;
+                }
+                Ok(())
+            }
+            Err(e) if tried => {
+                if let Some(b) = &op.bind {
+                    self.vars[b.slot.get() as usize] = Value::Err(e);
+                }
+                Ok(())
+            }
+            Err(e) => Err(Stop::Fail(e)),
+        }
+    }
+
+    async fn kernel_op(&mut self, call: Syscall, bind: Option<&Var>, tried: bool) -> Flow {
+        let r = self.sys.syscall(call).await;
+        self.run_handlers().await?;
+        let v = r.map(|v| self.ret_value(v));
+        match (v, bind) {
+            (Ok(v), Some(b)) => {
+                self.vars[b.slot.get() as usize] = v;
+                Ok(())
+            }
+            (Ok(_), None) => Ok(()),
+            (Err(e), Some(b)) if tried => {
+                self.vars[b.slot.get() as usize] = Value::Err(e);
+                Ok(())
+            }
+            (Err(_), None) if tried => Ok(()),
+            (Err(e), _) => Err(Stop::Fail(e)),
+        }
+    }
+
+    /// Runs the handlers of caught signals that arrived, in order.
+    async fn run_handlers(&mut self) -> Flow {
+        while let Some(sig) = self.sys.take_signal() {
+            if let Some((_, b)) = self.handlers.iter().find(|(s, _)| *s == sig) {
+                let b: &'w [Stmt] = b;
+                self.exec(b).await?;
+            }
+        }
+        Ok(())
+    }
+
+    // ----- expressions ---------------------------------------------------------------
+
+    fn truth(&self, e: &Expr) -> Result<bool, Stop> {
+        match self.eval(e).map_err(Stop::Fail)? {
+            Value::Bool(b) => Ok(b),
+            v => Err(Stop::Fail(self.bad(e.span(), format!("a condition must be a boolean, not {}", v.kind())))),
+        }
+    }
+
+    fn int(&self, e: &Expr) -> Result<i64, Error> {
+        match self.eval(e)? {
+            Value::Int(i) => Ok(i),
+            Value::Msg(m) if matches!(m.data, Data::Int(_)) => match m.data {
+                Data::Int(i) => Ok(i),
+                _ => Err(Error::InvalidArgument),
+            },
+            v => Err(self.bad(e.span(), format!("expected an integer, found {} ({v})", v.kind()))),
+        }
+    }
+
+    fn uint(&self, e: &Expr) -> Result<u64, Error> {
+        let i = self.int(e)?;
+        u64::try_from(i).map_err(|_| self.bad(e.span(), format!("expected a number not below 0, found {i}")))
+    }
+
+    fn cap(&self, e: &Expr) -> Result<CapId, Error> {
+        match self.eval(e)? {
+            Value::Cap(c) => Ok(c),
+            v => Err(self.bad(e.span(), format!("expected a capability, found {} ({v})", v.kind()))),
+        }
+    }
+
+    fn data(&self, e: &Expr) -> Result<Data, Error> {
+        let v = self.eval(e)?;
+        v.to_data().ok_or_else(|| self.bad(e.span(), format!("{} cannot be sent as data (use `with` for a capability)", v.kind())))
+    }
+
+    fn eval(&self, e: &Expr) -> Result<Value, Error> {
+        Ok(match e {
+            Expr::Int(i, _) => Value::Int(*i),
+            Expr::Str(s, _) => Value::Str(s.as_str().into()),
+            Expr::Bool(b, _) => Value::Bool(*b),
+            Expr::Now(_) => Value::Int(self.sys.now() as i64),
+            Expr::Var(v) => self.vars.get(v.slot.get() as usize).cloned().unwrap_or_default(),
+            Expr::Field(x, f) => {
+                let v = self.eval(x)?;
+                self.field(&v, f)?
+            }
+            Expr::Neg(x, s) => {
+                let i = self.int(x)?;
+                Value::Int(i.checked_neg().ok_or_else(|| self.bad(*s, "integer overflow"))?)
+            }
+            Expr::Not(x, s) => match self.eval(x)? {
+                Value::Bool(b) => Value::Bool(!b),
+                v => return Err(self.bad(*s, format!("`not` needs a boolean, found {}", v.kind()))),
+            },
+            Expr::Is(x, what, _) => {
+                let v = self.eval(x)?;
+                Value::Bool(match (what, &v) {
+                    (None, Value::Err(_)) => false,
+                    (None, _) => true,
+                    (Some(e), Value::Err(got)) => e == got,
+                    (Some(_), _) => false,
+                })
+            }
+            Expr::Bin(op, a, b, s) => self.binary(*op, a, b, *s)?,
+        })
+    }
+
+    fn binary(&self, op: BinOp, a: &Expr, b: &Expr, s: Span) -> Result<Value, Error> {
+        match op {
+            BinOp::And | BinOp::Or => {
+                let l = match self.eval(a)? {
+                    Value::Bool(x) => x,
+                    v => return Err(self.bad(s, format!("`and`/`or` need booleans, found {}", v.kind()))),
+                };
+                if (op == BinOp::And && !l) || (op == BinOp::Or && l) {
+                    return Ok(Value::Bool(l));
+                }
+                match self.eval(b)? {
+                    Value::Bool(x) => Ok(Value::Bool(x)),
+                    v => Err(self.bad(s, format!("`and`/`or` need booleans, found {}", v.kind()))),
+                }
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let (l, r) = (self.eval(a)?, self.eval(b)?);
+                use std::cmp::Ordering::*;
+                Ok(Value::Bool(match op {
+                    BinOp::Eq => l.equals(&r),
+                    BinOp::Ne => !l.equals(&r),
+                    BinOp::Lt => l.compare(&r) == Some(Less),
+                    BinOp::Le => matches!(l.compare(&r), Some(Less | Equal)),
+                    BinOp::Gt => l.compare(&r) == Some(Greater),
+                    _ => matches!(l.compare(&r), Some(Greater | Equal)),
+                }))
+            }
+            _ => {
+                let l = self.eval(a)?;
+                let r = self.eval(b)?;
+                if op == BinOp::Add {
+                    if let (Some(Data::Str(x)), Some(Data::Str(y))) = (l.to_data(), r.to_data()) {
+                        return Ok(Value::Str(format!("{x}{y}").into()));
+                    }
+                }
+                let (Some(Data::Int(x)), Some(Data::Int(y))) = (l.to_data(), r.to_data()) else {
+                    return Err(self.bad(s, format!("arithmetic needs integers, found {} and {}", l.kind(), r.kind())));
+                };
+                let v = match op {
+                    BinOp::Add => x.checked_add(y),
+                    BinOp::Sub => x.checked_sub(y),
+                    BinOp::Mul => x.checked_mul(y),
+                    BinOp::Div => x.checked_div(y),
+                    _ => x.checked_rem(y),
+                };
+                v.map(Value::Int).ok_or_else(|| self.bad(s, if y == 0 { "division by zero" } else { "integer overflow" }))
+            }
+        }
+    }
+
+    fn field(&self, v: &Value, f: &Ident) -> Result<Value, Error> {
+        let out = match (v, f.name.as_str()) {
+            (Value::Msg(m), "data") => Some(Value::from_data(&m.data)),
+            (Value::Msg(m), "badge") => Some(Value::Int(m.badge as i64)),
+            (Value::Msg(m), "type") => Some(Value::Int(m.mtype)),
+            (Value::Msg(m), "len") => Some(Value::Int(m.len_bytes() as i64)),
+            (Value::Msg(m), "is_call") => Some(Value::Bool(m.is_call)),
+            (Value::Msg(m), "cap") => Some(m.cap.map_or(Value::Unit, Value::Cap)),
+            (Value::Str(s), "len") => Some(Value::Int(s.len() as i64)),
+            (Value::Str(_) | Value::Int(_) | Value::Bool(_), "data") => Some(v.clone()),
+            (Value::Child(c), "name") => Some(Value::Str(c.0.as_str().into())),
+            (Value::Child(c), "state") => Some(Value::Str(c.1.as_str().into())),
+            (Value::Stat { count, .. }, "count") => Some(Value::Int(*count as i64)),
+            (Value::Stat { bytes, .. }, "bytes") => Some(Value::Int(*bytes as i64)),
+            _ => None,
+        };
+        out.ok_or_else(|| self.bad(f.span, format!("{} has no field `{}`", v.kind(), f.name)))
+    }
+
+    fn timeout(&self, op: &Op) -> Result<Timeout, Error> {
+        if op.nowait {
+            return Ok(Timeout::NOWAIT);
+        }
+        match &op.timeout {
+            Some(t) => Ok(Timeout::Ticks(self.uint(t)?)),
+            None => Ok(Timeout::Never),
+        }
+    }
+
+    fn message(&self, value: &Expr, op: &Op) -> Result<Message, Error> {
+        let mut m = Message::new(self.data(value)?);
+        if let Some(t) = &op.mtype {
+            m.mtype = self.int(t)?;
+        }
+        if let Some(c) = &op.with {
+            m.cap = Some(self.cap(c)?);
+        }
+        Ok(m)
+    }
+
+    fn mode(&self, m: &Option<Expr>, default: u32) -> Result<u32, Error> {
+        match m {
+            Some(e) => Ok((self.uint(e)? & 0o777) as u32),
+            None => Ok(default),
+        }
+    }
+
+    // ----- operations ------------------------------------------------------------------
+
+    async fn op(&mut self, op: &'w Op, span: Span) -> Result<Result<Value, Error>, Error> {
+        let call = match self.build(op, span) {
+            Ok(Built::Call(c)) => c,
+            Ok(Built::Value(v)) => return Ok(Ok(v)),
+            Ok(Built::Spawn(prog, name, share, names)) => return Ok(self.spawn(prog, name, share, names).await),
+            Ok(Built::Names(req)) => return Ok(self.names_call(req, op).await),
+            Err(e) => return Ok(Err(e)),
+        };
+        let r = self.sys.syscall(call).await;
+        Ok(r.map(|v| self.ret_value(v)))
+    }
+
+    fn build(&mut self, op: &'w Op, span: Span) -> Result<Built, Error> {
+        let to = self.timeout(op)?;
+        let flags = |create: bool, exclusive: bool, mode: u32| GetFlags { create, exclusive, mode };
+        Ok(Built::Call(match &op.kind {
+            OpKind::Send { cap, value } => Syscall::Send { cap: self.cap(cap)?, msg: self.message(value, op)?, timeout: to },
+            OpKind::Recv { cap } => Syscall::Recv { cap: self.cap(cap)?, timeout: to },
+            OpKind::Call { cap, value } => Syscall::Call { cap: self.cap(cap)?, msg: self.message(value, op)?, timeout: to },
+            OpKind::Reply { value } => Syscall::Reply { msg: self.message(value, op)? },
+            OpKind::ReplyRecv { cap, value } => {
+                Syscall::ReplyRecv { cap: self.cap(cap)?, msg: self.message(value, op)?, timeout: to }
+            }
+            OpKind::Signal { cap, bits } => Syscall::Signal { cap: self.cap(cap)?, bits: self.uint(bits)? },
+            OpKind::Wait { cap } => Syscall::Wait { cap: self.cap(cap)?, timeout: to },
+            OpKind::MsgGet { key, create, exclusive, mode } => Syscall::Get {
+                kind: ObjectKind::MsgQueue,
+                key: self.int(key)?,
+                flags: flags(*create, *exclusive, self.mode(mode, 0o600)?),
+                size: 0,
+            },
+            OpKind::MsgSnd { cap, mtype, value } => {
+                Syscall::MsgSnd { cap: self.cap(cap)?, mtype: self.int(mtype)?, data: self.data(value)?, timeout: to }
+            }
+            OpKind::MsgRcv { cap, mtype } => Syscall::MsgRcv { cap: self.cap(cap)?, mtype: self.int(mtype)?, timeout: to },
+            OpKind::MsgStat { cap } => Syscall::MsgStat { cap: self.cap(cap)? },
+            OpKind::MsgRemove { cap } | OpKind::ShmRemove { cap } => Syscall::Remove { cap: self.cap(cap)? },
+            OpKind::Mkfifo { path, mode } => Syscall::Mkfifo { path: path.clone(), mode: self.mode(mode, 0o644)? },
+            OpKind::Open { path, write } => Syscall::Open { path: path.clone(), write: *write, timeout: to },
+            OpKind::Write { cap, value } => Syscall::Write { cap: self.cap(cap)?, data: self.data(value)?, timeout: to },
+            OpKind::Read { cap, n } => Syscall::Read { cap: self.cap(cap)?, max: self.uint(n)?, timeout: to },
+            OpKind::Close { cap } => Syscall::Close { cap: self.cap(cap)? },
+            OpKind::Destroy { cap } => Syscall::Destroy { cap: self.cap(cap)? },
+            OpKind::SemGet { key, create, exclusive, value, mode } => Syscall::Get {
+                kind: ObjectKind::Semaphore,
+                key: self.int(key)?,
+                flags: flags(*create, *exclusive, self.mode(mode, 0o600)?),
+                size: match value {
+                    Some(v) => self.uint(v)?,
+                    None => 0,
+                },
+            },
+            OpKind::SemWait { cap } => Syscall::SemWait { cap: self.cap(cap)?, timeout: to },
+            OpKind::SemPost { cap } => Syscall::SemPost { cap: self.cap(cap)? },
+            OpKind::Derive { cap, rights, badge } => {
+                let c = self.cap(cap)?;
+                let rights = match rights {
+                    None => None,
+                    Some((r, _, true)) => {
+                        let kind = self.sys.with_kernel(|k| k.cap_info(self.sys.pid(), c).map(|i| i.1));
+                        Some(*r | kind.map_or(Rights::empty(), |k| k.rights()))
+                    }
+                    Some((r, _, false)) => Some(*r),
+                };
+                let badge = match badge {
+                    Some(b) => Some(self.uint(b)?),
+                    None => None,
+                };
+                Syscall::Derive { cap: c, rights, badge }
+            }
+            OpKind::Revoke { cap } => Syscall::Revoke { cap: self.cap(cap)? },
+            OpKind::Delete { cap } => Syscall::Delete { cap: self.cap(cap)? },
+            OpKind::Register { name, cap, allow } => {
+                let c = self.cap(cap)?;
+                let allow = allow.as_ref().map(|l| l.iter().map(|i| i.name.clone()).collect());
+                return Ok(Built::Names(names::Request::Register { name: name.clone(), cap: c, allow }));
+            }
+            OpKind::Lookup { name } => return Ok(Built::Names(names::Request::Lookup { name: name.clone(), timeout: to })),
+            OpKind::Spawn { program, as_name, share, inherit } => {
+                let idx = self.w.proc_index.get(&program.name).copied().ok_or(Error::NotFound)?;
+                let mut pass = Vec::new();
+                if *inherit {
+                    let decl = self.decl();
+                    for (i, v) in self.vars.iter().enumerate() {
+                        if let Value::Cap(c) = v {
+                            pass.push((decl.slots[i].clone(), *c));
+                        }
+                    }
+                } else {
+                    for e in share {
+                        let c = self.cap(e)?;
+                        let n = match e {
+                            Expr::Var(v) => v.name.clone(),
+                            _ => return Err(self.bad(e.span(), "`share` takes capability names")),
+                        };
+                        pass.push((n, c));
+                    }
+                }
+                let (names, caps): (Vec<String>, Vec<CapId>) = pass.into_iter().unzip();
+                return Ok(Built::Spawn(idx, as_name.clone(), caps, names));
+            }
+            OpKind::WaitChild => Syscall::WaitChild { timeout: to },
+            OpKind::Kill { target, signal } => {
+                let pid = match target {
+                    Target::Name(v) if v.slot.get() != u32::MAX => match self.eval(&Expr::Var(v.clone()))? {
+                        Value::Pid(p) => p,
+                        other => return Err(self.bad(v.span, format!("`kill` needs a process, found {}", other.kind()))),
+                    },
+                    Target::Name(v) => self.sys.with_kernel(|k| k.find_process(&v.name)).ok_or(Error::NotFound)?,
+                    Target::Str(s, _) => self.sys.with_kernel(|k| k.find_process(s)).ok_or(Error::NotFound)?,
+                };
+                Syscall::Kill { target: pid, signal: *signal }
+            }
+            OpKind::Ignore(s) => Syscall::SigAction { signal: *s, action: Disposition::Ignore },
+            OpKind::Default(s) => Syscall::SigAction { signal: *s, action: Disposition::Default },
+            OpKind::Block(s) => Syscall::SigMask { signal: *s, block: true },
+            OpKind::Unblock(s) => Syscall::SigMask { signal: *s, block: false },
+            OpKind::ShmGet { key, size, create, exclusive, mode } => Syscall::Get {
+                kind: ObjectKind::Shm,
+                key: self.int(key)?,
+                flags: flags(*create, *exclusive, self.mode(mode, 0o600)?),
+                size: self.uint(size)?,
+            },
+            OpKind::ShmAt { cap, readonly } => Syscall::Attach { cap: self.cap(cap)?, readonly: *readonly },
+            OpKind::ShmDt { cap } => Syscall::Detach { cap: self.cap(cap)? },
+            OpKind::Store { cap, offset, value } => {
+                Syscall::Store { cap: self.cap(cap)?, offset: self.int(offset)?, data: self.data(value)? }
+            }
+            OpKind::Load { cap, offset, len } => {
+                Syscall::Load { cap: self.cap(cap)?, offset: self.int(offset)?, len: self.int(len)? }
+            }
+            OpKind::Poke { addr, value } => Syscall::Poke { addr: self.int(addr)?, data: self.data(value)? },
+            OpKind::Peek { addr, len } => Syscall::Peek { addr: self.int(addr)?, len: self.int(len)? },
+            OpKind::Mmap { .. } | OpKind::Msync { .. } | OpKind::Munmap { .. } => {
+                return Err(self.bad(
+                    span,
+                    format!("`{}`: file mappings are not implemented yet in this build of ipcsim", op.kind.keyword()),
+                ))
+            }
+            OpKind::Sleep { t } => Syscall::Sleep { ticks: self.uint(t)? },
+            OpKind::Compute { t } => Syscall::Compute { ticks: self.uint(t)? },
+            OpKind::Yield => Syscall::Yield,
+        }))
+    }
+
+    fn decl(&self) -> &'w ProcDecl {
+        let name = self.sys.with_kernel(|k| k.process_name(self.sys.pid()).to_string());
+        let base = name.split('#').next().unwrap_or("");
+        let idx = self.w.proc_index.get(&name).or_else(|| self.w.proc_index.get(base)).copied().unwrap_or(0);
+        &self.w.sc.procs[idx]
+    }
+
+    async fn spawn(&mut self, idx: usize, as_name: Option<String>, share: Vec<CapId>, names: Vec<String>) -> Result<Value, Error> {
+        let p = &self.w.sc.procs[idx];
+        let name = match as_name {
+            Some(n) => n,
+            None => {
+                let mut counts = self.w.spawn_counts.borrow_mut();
+                let n = counts.entry(p.name.name.clone()).or_insert(0);
+                *n += 1;
+                format!("{}#{}", p.name.name, n)
+            }
+        };
+        let spec = ProcessSpec { name, priority: p.priority, uid: p.uid, gid: p.gid, daemon: p.daemon };
+        let mut grants = Vec::with_capacity(p.caps.len() + 1);
+        for c in &p.caps {
+            let obj = self.w.objects.get(&c.object.name).copied().ok_or(Error::NotFound)?;
+            let kind = self.sys.with_kernel(|k| k.object_kind(obj)).ok_or(Error::NotFound)?;
+            let rights = if c.all { kind.rights() } else { c.rights };
+            grants.push((obj, rights, c.badge));
+        }
+        if let Some(ep) = self.w.names_ep {
+            grants.push((ep, Rights::SEND | Rights::GRANT, 0));
+        }
+        let rc = self.rc.clone();
+        let r = self.sys.spawn(spec, share, grants, body(rc, idx, names)).await;
+        if let Ok(pid) = r {
+            if self.w.names_ep.is_some() {
+                // The name service tells callers apart by badge: give the child its own.
+                self.w.instances.borrow_mut().insert(pid, p.name.name.clone());
+            }
+        }
+        r.map(Value::Pid)
+    }
+
+    /// A request to the naming service: a call through its endpoint, as IPC.
+    async fn names_call(&mut self, req: names::Request, op: &Op) -> Result<Value, Error> {
+        let _ = op;
+        let cap = self.names_cap.ok_or(Error::NotFound)?;
+        names::request(&self.sys, cap, req).await.map(|c| c.map_or(Value::Unit, Value::Cap))
+    }
+
+    /// The value a successful system call gives a scenario.
+    fn ret_value(&self, r: Ret) -> Value {
+        match r {
+            Ret::Child { pid, ending } => {
+                let name = self.sys.with_kernel(|k| k.process_name(pid).to_string());
+                Value::Child(Rc::new((name, ending.word().to_string())))
+            }
+            r => ret_value(r),
+        }
+    }
+}
+
+enum Built {
+    Call(Syscall),
+    #[allow(dead_code)]
+    Value(Value),
+    Spawn(usize, Option<String>, Vec<CapId>, Vec<String>),
+    Names(names::Request),
+}
+
+/// The value a successful system call gives a scenario.
+fn ret_value(r: Ret) -> Value {
+    match r {
+        Ret::Unit => Value::Unit,
+        Ret::Msg(m) => Value::Msg(Rc::new(m)),
+        Ret::Word(w) => Value::Int(w as i64),
+        Ret::Cap(c) => Value::Cap(c),
+        Ret::Pid(p) => Value::Pid(p),
+        Ret::Int(i) => Value::Int(i),
+        Ret::Bytes(d) => Value::from_data(&d),
+        Ret::Stat { count, bytes } => Value::Stat { count, bytes },
+        Ret::Child { pid, ending } => Value::Child(Rc::new((format!("{pid}"), ending.word().to_string()))),
+    }
+}

@@ -1,0 +1,124 @@
+//! The Mermaid view: a `sequenceDiagram` of the run. Messages are arrows
+//! (calls solid, replies dashed); blocking, control-flow transfer, timeouts,
+//! signals and endings are notes. Long runs are cut after a bounded number of
+//! lines, with a note saying so, so a diagram stays readable and small.
+
+use std::fmt::Write;
+
+use ipcsim_kernel::{Data, Event, EventKind, Kernel, Pid, SwitchReason};
+
+use crate::text::wait_words;
+
+/// Most diagram lines kept.
+pub const LINES_MAX: usize = 2000;
+
+/// A diagram being built from events.
+#[derive(Default)]
+pub struct Mermaid {
+    participants: Vec<Pid>,
+    lines: Vec<String>,
+    cut: bool,
+}
+
+fn short(d: &Data) -> String {
+    let s = d.to_string();
+    let s = if s.chars().count() > 40 { format!("{}…", s.chars().take(39).collect::<String>()) } else { s };
+    // Mermaid text may not hold `;` or `#` unescaped, and quotes read badly: use typographic ones.
+    s.replace(';', ",").replace('#', "♯").replace('"', "”")
+}
+
+fn id(p: Pid) -> String {
+    format!("p{}", p.0)
+}
+
+impl Mermaid {
+    fn see(&mut self, p: Pid) {
+        if !self.participants.contains(&p) {
+            self.participants.push(p);
+        }
+    }
+
+    fn push(&mut self, line: String) {
+        if self.lines.len() >= LINES_MAX {
+            self.cut = true;
+            return;
+        }
+        self.lines.push(line);
+    }
+
+    /// Adds one event.
+    pub fn event(&mut self, k: &Kernel, e: &Event) {
+        if self.cut {
+            return;
+        }
+        let p = e.pid;
+        match &e.kind {
+            EventKind::Start { .. } => self.see(p),
+            EventKind::Deliver { from, obj, data, call, badge, .. } => {
+                self.see(*from);
+                self.see(p);
+                let via = obj.map_or(String::new(), |o| format!(" via {}", k.object_label(o)));
+                let what = if *call { "call " } else { "" };
+                let b = if *badge != 0 { format!(" [badge {badge}]") } else { String::new() };
+                self.push(format!("    {}->>{}: {what}{}{via}{b} (t={})", id(*from), id(p), short(data), e.time));
+            }
+            EventKind::Reply { to, data } => {
+                self.see(*to);
+                self.push(format!("    {}-->>{}: reply {} (t={})", id(p), id(*to), short(data), e.time));
+            }
+            EventKind::Enqueue { obj, data } => {
+                self.push(format!("    Note over {}: {} buffered in {} (t={})", id(p), short(data), k.object_label(*obj), e.time))
+            }
+            EventKind::Block { wait, obj, deadline } => {
+                let d = deadline.map_or(String::new(), |d| format!(", timeout at t={d}"));
+                self.push(format!("    Note over {}: blocks: {}{d} (t={})", id(p), wait_words(k, *wait, *obj), e.time));
+            }
+            EventKind::Switch { from: Some(f), reason: SwitchReason::Transfer } => {
+                self.push(format!("    Note over {},{}: control-flow transfer (t={})", id(*f), id(p), e.time));
+            }
+            EventKind::Switch { from: Some(f), reason: SwitchReason::Preempt } => {
+                self.push(format!("    Note over {}: preempts {} (t={})", id(p), k.process_name(*f), e.time));
+            }
+            EventKind::Timeout => self.push(format!("    Note over {}: TimedOut (t={})", id(p), e.time)),
+            EventKind::Wake { error: Some(err) } => self.push(format!("    Note over {}: wakes: {err} (t={})", id(p), e.time)),
+            EventKind::Fail { error } => self.push(format!("    Note over {}: fails: {error} (t={})", id(p), e.time)),
+            EventKind::SignalSent { from, signal, action } => {
+                if let Some(f) = from {
+                    self.see(*f);
+                    self.push(format!("    {}-)>{}: {signal} ({action})", id(*f), id(p)).replace("-)>", "-)"));
+                } else {
+                    self.push(format!("    Note over {}: {signal} from the kernel ({action})", id(p)));
+                }
+            }
+            EventKind::End { ending } => self.push(format!("    Note over {}: {ending} (t={})", id(p), e.time)),
+            EventKind::Deadlock { members } => {
+                let a = members.first().copied().unwrap_or(p);
+                let b = members.last().copied().unwrap_or(p);
+                let names: Vec<&str> = members.iter().map(|m| k.process_name(*m)).collect();
+                self.push(format!("    Note over {},{}: DEADLOCK: {} (t={})", id(a), id(b), names.join(", "), e.time));
+            }
+            EventKind::Print { text } => {
+                let t = short(&Data::str(text));
+                self.push(format!("    Note over {}: print {t}", id(p)));
+            }
+            _ => {}
+        }
+    }
+
+    /// The diagram text.
+    pub fn render(&self, k: &Kernel) -> String {
+        let mut s = String::from("sequenceDiagram\n");
+        for p in &self.participants {
+            let _ = writeln!(s, "    participant {} as {}", id(*p), k.process_name(*p).replace('#', "♯"));
+        }
+        for l in &self.lines {
+            s.push_str(l);
+            s.push('\n');
+        }
+        if self.cut {
+            let first = self.participants.first().copied().unwrap_or(Pid(0));
+            let _ = writeln!(s, "    Note over {}: diagram cut after {LINES_MAX} lines", id(first));
+        }
+        s
+    }
+}

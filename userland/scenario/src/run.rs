@@ -1,0 +1,271 @@
+//! Running a checked scenario: boot the kernel from the declarations, start the
+//! processes, run, and judge the outcome by the contract's rules.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use ipcsim_kernel::{Ending, Event, Kernel, KernelConfig, ObjectKind, ObjectOptions, Pid, ProcessSpec, Rights};
+use ipcsim_runtime::{ProcState, Report, Runtime};
+
+use crate::ast::{ProcExpect, Scenario, StmtKind, TopExpect};
+use crate::interp::{body, World};
+use crate::names;
+use crate::value::Value;
+
+/// How to run a scenario.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Overrides `config seed`.
+    pub seed: Option<u64>,
+    /// Record events (needed for any trace view).
+    pub record: bool,
+    /// Stop after this many process steps (livelock guard).
+    pub steps_max: Option<u64>,
+}
+
+/// One expectation's verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The expectation as written.
+    pub text: String,
+    /// Whether it holds.
+    pub holds: bool,
+    /// What was found instead, when it does not.
+    pub found: String,
+}
+
+/// The judged end of a run.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The kernel's closing report.
+    pub report: Report,
+    /// Scenario-level expectations, in order.
+    pub verdicts: Vec<Verdict>,
+    /// Unexpected endings, each named.
+    pub unexpected: Vec<String>,
+    /// Pids of the naming service (left out of outcome rules).
+    pub service: Option<Pid>,
+}
+
+impl Outcome {
+    /// The exit status: 0 all well, 1 an expectation failed or something unexpected happened.
+    pub fn exit_code(&self) -> i32 {
+        if self.verdicts.iter().all(|v| v.holds) && self.unexpected.is_empty() {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+fn uses_names(sc: &Scenario) -> bool {
+    fn any(stmts: &[crate::ast::Stmt]) -> bool {
+        stmts.iter().any(|s| match &s.kind {
+            StmtKind::Op(op) => matches!(op.kind, crate::ast::OpKind::Register { .. } | crate::ast::OpKind::Lookup { .. }),
+            StmtKind::Try(i) => any(std::slice::from_ref(i)),
+            StmtKind::If(_, a, b) => any(a) || any(b),
+            StmtKind::Repeat(_, b) | StmtKind::Loop(b) | StmtKind::On(_, b) => any(b),
+            _ => false,
+        })
+    }
+    sc.procs.iter().any(|p| any(&p.body))
+}
+
+/// Runs a checked scenario. `sink` sees every event as the run goes.
+pub fn run(
+    sc: Scenario,
+    file: &str,
+    opts: &RunOptions,
+    sink: Option<Box<dyn FnMut(&Kernel, &[Event])>>,
+) -> (Outcome, Runtime) {
+    let cfg = KernelConfig {
+        seed: opts.seed.or(sc.config.seed),
+        max_time: sc.config.max_time.unwrap_or(1_000_000),
+        record_events: opts.record,
+        priority_inheritance: sc.config.priority_inheritance,
+        copy_remap: sc.config.copy_remap,
+        costs: sc.config.costs,
+        ..KernelConfig::default()
+    };
+    let mut rt = Runtime::new(cfg);
+    if let Some(s) = sink {
+        rt.set_sink(s);
+    }
+    if let Some(m) = opts.steps_max {
+        rt.set_steps_max(m);
+    }
+    let mut objects = BTreeMap::new();
+    for o in &sc.objects {
+        let mut opts = o.opts.clone();
+        if o.kind == ObjectKind::File {
+            opts.path = Some(o.name.name.clone());
+        }
+        // Declarations were checked; a kernel refusal here (a duplicate key) is reported as a failed boot.
+        match rt.kernel_mut().create_object(o.kind, &o.name.name, &opts) {
+            Ok(id) => {
+                objects.insert(o.name.name.clone(), id);
+            }
+            Err(e) => eprintln!("warning: could not create {} `{}`: {e}", o.kind.name(), o.name.name),
+        }
+    }
+    // Rights some program could bring when spawned: the deadlock detector counts them as obtainable.
+    for p in sc.procs.iter().filter(|p| p.program) {
+        for c in &p.caps {
+            if let Some(&id) = objects.get(&c.object.name) {
+                let kind = rt.kernel().object_kind(id);
+                let r = if c.all { kind.map_or(Rights::empty(), |k| k.rights()) } else { c.rights };
+                rt.kernel_mut().set_spawnable(id, r);
+            }
+        }
+    }
+    let names_ep = if uses_names(&sc) {
+        rt.kernel_mut().create_object(ObjectKind::Endpoint, "names", &ObjectOptions::default()).ok()
+    } else {
+        None
+    };
+    let proc_index = sc.procs.iter().enumerate().map(|(i, p)| (p.name.name.clone(), i)).collect();
+    let world = Rc::new(World {
+        sc,
+        objects,
+        proc_index,
+        spawn_counts: RefCell::new(BTreeMap::new()),
+        names_ep,
+        instances: RefCell::new(BTreeMap::new()),
+        file: file.to_string(),
+    });
+    let mut service = None;
+    if let Some(ep) = names_ep {
+        let top = world.sc.procs.iter().map(|p| p.priority).max().unwrap_or(0);
+        let spec = ProcessSpec { name: "names".into(), priority: top.saturating_add(1), uid: 0, gid: 0, daemon: true };
+        let w = world.clone();
+        let identify: Rc<dyn Fn(Pid) -> Vec<String>> = Rc::new(move |pid| {
+            let mut v = Vec::new();
+            if let Some(prog) = w.instances.borrow().get(&pid) {
+                v.push(prog.clone());
+            }
+            v
+        });
+        if let Ok(pid) = rt.spawn(spec, move |sys| {
+            let ep_cap = sys.boot_cap(0);
+            names::serve(sys, ep_cap, identify)
+        }) {
+            let _ = rt.kernel_mut().grant(pid, ep, Rights::RECV, 0);
+            service = Some(pid);
+        }
+    }
+    for (i, p) in world.sc.procs.iter().enumerate() {
+        if p.program {
+            continue;
+        }
+        let spec = ProcessSpec { name: p.name.name.clone(), priority: p.priority, uid: p.uid, gid: p.gid, daemon: p.daemon };
+        let Ok(pid) = rt.spawn(spec, body(world.clone(), i, Vec::new())) else { continue };
+        for c in &p.caps {
+            let Some(&id) = world.objects.get(&c.object.name) else { continue };
+            let kind = rt.kernel().object_kind(id);
+            let r = if c.all { kind.map_or(Rights::empty(), |k| k.rights()) } else { c.rights };
+            let _ = rt.kernel_mut().grant(pid, id, r, c.badge);
+        }
+        if let Some(ep) = names_ep {
+            let _ = rt.kernel_mut().grant(pid, ep, Rights::SEND | Rights::GRANT, names::badge_of(pid));
+        }
+    }
+    let report = rt.run();
+    let files: BTreeMap<String, Vec<u8>> = world
+        .sc
+        .objects
+        .iter()
+        .filter(|o| o.kind == ObjectKind::File)
+        .filter_map(|o| rt.kernel().file_contents(&o.name.name).map(|c| (o.name.name.clone(), c.to_vec())))
+        .collect();
+    (judge(&world.sc, report, service, &files), rt)
+}
+
+fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<String, Vec<u8>>) -> Outcome {
+    let mut verdicts = Vec::new();
+    let mut named: Vec<&str> = Vec::new();
+    let mut expect_deadlock = false;
+    for e in &sc.expects {
+        match e {
+            TopExpect::Proc { name, what, .. } => {
+                named.push(&name.name);
+                let p = report.processes.iter().filter(|p| Some(p.pid) != service).rev().find(|p| p.name == name.name);
+                let (holds, found) = match p {
+                    None => (false, "never started".to_string()),
+                    Some(p) => {
+                        let ok = match (what, &p.state) {
+                            (ProcExpect::Exited, ProcState::Ended(Ending::Exited)) => true,
+                            (ProcExpect::Failed(None), ProcState::Ended(Ending::Failed(_))) => true,
+                            (ProcExpect::Failed(Some(e)), ProcState::Ended(Ending::Failed(g))) => e == g,
+                            (ProcExpect::Killed(None), ProcState::Ended(Ending::Killed(_))) => true,
+                            (ProcExpect::Killed(Some(s)), ProcState::Ended(Ending::Killed(g))) => s == g,
+                            (ProcExpect::Blocked, ProcState::Blocked { .. }) => true,
+                            _ => false,
+                        };
+                        (ok, p.state.to_string())
+                    }
+                };
+                let what_s = match what {
+                    ProcExpect::Exited => "exited".to_string(),
+                    ProcExpect::Blocked => "blocked".to_string(),
+                    ProcExpect::Failed(e) => e.map_or("failed".into(), |e| format!("failed {e}")),
+                    ProcExpect::Killed(s) => s.map_or("killed".into(), |s| format!("killed {s}")),
+                };
+                verdicts.push(Verdict { text: format!("{} {what_s}", name.name), holds, found });
+            }
+            TopExpect::Deadlock(want, _) => {
+                expect_deadlock |= *want;
+                let got = !report.deadlocks.is_empty();
+                verdicts.push(Verdict {
+                    text: if *want { "deadlock".into() } else { "no deadlock".into() },
+                    holds: got == *want,
+                    found: if got { "a deadlock".into() } else { "no deadlock".into() },
+                });
+            }
+            TopExpect::File { name, value, .. } => {
+                let want = match value {
+                    crate::ast::Expr::Str(s, _) => Value::Str(s.as_str().into()),
+                    crate::ast::Expr::Int(i, _) => Value::Int(*i),
+                    crate::ast::Expr::Bool(b, _) => Value::Bool(*b),
+                    _ => Value::Unit,
+                };
+                let got = files.get(&name.name).map(|c| Value::Str(String::from_utf8_lossy(c).into_owned().into()));
+                let holds = got.as_ref().is_some_and(|g| g.equals(&want) || g.to_string() == want.to_string());
+                verdicts.push(Verdict {
+                    text: format!("file {} == {want}", name.name),
+                    holds,
+                    found: got.map_or("no such file".into(), |g| format!("\"{g}\"")),
+                });
+            }
+        }
+    }
+    let in_deadlock = |pid: Pid| report.deadlocks.iter().any(|d| d.members.contains(&pid));
+    let mut unexpected = Vec::new();
+    for p in &report.processes {
+        if Some(p.pid) == service {
+            continue;
+        }
+        let is_named = named.contains(&p.name.as_str());
+        match &p.state {
+            ProcState::Ended(Ending::Failed(e)) if !is_named => {
+                unexpected.push(format!("{} failed {e} (no scenario-level expect names it)", p.name))
+            }
+            ProcState::Ended(Ending::Killed(s)) if !is_named => {
+                unexpected.push(format!("{} was killed by {s} (no scenario-level expect names it)", p.name))
+            }
+            ProcState::Blocked { .. } | ProcState::Stopped if !p.daemon && !is_named => {
+                if !(expect_deadlock && in_deadlock(p.pid)) {
+                    unexpected.push(format!("{} was left {} (not a daemon)", p.name, p.state));
+                }
+            }
+            _ => {}
+        }
+    }
+    if !report.deadlocks.is_empty() && !expect_deadlock {
+        unexpected.push(format!("a deadlock formed ({} of them; `expect deadlock` would name it)", report.deadlocks.len()));
+    }
+    if report.finish == ipcsim_kernel::Finish::TimeLimit {
+        unexpected.push(format!("max_time reached at t={}", report.time));
+    }
+    Outcome { report, verdicts, unexpected, service }
+}
