@@ -40,7 +40,10 @@ pub struct Arena<T> {
 
 impl<T> Default for Arena<T> {
     fn default() -> Self {
-        Self { slots: Slab::new(), generations: Vec::new() }
+        Self {
+            slots: Slab::new(),
+            generations: Vec::new(),
+        }
     }
 }
 
@@ -54,7 +57,10 @@ impl<T> Arena<T> {
         }
         let generation = self.generations[index];
         entry.insert((generation, value));
-        Handle { index: index as u32, generation }
+        Handle {
+            index: index as u32,
+            generation,
+        }
     }
 
     /// The value a handle names, if it is still the one it was issued for.
@@ -98,9 +104,15 @@ impl<T> Arena<T> {
 
     /// Live values with their handles, in slot order (deterministic).
     pub fn iter(&self) -> impl Iterator<Item = (Handle, &T)> {
-        self.slots
-            .iter()
-            .map(|(i, (g, v))| (Handle { index: i as u32, generation: *g }, v))
+        self.slots.iter().map(|(i, (g, v))| {
+            (
+                Handle {
+                    index: i as u32,
+                    generation: *g,
+                },
+                v,
+            )
+        })
     }
 }
 

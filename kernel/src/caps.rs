@@ -40,7 +40,15 @@ impl Kernel {
         }
         let o = self.objs.get_mut(obj.0).ok_or(Error::InvalidCap)?;
         let holder_index = o.holders.len() as u32;
-        let id = CapId(self.caps.insert(CapNode { obj, rights, badge, owner, parent, children: Vec::new(), holder_index }));
+        let id = CapId(self.caps.insert(CapNode {
+            obj,
+            rights,
+            badge,
+            owner,
+            parent,
+            children: Vec::new(),
+            holder_index,
+        }));
         o.holders.push(id);
         for (i, c) in o.right_counts.iter_mut().enumerate() {
             if rights.bits() & (1 << i) != 0 {
@@ -86,7 +94,13 @@ impl Kernel {
         Some(cap)
     }
 
-    pub(crate) fn sys_derive(&mut self, pid: Pid, cap: CapId, rights: Option<Rights>, badge: Option<u64>) -> KResult<Ret> {
+    pub(crate) fn sys_derive(
+        &mut self,
+        pid: Pid,
+        cap: CapId,
+        rights: Option<Rights>,
+        badge: Option<u64>,
+    ) -> KResult<Ret> {
         let n = self.lookup(pid, cap, Rights::empty())?;
         let want = rights.unwrap_or(n.rights);
         if !n.rights.contains(want) {
@@ -127,7 +141,9 @@ impl Kernel {
     /// Deletes one capability: its children move to its parent; a process blocked
     /// through it wakes with ObjectGone; the object learns one holder fewer.
     pub(crate) fn delete_cap(&mut self, cap: CapId) {
-        let Some(node) = self.caps.remove(cap.0) else { return };
+        let Some(node) = self.caps.remove(cap.0) else {
+            return;
+        };
         if let Some(p) = node.parent {
             if let Some(pn) = self.caps.get_mut(p.0) {
                 pn.children.retain(|c| *c != cap);
@@ -149,7 +165,9 @@ impl Kernel {
                 self.wake(owner, Err(Error::ObjectGone));
             }
         }
-        let Some(o) = self.objs.get_mut(node.obj.0) else { return };
+        let Some(o) = self.objs.get_mut(node.obj.0) else {
+            return;
+        };
         let idx = node.holder_index as usize;
         o.holders.swap_remove(idx);
         if let Some(moved) = o.holders.get(idx).copied() {
@@ -174,7 +192,12 @@ impl Kernel {
 
     /// Takes the optional capability to pass with a message: needs `grant` on the
     /// capability sent through; returns an in-transit copy.
-    pub(crate) fn prepare_transfer(&mut self, pid: Pid, through_rights: Rights, pass: Option<CapId>) -> KResult<Option<CapId>> {
+    pub(crate) fn prepare_transfer(
+        &mut self,
+        pid: Pid,
+        through_rights: Rights,
+        pass: Option<CapId>,
+    ) -> KResult<Option<CapId>> {
         let Some(c) = pass else { return Ok(None) };
         if !through_rights.contains(Rights::GRANT) {
             return Err(Error::PermissionDenied);
@@ -197,7 +220,9 @@ impl Kernel {
     /// Destroys an object: waiters wake with ObjectGone, queued messages are
     /// reported as discarded, every capability to it is deleted.
     pub(crate) fn destroy_object(&mut self, by: Pid, obj: ObjId) {
-        let Some(mut o) = self.objs.remove(obj.0) else { return };
+        let Some(mut o) = self.objs.remove(obj.0) else {
+            return;
+        };
         if let Some(k) = o.key {
             self.keys.remove(&(o.kind, k));
         }

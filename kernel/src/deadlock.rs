@@ -44,7 +44,9 @@ impl Kernel {
     /// Live processes other than `pid` that could complete its wait.
     pub(crate) fn unblockers(&self, pid: Pid) -> Vec<Pid> {
         let p = &self.procs[pid.index()];
-        let Some(b) = p.blocked() else { return Vec::new() };
+        let Some(b) = p.blocked() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         let need = match &b.wait {
             Wait::Send { .. } | Wait::MsgSnd { .. } => Some(Rights::RECV),
@@ -83,9 +85,13 @@ impl Kernel {
 
     /// Live processes that hold, or could obtain, `need` on `obj`.
     fn holders_with(&self, obj: ObjId, need: Rights, out: &mut Vec<Pid>) {
-        let Some(o) = self.objs.get(obj.0) else { return };
+        let Some(o) = self.objs.get(obj.0) else {
+            return;
+        };
         let everyone = o.spawnable.contains(need);
-        let by_perm = o.perm.filter(|_| o.key.is_some() || matches!(&o.body, crate::object::Body::Pipe { path: Some(_), .. }));
+        let by_perm = o
+            .perm
+            .filter(|_| o.key.is_some() || matches!(&o.body, crate::object::Body::Pipe { path: Some(_), .. }));
         if everyone || by_perm.is_some() {
             for (i, q) in self.procs.iter().enumerate() {
                 if q.is_ended() {
@@ -146,7 +152,12 @@ impl Kernel {
             })
             .collect();
         self.record(start, EventKind::Deadlock { members: set.clone() });
-        self.deadlocks.push(DeadlockReport { time: self.now, members: set, cycle, waits });
+        self.deadlocks.push(DeadlockReport {
+            time: self.now,
+            members: set,
+            cycle,
+            waits,
+        });
     }
 
     /// Looks for deadlocks among every process blocked for ever (at the end of a run).

@@ -39,7 +39,12 @@ impl Kernel {
                     }
                     vec![senders, receivers]
                 }
-                Body::Mailbox { capacity, buf, senders, receivers } => {
+                Body::Mailbox {
+                    capacity,
+                    buf,
+                    senders,
+                    receivers,
+                } => {
                     if capacity.is_some_and(|c| buf.len() > c) {
                         return Err(format!("mailbox {} over capacity", o.label));
                     }
@@ -48,10 +53,19 @@ impl Kernel {
                     }
                     vec![senders, receivers]
                 }
-                Body::MsgQueue { msgs, bytes, limit_bytes, senders, receivers } => {
+                Body::MsgQueue {
+                    msgs,
+                    bytes,
+                    limit_bytes,
+                    senders,
+                    receivers,
+                } => {
                     let sum: u64 = msgs.iter().map(|(_, m)| m.len_bytes() as u64).sum();
                     if sum != *bytes || *bytes > *limit_bytes {
-                        return Err(format!("msgqueue {} byte count {} (sum {sum}, limit {limit_bytes})", o.label, bytes));
+                        return Err(format!(
+                            "msgqueue {} byte count {} (sum {sum}, limit {limit_bytes})",
+                            o.label, bytes
+                        ));
                     }
                     vec![senders, receivers]
                 }
@@ -67,7 +81,14 @@ impl Kernel {
                     }
                     vec![waiters]
                 }
-                Body::Pipe { buf, capacity, readers_waiting, writers_waiting, openers, .. } => {
+                Body::Pipe {
+                    buf,
+                    capacity,
+                    readers_waiting,
+                    writers_waiting,
+                    openers,
+                    ..
+                } => {
                     if buf.len() > *capacity {
                         return Err(format!("pipe {} over capacity", o.label));
                     }
@@ -104,8 +125,8 @@ impl Kernel {
             let queued = in_wait.get(&pid).copied().unwrap_or(0);
             match &p.state {
                 State::Blocked(b) => {
-                    let expects_queue = b.obj.is_some()
-                        && !matches!(b.wait, Wait::Reply { .. } | Wait::Sleep | Wait::Child);
+                    let expects_queue =
+                        b.obj.is_some() && !matches!(b.wait, Wait::Reply { .. } | Wait::Sleep | Wait::Child);
                     if expects_queue && queued != 1 {
                         return Err(format!("{} blocked on an object but in {queued} wait queues", p.name));
                     }

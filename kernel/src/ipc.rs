@@ -47,7 +47,13 @@ impl Kernel {
             if call {
                 let nonce = self.next_nonce();
                 self.procs[r.index()].reply_right = Some((pid, nonce));
-                let _ = self.block(pid, Wait::Reply { server: r, nonce }, None, None, timeout_after_send(timeout));
+                let _ = self.block(
+                    pid,
+                    Wait::Reply { server: r, nonce },
+                    None,
+                    None,
+                    timeout_after_send(timeout),
+                );
                 self.ready_receiver_after_call(r);
                 Flow::Blocked
             } else {
@@ -132,13 +138,23 @@ impl Kernel {
             let nonce = self.next_nonce();
             self.procs[receiver.index()].reply_right = Some((s, nonce));
             self.procs[s.index()].state = State::Blocked(Blocked {
-                wait: Wait::Reply { server: receiver, nonce },
+                wait: Wait::Reply {
+                    server: receiver,
+                    nonce,
+                },
                 obj: None,
                 through: None,
                 deadline: b.deadline,
                 seq: b.seq,
             });
-            self.record(s, EventKind::Block { wait: crate::WaitKind::Reply(receiver), obj: None, deadline: b.deadline });
+            self.record(
+                s,
+                EventKind::Block {
+                    wait: crate::WaitKind::Reply(receiver),
+                    obj: None,
+                    deadline: b.deadline,
+                },
+            );
         }
         (msg, !call)
     }
@@ -169,7 +185,13 @@ impl Kernel {
             msg.badge = 0;
             msg.is_call = false;
             self.unblock(caller);
-            self.record(pid, EventKind::Reply { to: caller, data: msg.data.clone() });
+            self.record(
+                pid,
+                EventKind::Reply {
+                    to: caller,
+                    data: msg.data.clone(),
+                },
+            );
             let m = self.take_delivered(caller, msg);
             self.count_copy(pid, ObjectKind::Endpoint, m.len_bytes());
             self.finish_wait(caller, Ok(Ret::Msg(m)), false);
@@ -221,7 +243,13 @@ impl Kernel {
 
     fn mailbox_send(&mut self, pid: Pid, cap: CapId, obj: ObjId, msg: Message, timeout: Timeout) -> Flow {
         let queue_max = self.cfg.limits.queue_len_max;
-        let Some(Body::Mailbox { capacity, buf, receivers, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+        let Some(Body::Mailbox {
+            capacity,
+            buf,
+            receivers,
+            ..
+        }) = self.objs.get_mut(obj.0).map(|o| &mut o.body)
+        else {
             return Flow::Done(Err(Error::InvalidArgument));
         };
         if let Some(r) = receivers.pop() {
@@ -298,7 +326,9 @@ impl Kernel {
 
     /// Removes a process from whichever queue of `obj` holds it.
     pub(crate) fn unlink_from_object(&mut self, obj: ObjId, pid: Pid) {
-        let Some(o) = self.objs.get_mut(obj.0) else { return };
+        let Some(o) = self.objs.get_mut(obj.0) else {
+            return;
+        };
         match &mut o.body {
             Body::Endpoint { senders, receivers }
             | Body::Mailbox { senders, receivers, .. }
@@ -308,7 +338,12 @@ impl Kernel {
             Body::Notification { waiters, .. } | Body::Semaphore { waiters, .. } => {
                 waiters.remove(pid);
             }
-            Body::Pipe { readers_waiting, writers_waiting, openers, .. } => {
+            Body::Pipe {
+                readers_waiting,
+                writers_waiting,
+                openers,
+                ..
+            } => {
                 let _ = readers_waiting.remove(pid) || writers_waiting.remove(pid) || openers.remove(pid);
             }
             Body::Shm { .. } | Body::File { .. } => {}

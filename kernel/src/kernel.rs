@@ -2,7 +2,7 @@
 //! virtual clock and timers, and the one dispatcher every system call goes through.
 //!
 //! The kernel knows nothing of threads, clocks, I/O, or the scenario language.
-//! A runtime drives it: it asks [`Kernel::next`] who runs, runs that process
+//! A runtime drives it: it asks [`Kernel::schedule`] who runs, runs that process
 //! until it issues [`Kernel::syscall`], and keeps running it only while the
 //! outcome is [`Outcome::Done`].
 
@@ -164,7 +164,10 @@ impl Kernel {
     /// A kernel with no processes and no objects.
     pub fn new(cfg: KernelConfig) -> Self {
         let rng = cfg.seed.map(SplitMix64::new);
-        let log = EventLog { enabled: cfg.record_events, ..Default::default() };
+        let log = EventLog {
+            enabled: cfg.record_events,
+            ..Default::default()
+        };
         Kernel {
             cfg,
             now: 0,
@@ -198,7 +201,14 @@ impl Kernel {
             return Err(Error::LimitReached);
         }
         let pid = Pid(self.procs.len() as u32);
-        self.procs.push(Process::new(&spec.name, spec.priority, spec.uid, spec.gid, spec.daemon, parent));
+        self.procs.push(Process::new(
+            &spec.name,
+            spec.priority,
+            spec.uid,
+            spec.gid,
+            spec.daemon,
+            parent,
+        ));
         self.in_deadlock.push(false);
         if !spec.daemon {
             self.live_nondaemons += 1;
@@ -238,7 +248,11 @@ impl Kernel {
             self.keys.insert((kind, k), id);
         }
         if let Some(p) = &opts.path {
-            let node = if kind == ObjectKind::File { FsNode::File(id) } else { FsNode::Fifo(id) };
+            let node = if kind == ObjectKind::File {
+                FsNode::File(id)
+            } else {
+                FsNode::Fifo(id)
+            };
             self.fs.insert(p.clone(), node);
         }
         Ok(id)
@@ -280,7 +294,15 @@ impl Kernel {
                 Syscall::Read { max, .. } => Some(*max as i64),
                 _ => None,
             };
-            self.record(pid, EventKind::Syscall { name: call.name(), obj, data: call.data().cloned(), arg });
+            self.record(
+                pid,
+                EventKind::Syscall {
+                    name: call.name(),
+                    obj,
+                    data: call.data().cloned(),
+                    arg,
+                },
+            );
         }
         let cost = self.cfg.costs.syscall_ticks;
         let flow = self.dispatch(pid, call);
@@ -356,7 +378,12 @@ impl Kernel {
             Syscall::SigAction { signal, action } => Flow::Done(self.sys_sigaction(pid, signal, action)),
             Syscall::SigMask { signal, block } => Flow::Done(self.sys_sigmask(pid, signal, block)),
             Syscall::Get { kind, key, flags, size } => Flow::Done(self.sys_get(pid, kind, key, flags, size)),
-            Syscall::MsgSnd { cap, mtype, data, timeout } => self.sys_msgsnd(pid, cap, mtype, data, timeout),
+            Syscall::MsgSnd {
+                cap,
+                mtype,
+                data,
+                timeout,
+            } => self.sys_msgsnd(pid, cap, mtype, data, timeout),
             Syscall::MsgRcv { cap, mtype, timeout } => self.sys_msgrcv(pid, cap, mtype, timeout),
             Syscall::MsgStat { cap } => Flow::Done(self.sys_msgstat(pid, cap)),
             Syscall::Remove { cap } => Flow::Done(self.sys_remove(pid, cap)),
@@ -378,7 +405,7 @@ impl Kernel {
     // ----- scheduling ---------------------------------------------------------------
 
     /// Decides who runs next, advancing virtual time through computes and timers.
-    pub fn next(&mut self) -> Next {
+    pub fn schedule(&mut self) -> Next {
         loop {
             if self.live_nondaemons == 0 {
                 return Next::Finished(Finish::AllEnded);
@@ -502,9 +529,13 @@ impl Kernel {
 
     /// With a seed: maybe preempt the caller at this system call boundary.
     fn seeded_preempt(&mut self, pid: Pid) -> bool {
-        let Some(rng) = self.rng.as_mut() else { return false };
+        let Some(rng) = self.rng.as_mut() else {
+            return false;
+        };
         let prio = self.procs[pid.index()].priority;
-        let Some(q) = self.ready.get_mut(&Reverse(prio)) else { return false };
+        let Some(q) = self.ready.get_mut(&Reverse(prio)) else {
+            return false;
+        };
         let n = q.len() as u64;
         let pick = rng.below(n + 1);
         if pick == 0 {
@@ -539,14 +570,27 @@ impl Kernel {
             Timeout::Ticks(t) => Some(self.now.saturating_add(t)),
         };
         let kind = wait.kind();
-        self.procs[pid.index()].state = State::Blocked(Blocked { wait, obj, through, deadline, seq });
+        self.procs[pid.index()].state = State::Blocked(Blocked {
+            wait,
+            obj,
+            through,
+            deadline,
+            seq,
+        });
         if let Some(at) = deadline {
             self.set_timer(pid, at, seq);
         }
         if self.current == Some(pid) {
             self.current = None;
         }
-        self.record(pid, EventKind::Block { wait: kind, obj, deadline });
+        self.record(
+            pid,
+            EventKind::Block {
+                wait: kind,
+                obj,
+                deadline,
+            },
+        );
         if deadline.is_none() {
             self.check_deadlock_from(pid);
         }
@@ -555,7 +599,12 @@ impl Kernel {
 
     pub(crate) fn set_timer(&mut self, pid: Pid, at: Time, wait_seq: u64) {
         self.timer_seq += 1;
-        self.timers.push(Reverse(Timer { at, seq: self.timer_seq, pid, wait_seq }));
+        self.timers.push(Reverse(Timer {
+            at,
+            seq: self.timer_seq,
+            pid,
+            wait_seq,
+        }));
     }
 
     fn next_timer_at(&mut self) -> Option<Time> {
@@ -616,7 +665,12 @@ impl Kernel {
     /// Completes a wait that was already unlinked: stores the result and makes the process ready.
     pub(crate) fn finish_wait(&mut self, pid: Pid, res: SysResult, record: bool) {
         if record {
-            self.record(pid, EventKind::Wake { error: res.as_ref().err().copied() });
+            self.record(
+                pid,
+                EventKind::Wake {
+                    error: res.as_ref().err().copied(),
+                },
+            );
         }
         self.procs[pid.index()].result = Some(res);
         self.make_ready(pid);
@@ -767,7 +821,10 @@ impl Kernel {
 
     /// Semaphore units a process holds (taken and not posted), per semaphore.
     pub fn sem_held(&self, pid: Pid) -> Vec<(ObjId, u64)> {
-        self.procs.get(pid.index()).map(|p| p.sem_held.clone()).unwrap_or_default()
+        self.procs
+            .get(pid.index())
+            .map(|p| p.sem_held.clone())
+            .unwrap_or_default()
     }
 
     /// Records a user-level line (`print`); not a system call.
@@ -791,7 +848,12 @@ impl Kernel {
         if self.log.enabled {
             let seq = self.log.next_seq;
             self.log.next_seq += 1;
-            self.log.buf.push(Event { seq, time: self.now, pid, kind });
+            self.log.buf.push(Event {
+                seq,
+                time: self.now,
+                pid,
+                kind,
+            });
         }
     }
 
@@ -836,5 +898,9 @@ pub struct ProcessInfo {
 
 /// Owner and mode of an object created by a process.
 pub(crate) fn perm_for(p: &Process, mode: u32) -> IpcPerm {
-    IpcPerm { uid: p.uid, gid: p.gid, mode: mode & 0o777 }
+    IpcPerm {
+        uid: p.uid,
+        gid: p.gid,
+        mode: mode & 0o777,
+    }
 }

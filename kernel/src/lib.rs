@@ -3,7 +3,7 @@
 //! A system call goes in for a process ([`Kernel::syscall`]); an outcome comes
 //! out: done with a result, or switched (the caller blocked or was preempted).
 //! The kernel owns the scheduler, the virtual clock and the timer queue, and
-//! decides who runs next ([`Kernel::next`]). It has no threads, no clocks and
+//! decides who runs next ([`Kernel::schedule`]). It has no threads, no clocks and
 //! no I/O, and knows nothing of the scenario language: same inputs and seed,
 //! same events.
 //!

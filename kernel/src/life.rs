@@ -99,7 +99,10 @@ impl Kernel {
                 if waits_child {
                     if let Some(c) = self.procs[pp.index()].unreaped.pop_front() {
                         self.reap(pp, c);
-                        let res = Ok(Ret::Child { pid: c, ending: self.ending(c).unwrap_or(Ending::Exited) });
+                        let res = Ok(Ret::Child {
+                            pid: c,
+                            ending: self.ending(c).unwrap_or(Ending::Exited),
+                        });
                         self.wake(pp, res);
                     }
                 }
@@ -120,15 +123,24 @@ impl Kernel {
     }
 
     pub(crate) fn waiters_of(&self, obj: crate::ObjId) -> Vec<Pid> {
-        let Some(o) = self.objs.get(obj.0) else { return Vec::new() };
+        let Some(o) = self.objs.get(obj.0) else {
+            return Vec::new();
+        };
         match &o.body {
             Body::Endpoint { senders, receivers }
             | Body::Mailbox { senders, receivers, .. }
             | Body::MsgQueue { senders, receivers, .. } => senders.iter().chain(receivers.iter()).collect(),
             Body::Notification { waiters, .. } | Body::Semaphore { waiters, .. } => waiters.iter().collect(),
-            Body::Pipe { readers_waiting, writers_waiting, openers, .. } => {
-                readers_waiting.iter().chain(writers_waiting.iter()).chain(openers.iter()).collect()
-            }
+            Body::Pipe {
+                readers_waiting,
+                writers_waiting,
+                openers,
+                ..
+            } => readers_waiting
+                .iter()
+                .chain(writers_waiting.iter())
+                .chain(openers.iter())
+                .collect(),
             Body::Shm { .. } | Body::File { .. } => Vec::new(),
         }
     }
@@ -167,12 +179,26 @@ impl Kernel {
             return;
         }
         if signal == Signal::SIGKILL {
-            self.record(target, EventKind::SignalSent { from, signal, action: "killed" });
+            self.record(
+                target,
+                EventKind::SignalSent {
+                    from,
+                    signal,
+                    action: "killed",
+                },
+            );
             self.end_process(target, Ending::Killed(signal));
             return;
         }
         if signal == Signal::SIGSTOP {
-            self.record(target, EventKind::SignalSent { from, signal, action: "stopped" });
+            self.record(
+                target,
+                EventKind::SignalSent {
+                    from,
+                    signal,
+                    action: "stopped",
+                },
+            );
             self.stop(target);
             return;
         }
@@ -185,13 +211,24 @@ impl Kernel {
             || (disp == Disposition::Default
                 && matches!(signal.default_action(), DefaultAction::Ignore | DefaultAction::Continue));
         if ignored {
-            let action = if signal == Signal::SIGCONT { "continued" } else { "ignored" };
+            let action = if signal == Signal::SIGCONT {
+                "continued"
+            } else {
+                "ignored"
+            };
             self.record(target, EventKind::SignalSent { from, signal, action });
             return;
         }
         if st.is_blocked(signal) {
             self.procs[target.index()].signals.make_pending(signal);
-            self.record(target, EventKind::SignalSent { from, signal, action: "pending" });
+            self.record(
+                target,
+                EventKind::SignalSent {
+                    from,
+                    signal,
+                    action: "pending",
+                },
+            );
             return;
         }
         self.act_on_signal(from, target, signal);
@@ -201,7 +238,14 @@ impl Kernel {
     fn act_on_signal(&mut self, from: Option<Pid>, target: Pid, signal: Signal) {
         match self.procs[target.index()].signals.disposition(signal) {
             Disposition::Catch => {
-                self.record(target, EventKind::SignalSent { from, signal, action: "handler" });
+                self.record(
+                    target,
+                    EventKind::SignalSent {
+                        from,
+                        signal,
+                        action: "handler",
+                    },
+                );
                 self.procs[target.index()].signals.to_handle.push_back(signal);
                 if self.procs[target.index()].blocked().is_some() {
                     self.wake(target, Err(Error::Interrupted));
@@ -209,11 +253,25 @@ impl Kernel {
             }
             _ => match signal.default_action() {
                 DefaultAction::Terminate => {
-                    self.record(target, EventKind::SignalSent { from, signal, action: "killed" });
+                    self.record(
+                        target,
+                        EventKind::SignalSent {
+                            from,
+                            signal,
+                            action: "killed",
+                        },
+                    );
                     self.end_process(target, Ending::Killed(signal));
                 }
                 DefaultAction::Stop => {
-                    self.record(target, EventKind::SignalSent { from, signal, action: "stopped" });
+                    self.record(
+                        target,
+                        EventKind::SignalSent {
+                            from,
+                            signal,
+                            action: "stopped",
+                        },
+                    );
                     self.stop(target);
                 }
                 DefaultAction::Ignore | DefaultAction::Continue => {}

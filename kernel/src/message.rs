@@ -101,7 +101,10 @@ pub struct Message {
 impl Message {
     /// A message with this data and nothing else.
     pub fn new(data: Data) -> Self {
-        Message { data, ..Default::default() }
+        Message {
+            data,
+            ..Default::default()
+        }
     }
 
     /// Size of the data in bytes.

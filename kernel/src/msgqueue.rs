@@ -43,7 +43,13 @@ impl Kernel {
         if len > *limit_bytes || len as usize > self.cfg.limits.message_bytes_max {
             return Flow::Done(Err(Error::MessageTooLarge));
         }
-        let msg = Message { data, badge, mtype, is_call: false, cap: None };
+        let msg = Message {
+            data,
+            badge,
+            mtype,
+            is_call: false,
+            cap: None,
+        };
         let fits = self.msgq_fits(obj, len);
         if fits {
             self.msgq_push(pid, obj, msg);
@@ -61,9 +67,13 @@ impl Kernel {
 
     fn msgq_fits(&self, obj: crate::ObjId, len: u64) -> bool {
         match self.objs.get(obj.0).map(|o| &o.body) {
-            Some(Body::MsgQueue { bytes, limit_bytes, senders, msgs, .. }) => {
-                senders.is_empty() && bytes + len <= *limit_bytes && msgs.len() < self.cfg.limits.queue_len_max
-            }
+            Some(Body::MsgQueue {
+                bytes,
+                limit_bytes,
+                senders,
+                msgs,
+                ..
+            }) => senders.is_empty() && bytes + len <= *limit_bytes && msgs.len() < self.cfg.limits.queue_len_max,
             _ => false,
         }
     }
@@ -100,11 +110,16 @@ impl Kernel {
             Err(f) => return f,
         };
         let prio = self.procs[pid.index()].priority;
-        let Some(Body::MsgQueue { msgs, bytes, receivers, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+        let Some(Body::MsgQueue {
+            msgs, bytes, receivers, ..
+        }) = self.objs.get_mut(obj.0).map(|o| &mut o.body)
+        else {
             return Flow::Done(Err(Error::InvalidArgument));
         };
         if let Some(i) = select(msgs.iter().map(|(_, m)| m.mtype), mtype) {
-            let Some((from, msg)) = msgs.remove(i) else { return Flow::Done(Err(Error::InvalidArgument)) };
+            let Some((from, msg)) = msgs.remove(i) else {
+                return Flow::Done(Err(Error::InvalidArgument));
+            };
             *bytes -= msg.len_bytes() as u64;
             let m = self.deliver(from, pid, obj, msg);
             self.msgq_admit_senders(obj);
@@ -120,7 +135,13 @@ impl Kernel {
     /// Lets blocked senders in, in order, while the head one fits.
     fn msgq_admit_senders(&mut self, obj: crate::ObjId) {
         loop {
-            let Some(Body::MsgQueue { senders, bytes, limit_bytes, .. }) = self.objs.get(obj.0).map(|o| &o.body) else {
+            let Some(Body::MsgQueue {
+                senders,
+                bytes,
+                limit_bytes,
+                ..
+            }) = self.objs.get(obj.0).map(|o| &o.body)
+            else {
                 return;
             };
             let Some(s) = senders.front() else { return };
@@ -141,7 +162,10 @@ impl Kernel {
     pub(crate) fn sys_msgstat(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
         let n = self.lookup(pid, cap, Rights::empty())?;
         match self.objs.get(n.obj.0).map(|o| &o.body) {
-            Some(Body::MsgQueue { msgs, bytes, .. }) => Ok(Ret::Stat { count: msgs.len() as u64, bytes: *bytes }),
+            Some(Body::MsgQueue { msgs, bytes, .. }) => Ok(Ret::Stat {
+                count: msgs.len() as u64,
+                bytes: *bytes,
+            }),
             _ => Err(Error::InvalidArgument),
         }
     }

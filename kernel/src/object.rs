@@ -130,7 +130,12 @@ impl Object {
                 out.extend(receivers.drain_all());
             }
             Body::Notification { waiters, .. } | Body::Semaphore { waiters, .. } => out.extend(waiters.drain_all()),
-            Body::Pipe { readers_waiting, writers_waiting, openers, .. } => {
+            Body::Pipe {
+                readers_waiting,
+                writers_waiting,
+                openers,
+                ..
+            } => {
                 out.extend(readers_waiting.drain_all());
                 out.extend(writers_waiting.drain_all());
                 out.extend(openers.drain_all());

@@ -16,18 +16,27 @@ pub const SEGMENT_BYTES_MAX: u64 = 1 << 26;
 
 pub(crate) fn new_body(kind: ObjectKind, opts: &ObjectOptions) -> KResult<Body> {
     Ok(match kind {
-        ObjectKind::Endpoint => Body::Endpoint { senders: WaitQueue::default(), receivers: WaitQueue::default() },
+        ObjectKind::Endpoint => Body::Endpoint {
+            senders: WaitQueue::default(),
+            receivers: WaitQueue::default(),
+        },
         ObjectKind::Mailbox => Body::Mailbox {
             capacity: if opts.unbounded {
                 None
             } else {
-                Some(usize::try_from(opts.capacity.unwrap_or(MAILBOX_CAPACITY_DEFAULT)).map_err(|_| Error::InvalidArgument)?)
+                Some(
+                    usize::try_from(opts.capacity.unwrap_or(MAILBOX_CAPACITY_DEFAULT))
+                        .map_err(|_| Error::InvalidArgument)?,
+                )
             },
             buf: VecDeque::new(),
             senders: WaitQueue::default(),
             receivers: WaitQueue::default(),
         },
-        ObjectKind::Notification => Body::Notification { word: 0, waiters: WaitQueue::default() },
+        ObjectKind::Notification => Body::Notification {
+            word: 0,
+            waiters: WaitQueue::default(),
+        },
         ObjectKind::MsgQueue => Body::MsgQueue {
             msgs: VecDeque::new(),
             bytes: 0,
@@ -49,14 +58,23 @@ pub(crate) fn new_body(kind: ObjectKind, opts: &ObjectOptions) -> KResult<Body> 
                 path: opts.path.clone(),
             }
         }
-        ObjectKind::Semaphore => Body::Semaphore { value: opts.value, waiters: WaitQueue::default() },
+        ObjectKind::Semaphore => Body::Semaphore {
+            value: opts.value,
+            waiters: WaitQueue::default(),
+        },
         ObjectKind::Shm => {
             let size = opts.size.unwrap_or(0);
             if size == 0 || size > SEGMENT_BYTES_MAX {
                 return Err(Error::InvalidArgument);
             }
-            Body::Shm { mem: vec![0; size as usize], attached: 0, removed: false }
+            Body::Shm {
+                mem: vec![0; size as usize],
+                attached: 0,
+                removed: false,
+            }
         }
-        ObjectKind::File => Body::File { contents: opts.contents.clone() },
+        ObjectKind::File => Body::File {
+            contents: opts.contents.clone(),
+        },
     })
 }

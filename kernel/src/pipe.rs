@@ -6,7 +6,7 @@
 //! raises SIGPIPE and fails BrokenPipe. The ends are capabilities: the number
 //! of live capabilities with `read` (`write`) is the number of readers (writers).
 
-use crate::kernel::{perm_for, FsNode, Flow, Kernel};
+use crate::kernel::{perm_for, Flow, FsNode, Kernel};
 use crate::object::{Body, ObjectOptions};
 use crate::process::Wait;
 use crate::signal::Signal;
@@ -22,7 +22,9 @@ fn bytes_data(b: Vec<u8>) -> Data {
 
 impl Kernel {
     fn pipe_counts(&self, obj: ObjId) -> (u32, u32) {
-        self.objs.get(obj.0).map_or((0, 0), |o| (o.count(Rights::READ), o.count(Rights::WRITE)))
+        self.objs
+            .get(obj.0)
+            .map_or((0, 0), |o| (o.count(Rights::READ), o.count(Rights::WRITE)))
     }
 
     pub(crate) fn sys_write(&mut self, pid: Pid, cap: CapId, data: Data, timeout: Timeout) -> Flow {
@@ -77,18 +79,25 @@ impl Kernel {
             let mut progress = false;
             // Waiting readers take what is buffered, in order.
             loop {
-                let Some(Body::Pipe { buf, readers_waiting, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+                let Some(Body::Pipe {
+                    buf, readers_waiting, ..
+                }) = self.objs.get_mut(obj.0).map(|o| &mut o.body)
+                else {
                     return;
                 };
                 if buf.is_empty() {
                     break;
                 }
-                let Some(r) = readers_waiting.pop() else { break };
+                let Some(r) = readers_waiting.pop() else {
+                    break;
+                };
                 let max = match self.procs[r.index()].blocked().map(|b| &b.wait) {
                     Some(Wait::PipeRead { max }) => *max,
                     _ => 0,
                 };
-                let Some(Body::Pipe { buf, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else { return };
+                let Some(Body::Pipe { buf, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+                    return;
+                };
                 let n = (max as usize).min(buf.len());
                 let got: Vec<u8> = buf.drain(..n).collect();
                 self.unblock(r);
@@ -97,7 +106,12 @@ impl Kernel {
             }
             // The first blocked writer fills freed room; it is done when all its bytes are in.
             let front = match self.objs.get(obj.0).map(|o| &o.body) {
-                Some(Body::Pipe { writers_waiting, buf, capacity, .. }) if buf.len() < *capacity => writers_waiting.front(),
+                Some(Body::Pipe {
+                    writers_waiting,
+                    buf,
+                    capacity,
+                    ..
+                }) if buf.len() < *capacity => writers_waiting.front(),
                 _ => None,
             };
             if let Some(w) = front {
@@ -155,11 +169,24 @@ impl Kernel {
     /// file; with no reader left, waiting writers get SIGPIPE and BrokenPipe.
     pub(crate) fn pipe_ends_changed(&mut self, obj: ObjId) {
         let (readers, writers) = self.pipe_counts(obj);
-        let Some(Body::Pipe { readers_waiting, writers_waiting, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+        let Some(Body::Pipe {
+            readers_waiting,
+            writers_waiting,
+            ..
+        }) = self.objs.get_mut(obj.0).map(|o| &mut o.body)
+        else {
             return;
         };
-        let eof: Vec<Pid> = if writers == 0 { readers_waiting.drain_all() } else { Vec::new() };
-        let broken: Vec<Pid> = if readers == 0 { writers_waiting.drain_all() } else { Vec::new() };
+        let eof: Vec<Pid> = if writers == 0 {
+            readers_waiting.drain_all()
+        } else {
+            Vec::new()
+        };
+        let broken: Vec<Pid> = if readers == 0 {
+            writers_waiting.drain_all()
+        } else {
+            Vec::new()
+        };
         for r in eof {
             self.wake(r, Ok(Ret::Bytes(Data::str(""))));
         }
@@ -178,7 +205,11 @@ impl Kernel {
         }
         let perm = perm_for(&self.procs[pid.index()], mode);
         let label = path.clone();
-        let opts = ObjectOptions { perm: Some(perm), path: Some(path), ..Default::default() };
+        let opts = ObjectOptions {
+            perm: Some(perm),
+            path: Some(path),
+            ..Default::default()
+        };
         self.create_object(ObjectKind::Pipe, &label, &opts)?;
         Ok(Ret::Unit)
     }
@@ -189,9 +220,15 @@ impl Kernel {
             Some(FsNode::File(_)) => return Flow::Done(Err(Error::InvalidArgument)),
             None => return Flow::Done(Err(Error::NotFound)),
         };
-        let Some(o) = self.objs.get(obj.0) else { return Flow::Done(Err(Error::NotFound)) };
+        let Some(o) = self.objs.get(obj.0) else {
+            return Flow::Done(Err(Error::NotFound));
+        };
         let p = &self.procs[pid.index()];
-        let perm = o.perm.unwrap_or(crate::syscall::IpcPerm { uid: 1000, gid: 1000, mode: 0o644 });
+        let perm = o.perm.unwrap_or(crate::syscall::IpcPerm {
+            uid: 1000,
+            gid: 1000,
+            mode: 0o644,
+        });
         let want = if write { Rights::WRITE } else { Rights::READ };
         if !ipc_rights(ObjectKind::Pipe, &perm, p.uid, p.gid).contains(want) {
             return Flow::Done(Err(Error::PermissionDenied));
@@ -231,5 +268,4 @@ impl Kernel {
             _ => Vec::new(),
         }
     }
-
 }

@@ -115,7 +115,11 @@ impl Rights {
             (Rights::READ, "read"),
             (Rights::WRITE, "write"),
         ];
-        let v: Vec<&str> = names.iter().filter(|(r, _)| self.contains(*r)).map(|(_, n)| *n).collect();
+        let v: Vec<&str> = names
+            .iter()
+            .filter(|(r, _)| self.contains(*r))
+            .map(|(_, n)| *n)
+            .collect();
         if v.is_empty() {
             "none".into()
         } else {

@@ -28,7 +28,11 @@ fn bytes_data(b: &[u8]) -> Data {
 
 impl Kernel {
     pub(crate) fn sys_attach(&mut self, pid: Pid, cap: CapId, readonly: bool) -> KResult<Ret> {
-        let need = if readonly { Rights::READ } else { Rights::READ | Rights::WRITE };
+        let need = if readonly {
+            Rights::READ
+        } else {
+            Rights::READ | Rights::WRITE
+        };
         let obj = self.lookup(pid, cap, need)?.obj;
         let Some(Body::Shm { mem, attached, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
             return Err(Error::InvalidArgument);
@@ -38,7 +42,12 @@ impl Kernel {
         let p = &mut self.procs[pid.index()];
         let base = ((u64::from(pid.0) + 1) << 32) + MAP_START + p.next_map_offset;
         p.next_map_offset += size.div_ceil(PAGE) * PAGE + PAGE;
-        p.maps.push(Mapping { obj, base, size, readonly });
+        p.maps.push(Mapping {
+            obj,
+            base,
+            size,
+            readonly,
+        });
         Ok(Ret::Int(base as i64))
     }
 
@@ -66,7 +75,11 @@ impl Kernel {
     }
 
     fn mapping_of(&self, pid: Pid, obj: ObjId) -> KResult<&Mapping> {
-        self.procs[pid.index()].maps.iter().find(|m| m.obj == obj).ok_or(Error::SegFault)
+        self.procs[pid.index()]
+            .maps
+            .iter()
+            .find(|m| m.obj == obj)
+            .ok_or(Error::SegFault)
     }
 
     fn mapping_at(&self, pid: Pid, addr: i64, len: u64) -> KResult<(ObjId, u64, bool)> {

@@ -52,7 +52,11 @@ impl Signal {
             return Some(*s);
         }
         let rest = name.strip_prefix("SIGRTMIN")?;
-        let n: u8 = if rest.is_empty() { 0 } else { rest.strip_prefix('+')?.parse().ok()? };
+        let n: u8 = if rest.is_empty() {
+            0
+        } else {
+            rest.strip_prefix('+')?.parse().ok()?
+        };
         let num = Signal::RTMIN.checked_add(n)?;
         (num <= Signal::RTMAX).then_some(Signal(num))
     }
@@ -213,7 +217,10 @@ impl SignalState {
 
     /// Pending (blocked) signals, for reports.
     pub fn pending(&self) -> Vec<Signal> {
-        let mut out: Vec<Signal> = (1..64u8).filter(|n| self.pending_std & (1u64 << n) != 0).map(Signal).collect();
+        let mut out: Vec<Signal> = (1..64u8)
+            .filter(|n| self.pending_std & (1u64 << n) != 0)
+            .map(Signal)
+            .collect();
         out.extend(self.pending_rt.iter().copied());
         out
     }

@@ -4,8 +4,8 @@
 //! forged or of the wrong kind, numbers may be out of range. The kernel checks
 //! each one and answers with an [`Error`], never a panic.
 
-use crate::{CapId, Data, Error, Message, ObjectKind, Pid, Rights, Signal, Timeout};
 use crate::signal::Disposition;
+use crate::{CapId, Data, Error, Message, ObjectKind, Pid, Rights, Signal, Timeout};
 
 /// A System V `ipc_perm`: owner, group and mode bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +47,13 @@ pub struct ProcessSpec {
 impl ProcessSpec {
     /// A process with default identity (uid 1000, gid 1000, priority 0).
     pub fn new(name: impl Into<String>) -> Self {
-        ProcessSpec { name: name.into(), priority: 0, uid: 1000, gid: 1000, daemon: false }
+        ProcessSpec {
+            name: name.into(),
+            priority: 0,
+            uid: 1000,
+            gid: 1000,
+            daemon: false,
+        }
     }
 }
 
@@ -339,8 +345,13 @@ impl Syscall {
             Syscall::Kill { .. } => "kill",
             Syscall::SigAction { .. } => "sigaction",
             Syscall::SigMask { .. } => "sigmask",
-            Syscall::Get { kind: ObjectKind::Semaphore, .. } => "semget",
-            Syscall::Get { kind: ObjectKind::Shm, .. } => "shmget",
+            Syscall::Get {
+                kind: ObjectKind::Semaphore,
+                ..
+            } => "semget",
+            Syscall::Get {
+                kind: ObjectKind::Shm, ..
+            } => "shmget",
             Syscall::Get { .. } => "msgget",
             Syscall::MsgSnd { .. } => "msgsnd",
             Syscall::MsgRcv { .. } => "msgrcv",
@@ -452,6 +463,6 @@ pub enum Outcome {
     /// The call completed and the caller keeps the CPU.
     Done(SysResult),
     /// The caller lost the CPU (blocked, or preempted with its result kept for it);
-    /// ask [`crate::Kernel::next`] who runs now.
+    /// ask [`crate::Kernel::schedule`] who runs now.
     Switched,
 }

@@ -47,7 +47,11 @@ impl Kernel {
                 return Err(Error::Exists);
             }
             let o = self.objs.get(obj.0).ok_or(Error::NotFound)?;
-            let perm = o.perm.unwrap_or(IpcPerm { uid: 1000, gid: 1000, mode: 0o600 });
+            let perm = o.perm.unwrap_or(IpcPerm {
+                uid: 1000,
+                gid: 1000,
+                mode: 0o600,
+            });
             if kind == ObjectKind::Shm {
                 if let Body::Shm { mem, .. } = &o.body {
                     if size > mem.len() as u64 {
@@ -65,7 +69,11 @@ impl Kernel {
             return Err(Error::NotFound);
         }
         let perm = perm_for(&self.procs[pid.index()], flags.mode);
-        let mut opts = ObjectOptions { key: Some(key), perm: Some(perm), ..Default::default() };
+        let mut opts = ObjectOptions {
+            key: Some(key),
+            perm: Some(perm),
+            ..Default::default()
+        };
         match kind {
             ObjectKind::Semaphore => opts.value = size,
             ObjectKind::Shm => opts.size = Some(size),
@@ -125,10 +133,16 @@ mod tests {
     #[test]
     fn owner_group_other_bits() {
         let p = perm(1000, 500, 0o640);
-        assert_eq!(ipc_rights(ObjectKind::MsgQueue, &p, 1000, 1), Rights::SEND | Rights::RECV);
+        assert_eq!(
+            ipc_rights(ObjectKind::MsgQueue, &p, 1000, 1),
+            Rights::SEND | Rights::RECV
+        );
         assert_eq!(ipc_rights(ObjectKind::MsgQueue, &p, 7, 500), Rights::RECV);
         assert_eq!(ipc_rights(ObjectKind::MsgQueue, &p, 7, 7), Rights::empty());
-        assert_eq!(ipc_rights(ObjectKind::MsgQueue, &p, 0, 0), ObjectKind::MsgQueue.rights());
+        assert_eq!(
+            ipc_rights(ObjectKind::MsgQueue, &p, 0, 0),
+            ObjectKind::MsgQueue.rights()
+        );
     }
 
     #[test]

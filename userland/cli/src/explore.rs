@@ -34,15 +34,26 @@ pub struct ExploreArgs {
 
 /// Runs the exploration; returns the exit status.
 pub fn explore(args: &ExploreArgs) -> u8 {
-    let Some((_, _sc)) = crate::load(&args.file) else { return 2 };
+    let Some((_, _sc)) = crate::load(&args.file) else {
+        return 2;
+    };
     if args.strategy != Strategy::Random {
-        eprintln!("ipcsim explore: strategy {:?} is not implemented yet; use --strategy random", args.strategy);
+        eprintln!(
+            "ipcsim explore: strategy {:?} is not implemented yet; use --strategy random",
+            args.strategy
+        );
         return 2;
     }
     for i in 0..args.runs {
         let seed = args.seed_start + i;
-        let Some((_, sc)) = crate::load(&args.file) else { return 2 };
-        let opts = ipcsim_scenario::RunOptions { seed: Some(seed), record: false, steps_max: Some(10_000_000) };
+        let Some((_, sc)) = crate::load(&args.file) else {
+            return 2;
+        };
+        let opts = ipcsim_scenario::RunOptions {
+            seed: Some(seed),
+            record: false,
+            steps_max: Some(10_000_000),
+        };
         let (outcome, _rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
         if outcome.exit_code() != 0 {
             println!("run {} of {}: seed {seed} fails:", i + 1, args.runs);
@@ -56,6 +67,11 @@ pub fn explore(args: &ExploreArgs) -> u8 {
             return 1;
         }
     }
-    println!("{} schedules explored (seeds {}..{}), no failure found", args.runs, args.seed_start, args.seed_start + args.runs);
+    println!(
+        "{} schedules explored (seeds {}..{}), no failure found",
+        args.runs,
+        args.seed_start,
+        args.seed_start + args.runs
+    );
     0
 }

@@ -18,7 +18,11 @@ use ipcsim_kernel::{Event, Kernel};
 use ipcsim_scenario::{json, mermaid, text, RunOptions};
 
 #[derive(Parser)]
-#[command(name = "ipcsim", version, about = "A deterministic microkernel IPC simulator: run, check and explore scenarios")]
+#[command(
+    name = "ipcsim",
+    version,
+    about = "A deterministic microkernel IPC simulator: run, check and explore scenarios"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -69,7 +73,14 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.cmd {
-        Cmd::Run { file, seed, trace, mermaid, chrome, quiet } => run(&file, seed, trace, mermaid, chrome, quiet),
+        Cmd::Run {
+            file,
+            seed,
+            trace,
+            mermaid,
+            chrome,
+            quiet,
+        } => run(&file, seed, trace, mermaid, chrome, quiet),
         Cmd::Check { files } => check(&files),
         Cmd::Explore(args) => explore::explore(&args),
     };
@@ -90,7 +101,10 @@ pub(crate) fn load(file: &str) -> Option<(String, ipcsim_scenario::ast::Scenario
         Err(d) => {
             eprint!("{}", d.render(file, &src));
             let n = d.0.len();
-            eprintln!("{file}: {n} error{} found; nothing was run", if n == 1 { "" } else { "s" });
+            eprintln!(
+                "{file}: {n} error{} found; nothing was run",
+                if n == 1 { "" } else { "s" }
+            );
             None
         }
     }
@@ -112,14 +126,21 @@ fn check(files: &[String]) -> u8 {
     }
 }
 
-fn run(file: &str, seed: Option<u64>, trace: TraceFormat, mermaid_path: Option<String>, chrome_path: Option<String>, quiet: bool) -> u8 {
+fn run(
+    file: &str,
+    seed: Option<u64>,
+    trace: TraceFormat,
+    mermaid_path: Option<String>,
+    chrome_path: Option<String>,
+    quiet: bool,
+) -> u8 {
     let Some((_, sc)) = load(file) else { return 2 };
     let show_trace = !quiet && trace != TraceFormat::None;
     let record = show_trace || mermaid_path.is_some() || chrome_path.is_some();
     let out = Rc::new(RefCell::new(BufWriter::new(std::io::stdout())));
     let mer = Rc::new(RefCell::new(mermaid::Mermaid::default()));
     let chr = Rc::new(RefCell::new(ipcsim_scenario::chrome::Chrome::default()));
-    let sink: Option<Box<dyn FnMut(&Kernel, &[Event])>> = if record {
+    let sink: Option<ipcsim_scenario::run::Sink> = if record {
         let (out, mer, chr) = (out.clone(), mer.clone(), chr.clone());
         let (want_mer, want_chr) = (mermaid_path.is_some(), chrome_path.is_some());
         let mut line = String::new();
@@ -145,7 +166,11 @@ fn run(file: &str, seed: Option<u64>, trace: TraceFormat, mermaid_path: Option<S
     } else {
         None
     };
-    let opts = RunOptions { seed, record, steps_max: None };
+    let opts = RunOptions {
+        seed,
+        record,
+        steps_max: None,
+    };
     let (outcome, rt) = ipcsim_scenario::run(sc, file, &opts, sink);
     let k = rt.kernel();
     let mut w = out.borrow_mut();

@@ -36,7 +36,10 @@ impl Runtime {
     /// A runtime over a fresh kernel.
     pub fn new(cfg: KernelConfig) -> Self {
         Runtime {
-            shared: Rc::new(Shared { kernel: RefCell::new(Kernel::new(cfg)), spawned: RefCell::new(Vec::new()) }),
+            shared: Rc::new(Shared {
+                kernel: RefCell::new(Kernel::new(cfg)),
+                spawned: RefCell::new(Vec::new()),
+            }),
             bodies: Vec::new(),
             sink: None,
             events: Vec::new(),
@@ -71,7 +74,10 @@ impl Runtime {
         Fut: Future<Output = ProcResult> + 'static,
     {
         let pid = self.shared.kernel.borrow_mut().create_process(&spec, None)?;
-        let sys = Sys { pid, shared: self.shared.clone() };
+        let sys = Sys {
+            pid,
+            shared: self.shared.clone(),
+        };
         self.install(pid, Box::pin(body(sys)));
         Ok(pid)
     }
@@ -98,7 +104,7 @@ impl Runtime {
         let mut cx = Context::from_waker(waker);
         let mut steps = 0u64;
         loop {
-            let next = self.shared.kernel.borrow_mut().next();
+            let next = self.shared.kernel.borrow_mut().schedule();
             let pid = match next {
                 Next::Run(pid) => pid,
                 Next::Finished(f) => return f,

@@ -32,7 +32,9 @@ impl fmt::Display for ProcState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProcState::Ended(e) => write!(f, "{e}"),
-            ProcState::Blocked { wait, object, deadline, .. } => {
+            ProcState::Blocked {
+                wait, object, deadline, ..
+            } => {
                 write!(f, "blocked: {}", wait.describe())?;
                 if let Some(o) = object {
                     write!(f, " on {o}")?;
@@ -90,14 +92,22 @@ impl Report {
                 let state = if let Some(e) = k.ending(pid) {
                     ProcState::Ended(e)
                 } else if let Some((wait, obj, deadline)) = k.waiting_on(pid) {
-                    ProcState::Blocked { wait, object: obj.map(|o| k.object_label(o).to_string()), obj, deadline }
+                    ProcState::Blocked {
+                        wait,
+                        object: obj.map(|o| k.object_label(o).to_string()),
+                        obj,
+                        deadline,
+                    }
                 } else if k.is_stopped(pid) {
                     ProcState::Stopped
                 } else {
                     ProcState::Ready
                 };
                 let reply_from = match &state {
-                    ProcState::Blocked { wait: WaitKind::Reply(s), .. } => Some(k.process_name(*s).to_string()),
+                    ProcState::Blocked {
+                        wait: WaitKind::Reply(s),
+                        ..
+                    } => Some(k.process_name(*s).to_string()),
                     _ => None,
                 };
                 ProcessReport {

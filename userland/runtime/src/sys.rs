@@ -82,17 +82,34 @@ impl Sys {
     /// The `i`-th capability this process was given before it started
     /// (by [`ipcsim_kernel::Kernel::grant`] or a spawn's `share`), in grant order.
     pub fn boot_cap(&self, i: usize) -> CapId {
-        self.shared.kernel.borrow().boot_caps(self.pid).get(i).copied().unwrap_or_default()
+        self.shared
+            .kernel
+            .borrow()
+            .boot_caps(self.pid)
+            .get(i)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Issues any system call.
     pub fn syscall(&self, call: Syscall) -> SysCall {
-        SysCall { pid: self.pid, shared: self.shared.clone(), call: Some(call) }
+        SysCall {
+            pid: self.pid,
+            shared: self.shared.clone(),
+            call: Some(call),
+        }
     }
 
     /// Sends data through an endpoint or mailbox.
     pub async fn send(&self, cap: CapId, data: Data, timeout: Timeout) -> Result<(), Error> {
-        unit(self.syscall(Syscall::Send { cap, msg: Message::new(data), timeout }).await)
+        unit(
+            self.syscall(Syscall::Send {
+                cap,
+                msg: Message::new(data),
+                timeout,
+            })
+            .await,
+        )
     }
 
     /// Sends a full message (type, capability to pass).
@@ -107,17 +124,34 @@ impl Sys {
 
     /// Calls through an endpoint and waits for the reply.
     pub async fn call(&self, cap: CapId, data: Data, timeout: Timeout) -> Result<Message, Error> {
-        msg(self.syscall(Syscall::Call { cap, msg: Message::new(data), timeout }).await)
+        msg(self
+            .syscall(Syscall::Call {
+                cap,
+                msg: Message::new(data),
+                timeout,
+            })
+            .await)
     }
 
     /// Replies to the last caller received.
     pub async fn reply(&self, data: Data) -> Result<(), Error> {
-        unit(self.syscall(Syscall::Reply { msg: Message::new(data) }).await)
+        unit(
+            self.syscall(Syscall::Reply {
+                msg: Message::new(data),
+            })
+            .await,
+        )
     }
 
     /// Replies, then receives again, in one system call.
     pub async fn reply_recv(&self, cap: CapId, data: Data, timeout: Timeout) -> Result<Message, Error> {
-        msg(self.syscall(Syscall::ReplyRecv { cap, msg: Message::new(data), timeout }).await)
+        msg(self
+            .syscall(Syscall::ReplyRecv {
+                cap,
+                msg: Message::new(data),
+                timeout,
+            })
+            .await)
     }
 
     /// Sleeps.
@@ -169,7 +203,10 @@ impl Sys {
         };
         let created = self.shared.kernel.borrow().process_count() > expected.index();
         if created {
-            let child = Sys { pid: expected, shared: self.shared.clone() };
+            let child = Sys {
+                pid: expected,
+                shared: self.shared.clone(),
+            };
             self.shared.spawned.borrow_mut().push((expected, Box::pin(body(child))));
         }
         let r = match first {

@@ -32,7 +32,11 @@ pub struct Var {
 impl Var {
     /// An unresolved variable.
     pub fn new(name: String, span: Span) -> Self {
-        Var { name, span, slot: Cell::new(u32::MAX) }
+        Var {
+            name,
+            span,
+            slot: Cell::new(u32::MAX),
+        }
     }
 }
 
@@ -219,52 +223,172 @@ pub enum Target {
 #[derive(Clone, Debug)]
 #[allow(missing_docs)]
 pub enum OpKind {
-    Send { cap: Expr, value: Expr },
-    Recv { cap: Expr },
-    Call { cap: Expr, value: Expr },
-    Reply { value: Expr },
-    ReplyRecv { cap: Expr, value: Expr },
-    Signal { cap: Expr, bits: Expr },
-    Wait { cap: Expr },
-    MsgGet { key: Expr, create: bool, exclusive: bool, mode: Option<Expr> },
-    MsgSnd { cap: Expr, mtype: Expr, value: Expr },
-    MsgRcv { cap: Expr, mtype: Expr },
-    MsgStat { cap: Expr },
-    MsgRemove { cap: Expr },
-    Mkfifo { path: String, mode: Option<Expr> },
-    Open { path: String, write: bool },
-    Write { cap: Expr, value: Expr },
-    Read { cap: Expr, n: Expr },
-    Close { cap: Expr },
-    Destroy { cap: Expr },
-    SemGet { key: Expr, create: bool, exclusive: bool, value: Option<Expr>, mode: Option<Expr> },
-    SemWait { cap: Expr },
-    SemPost { cap: Expr },
-    Derive { cap: Expr, rights: Option<(Rights, Vec<Ident>, bool)>, badge: Option<Expr> },
-    Revoke { cap: Expr },
-    Delete { cap: Expr },
-    Register { name: String, cap: Expr, allow: Option<Vec<Ident>> },
-    Lookup { name: String },
-    Spawn { program: Ident, as_name: Option<String>, share: Vec<Expr>, inherit: bool },
+    Send {
+        cap: Expr,
+        value: Expr,
+    },
+    Recv {
+        cap: Expr,
+    },
+    Call {
+        cap: Expr,
+        value: Expr,
+    },
+    Reply {
+        value: Expr,
+    },
+    ReplyRecv {
+        cap: Expr,
+        value: Expr,
+    },
+    Signal {
+        cap: Expr,
+        bits: Expr,
+    },
+    Wait {
+        cap: Expr,
+    },
+    MsgGet {
+        key: Expr,
+        create: bool,
+        exclusive: bool,
+        mode: Option<Expr>,
+    },
+    MsgSnd {
+        cap: Expr,
+        mtype: Expr,
+        value: Expr,
+    },
+    MsgRcv {
+        cap: Expr,
+        mtype: Expr,
+    },
+    MsgStat {
+        cap: Expr,
+    },
+    MsgRemove {
+        cap: Expr,
+    },
+    Mkfifo {
+        path: String,
+        mode: Option<Expr>,
+    },
+    Open {
+        path: String,
+        write: bool,
+    },
+    Write {
+        cap: Expr,
+        value: Expr,
+    },
+    Read {
+        cap: Expr,
+        n: Expr,
+    },
+    Close {
+        cap: Expr,
+    },
+    Destroy {
+        cap: Expr,
+    },
+    SemGet {
+        key: Expr,
+        create: bool,
+        exclusive: bool,
+        value: Option<Expr>,
+        mode: Option<Expr>,
+    },
+    SemWait {
+        cap: Expr,
+    },
+    SemPost {
+        cap: Expr,
+    },
+    Derive {
+        cap: Expr,
+        rights: Option<(Rights, Vec<Ident>, bool)>,
+        badge: Option<Expr>,
+    },
+    Revoke {
+        cap: Expr,
+    },
+    Delete {
+        cap: Expr,
+    },
+    Register {
+        name: String,
+        cap: Expr,
+        allow: Option<Vec<Ident>>,
+    },
+    Lookup {
+        name: String,
+    },
+    Spawn {
+        program: Ident,
+        as_name: Option<String>,
+        share: Vec<Expr>,
+        inherit: bool,
+    },
     WaitChild,
-    Kill { target: Target, signal: Signal },
+    Kill {
+        target: Target,
+        signal: Signal,
+    },
     Ignore(Signal),
     Default(Signal),
     Block(Signal),
     Unblock(Signal),
-    ShmGet { key: Expr, size: Expr, create: bool, exclusive: bool, mode: Option<Expr> },
-    ShmAt { cap: Expr, readonly: bool },
-    ShmDt { cap: Expr },
-    ShmRemove { cap: Expr },
-    Store { cap: Expr, offset: Expr, value: Expr },
-    Load { cap: Expr, offset: Expr, len: Expr },
-    Poke { addr: Expr, value: Expr },
-    Peek { addr: Expr, len: Expr },
-    Mmap { file: Expr, shared: bool },
-    Msync { cap: Expr },
-    Munmap { cap: Expr },
-    Sleep { t: Expr },
-    Compute { t: Expr },
+    ShmGet {
+        key: Expr,
+        size: Expr,
+        create: bool,
+        exclusive: bool,
+        mode: Option<Expr>,
+    },
+    ShmAt {
+        cap: Expr,
+        readonly: bool,
+    },
+    ShmDt {
+        cap: Expr,
+    },
+    ShmRemove {
+        cap: Expr,
+    },
+    Store {
+        cap: Expr,
+        offset: Expr,
+        value: Expr,
+    },
+    Load {
+        cap: Expr,
+        offset: Expr,
+        len: Expr,
+    },
+    Poke {
+        addr: Expr,
+        value: Expr,
+    },
+    Peek {
+        addr: Expr,
+        len: Expr,
+    },
+    Mmap {
+        file: Expr,
+        shared: bool,
+    },
+    Msync {
+        cap: Expr,
+    },
+    Munmap {
+        cap: Expr,
+    },
+    Sleep {
+        t: Expr,
+    },
+    Compute {
+        t: Expr,
+    },
     Yield,
 }
 

@@ -15,7 +15,11 @@ use crate::diag::{Diagnostic, Span};
 
 /// Checks a parsed scenario and resolves its variables; returns every error found.
 pub fn check(sc: &mut Scenario) -> Vec<Diagnostic> {
-    let mut c = Checker { errs: Vec::new(), objects: BTreeMap::new(), procs: BTreeMap::new() };
+    let mut c = Checker {
+        errs: Vec::new(),
+        objects: BTreeMap::new(),
+        procs: BTreeMap::new(),
+    };
     c.run(sc);
     c.errs
 }
@@ -237,7 +241,12 @@ impl Checker {
             });
             own.push(names);
         }
-        let index: BTreeMap<String, usize> = sc.procs.iter().enumerate().map(|(i, p)| (p.name.name.clone(), i)).collect();
+        let index: BTreeMap<String, usize> = sc
+            .procs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.name.clone(), i))
+            .collect();
         let mut passed: Vec<BTreeSet<String>> = vec![BTreeSet::new(); sc.procs.len()];
         loop {
             let mut changed = false;
@@ -245,12 +254,27 @@ impl Checker {
                 let mut adds: Vec<(usize, Vec<String>)> = Vec::new();
                 walk(&p.body, false, &mut |s, _| {
                     if let StmtKind::Op(op) = &s.kind {
-                        if let OpKind::Spawn { program, share, inherit, .. } = &op.kind {
+                        if let OpKind::Spawn {
+                            program,
+                            share,
+                            inherit,
+                            ..
+                        } = &op.kind
+                        {
                             if let Some(&t) = index.get(&program.name) {
                                 let names: Vec<String> = if *inherit {
                                     own[i].iter().chain(passed[i].iter()).cloned().collect()
                                 } else {
-                                    share.iter().filter_map(|e| if let Expr::Var(v) = e { Some(v.name.clone()) } else { None }).collect()
+                                    share
+                                        .iter()
+                                        .filter_map(|e| {
+                                            if let Expr::Var(v) = e {
+                                                Some(v.name.clone())
+                                            } else {
+                                                None
+                                            }
+                                        })
+                                        .collect()
                                 };
                                 adds.push((t, names));
                             }
@@ -267,8 +291,12 @@ impl Checker {
                 break;
             }
         }
-        let file_names: BTreeSet<String> =
-            sc.objects.iter().filter(|o| o.kind == ObjectKind::File).map(|o| o.name.name.clone()).collect();
+        let file_names: BTreeSet<String> = sc
+            .objects
+            .iter()
+            .filter(|o| o.kind == ObjectKind::File)
+            .map(|o| o.name.name.clone())
+            .collect();
         for (i, p) in sc.procs.iter_mut().enumerate() {
             self.check_proc(p, &passed[i], &file_names);
         }
@@ -335,7 +363,12 @@ impl Checker {
                 if !kind.rights().contains(r) {
                     self.err(
                         w.span,
-                        format!("a {} has no right `{}` (its rights: {})", kind.name(), w.name, kind.rights().words()),
+                        format!(
+                            "a {} has no right `{}` (its rights: {})",
+                            kind.name(),
+                            w.name,
+                            kind.rights().words()
+                        ),
                     );
                 }
             }
@@ -360,9 +393,14 @@ impl Checker {
                     OpKind::ShmGet { .. } => Some(ObjectKind::Shm),
                     OpKind::Open { .. } => Some(ObjectKind::Pipe),
                     OpKind::Mmap { .. } => Some(ObjectKind::File),
-                    OpKind::Derive { cap: Expr::Var(src), .. } => {
+                    OpKind::Derive {
+                        cap: Expr::Var(src), ..
+                    } => {
                         // Only a name bound in caps(...) has a kind we can trust here.
-                        p.caps.iter().find(|c| c.local.name == src.name).and_then(|c| objects.get(&c.object.name).copied())
+                        p.caps
+                            .iter()
+                            .find(|c| c.local.name == src.name)
+                            .and_then(|c| objects.get(&c.object.name).copied())
                     }
                     _ => None,
                 },
@@ -399,15 +437,16 @@ impl Checker {
                     if let Some(v) = &op.bind {
                         v.slot.set(scope.slots[&v.name]);
                     }
-                    if let (Some(cap), Some((kinds, what))) = (op_cap(&op.kind), op_kinds(&op.kind)) {
-                        if let Expr::Var(v) = cap {
-                            if let Some(Some(k)) = scope.slots.get(&v.name).and_then(|s| scope.kinds.get(s)) {
-                                if !kinds.contains(k) {
-                                    errs.push((
-                                        v.span,
-                                        format!("`{}` needs {what}, but `{}` is a {}", op.kind.keyword(), v.name, k.name()),
-                                    ));
-                                }
+                    if let (Some(Expr::Var(v)), Some((kinds, what))) = (op_cap(&op.kind), op_kinds(&op.kind)) {
+                        if let Some(Some(k)) = scope.slots.get(&v.name).and_then(|s| scope.kinds.get(s)) {
+                            if !kinds.contains(k) {
+                                let msg = format!(
+                                    "`{}` needs {what}, but `{}` is a {}",
+                                    op.kind.keyword(),
+                                    v.name,
+                                    k.name()
+                                );
+                                errs.push((v.span, msg));
                             }
                         }
                     }
@@ -416,11 +455,17 @@ impl Checker {
                             Some(true) => {}
                             Some(false) => errs.push((
                                 program.span,
-                                format!("`{}` is a process, not a program: only programs can be spawned", program.name),
+                                format!(
+                                    "`{}` is a process, not a program: only programs can be spawned",
+                                    program.name
+                                ),
                             )),
                             None => errs.push((program.span, format!("no program is named `{}`", program.name))),
                         },
-                        OpKind::Kill { target: Target::Name(v), .. } => {
+                        OpKind::Kill {
+                            target: Target::Name(v),
+                            ..
+                        } => {
                             if let Some(&slot) = scope.slots.get(&v.name) {
                                 v.slot.set(slot);
                             } else if !procs.contains_key(&v.name) {
@@ -453,14 +498,22 @@ fn resolve_expr(e: &Expr, scope: &Scope, objects: &BTreeMap<String, ObjectKind>,
             Some(s) => v.slot.set(*s),
             None if objects.contains_key(&v.name) => errs.push((
                 v.span,
-                format!("this process holds no capability `{}` (add it to caps(...), or bind it with -> {})", v.name, v.name),
+                format!(
+                    "this process holds no capability `{}` (add it to caps(...), or bind it with -> {})",
+                    v.name, v.name
+                ),
             )),
             None => errs.push((v.span, format!("unknown name `{}`", v.name))),
         },
         Expr::Field(x, f) => {
-            const FIELDS: [&str; 10] = ["data", "badge", "type", "len", "is_call", "cap", "name", "state", "count", "bytes"];
+            const FIELDS: [&str; 10] = [
+                "data", "badge", "type", "len", "is_call", "cap", "name", "state", "count", "bytes",
+            ];
             if !FIELDS.contains(&f.name.as_str()) {
-                errs.push((f.span, format!("unknown field `{}` (fields: {})", f.name, FIELDS.join(", "))));
+                errs.push((
+                    f.span,
+                    format!("unknown field `{}` (fields: {})", f.name, FIELDS.join(", ")),
+                ));
             }
             resolve_expr(x, scope, objects, errs);
         }

@@ -41,8 +41,12 @@ impl Chrome {
         }
         if !self.seen[i] {
             self.seen[i] = true;
-            self.out.push(json!({"name": "thread_name", "ph": "M", "pid": 1, "tid": p.0, "args": {"name": k.process_name(p)}}));
-            self.out.push(json!({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": p.0, "args": {"sort_index": p.0}}));
+            self.out.push(
+                json!({"name": "thread_name", "ph": "M", "pid": 1, "tid": p.0, "args": {"name": k.process_name(p)}}),
+            );
+            self.out.push(
+                json!({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": p.0, "args": {"sort_index": p.0}}),
+            );
         }
     }
 
@@ -65,7 +69,8 @@ impl Chrome {
                 }
                 self.end_blocked(p, ts);
                 self.running = Some(p);
-                self.out.push(json!({"name": "running", "cat": "cpu", "ph": "B", "pid": 1, "tid": p.0, "ts": ts}));
+                self.out
+                    .push(json!({"name": "running", "cat": "cpu", "ph": "B", "pid": 1, "tid": p.0, "ts": ts}));
             }
             EventKind::Block { wait, obj, .. } => {
                 if self.running == Some(p) {
@@ -75,7 +80,8 @@ impl Chrome {
                 self.end_blocked(p, ts);
                 self.blocked[p.index()] = true;
                 let name = format!("blocked: {}", wait_words(k, *wait, *obj));
-                self.out.push(json!({"name": name, "cat": "wait", "ph": "B", "pid": 1, "tid": p.0, "ts": ts}));
+                self.out
+                    .push(json!({"name": name, "cat": "wait", "ph": "B", "pid": 1, "tid": p.0, "ts": ts}));
             }
             EventKind::Wake { .. } | EventKind::Timeout => self.end_blocked(p, ts),
             EventKind::Deliver { from, data, .. } => {
@@ -84,13 +90,16 @@ impl Chrome {
                 let name = format!("message {data}");
                 self.out.push(json!({"name": name, "cat": "message", "ph": "s", "id": self.flow, "pid": 1, "tid": from.0, "ts": ts}));
                 self.out.push(json!({"name": name, "cat": "message", "ph": "f", "bp": "e", "id": self.flow, "pid": 1, "tid": p.0, "ts": ts}));
-                self.out.push(json!({"name": name, "cat": "message", "ph": "i", "s": "t", "pid": 1, "tid": p.0, "ts": ts}));
+                self.out
+                    .push(json!({"name": name, "cat": "message", "ph": "i", "s": "t", "pid": 1, "tid": p.0, "ts": ts}));
             }
             EventKind::Reply { to, data } => {
                 self.meta(k, *to);
                 self.flow += 1;
                 let name = format!("reply {data}");
-                self.out.push(json!({"name": name, "cat": "message", "ph": "s", "id": self.flow, "pid": 1, "tid": p.0, "ts": ts}));
+                self.out.push(
+                    json!({"name": name, "cat": "message", "ph": "s", "id": self.flow, "pid": 1, "tid": p.0, "ts": ts}),
+                );
                 self.out.push(json!({"name": name, "cat": "message", "ph": "f", "bp": "e", "id": self.flow, "pid": 1, "tid": to.0, "ts": ts}));
                 self.end_blocked(*to, ts);
             }
@@ -100,7 +109,8 @@ impl Chrome {
                     self.running = None;
                     self.out.push(json!({"ph": "E", "pid": 1, "tid": p.0, "ts": ts}));
                 }
-                self.out.push(json!({"name": ending.to_string(), "ph": "i", "s": "t", "pid": 1, "tid": p.0, "ts": ts}));
+                self.out
+                    .push(json!({"name": ending.to_string(), "ph": "i", "s": "t", "pid": 1, "tid": p.0, "ts": ts}));
             }
             _ => {}
         }

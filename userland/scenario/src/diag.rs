@@ -30,14 +30,18 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic at a span.
     pub fn new(span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { span, message: message.into() }
+        Diagnostic {
+            span,
+            message: message.into(),
+        }
     }
 
     /// Renders it against the source: `FILE:LINE:COL: message`, the line, a caret.
     pub fn render(&self, file: &str, src: &str) -> String {
         let line_text = src.lines().nth(self.span.line.saturating_sub(1) as usize).unwrap_or("");
         let width = if self.span.end > self.span.start {
-            src.get(self.span.start..self.span.end).map_or(1, |s| s.lines().next().map_or(1, |l| l.chars().count().max(1)))
+            src.get(self.span.start..self.span.end)
+                .map_or(1, |s| s.lines().next().map_or(1, |l| l.chars().count().max(1)))
         } else {
             1
         };
@@ -85,8 +89,19 @@ mod tests {
     #[test]
     fn renders_file_line_col_and_caret() {
         let src = "a\n  let x = (1 + 2))\n";
-        let d = Diagnostic::new(Span { line: 2, col: 18, start: 19, end: 20 }, "unexpected `)`");
+        let d = Diagnostic::new(
+            Span {
+                line: 2,
+                col: 18,
+                start: 19,
+                end: 20,
+            },
+            "unexpected `)`",
+        );
         let r = d.render("f.ipc", src);
-        assert_eq!(r, "f.ipc:2:18: unexpected `)`\n2 |   let x = (1 + 2))\n  |                  ^\n");
+        assert_eq!(
+            r,
+            "f.ipc:2:18: unexpected `)`\n2 |   let x = (1 + 2))\n  |                  ^\n"
+        );
     }
 }

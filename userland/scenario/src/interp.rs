@@ -65,7 +65,11 @@ struct Interp<'w> {
 
 /// The body of process `index` of the scenario; `passed` names the capabilities
 /// a spawner passed (they follow the program's own in the child's table).
-pub(crate) fn body(w: Rc<World>, index: usize, passed: Vec<String>) -> impl FnOnce(Sys) -> Pin<Box<dyn Future<Output = ProcResult>>> {
+pub(crate) fn body(
+    w: Rc<World>,
+    index: usize,
+    passed: Vec<String>,
+) -> impl FnOnce(Sys) -> Pin<Box<dyn Future<Output = ProcResult>>> {
     move |sys: Sys| {
         Box::pin(async move {
             let decl = &w.sc.procs[index];
@@ -114,13 +118,23 @@ impl<'w> Interp<'w> {
 
     /// Notes an evaluation error in the trace and fails with InvalidArgument.
     fn bad(&self, span: Span, msg: impl Into<String>) -> Error {
-        self.sys.print(format!("error at {}:{}:{}: {}", self.w.file, span.line, span.col, msg.into()));
+        self.sys.print(format!(
+            "error at {}:{}:{}: {}",
+            self.w.file,
+            span.line,
+            span.col,
+            msg.into()
+        ));
         Error::InvalidArgument
     }
 
     fn exec<'s>(&'s mut self, body: &'w [Stmt]) -> Pin<Box<dyn Future<Output = Flow> + 's>> {
         Box::pin(async move {
-            let mut stack = vec![Frame { stmts: body, pc: 0, kind: FrameKind::Block }];
+            let mut stack = vec![Frame {
+                stmts: body,
+                pc: 0,
+                kind: FrameKind::Block,
+            }];
             while let Some(f) = stack.last_mut() {
                 if f.pc >= f.stmts.len() {
                     match &mut f.kind {
@@ -141,14 +155,26 @@ impl<'w> Interp<'w> {
                     StmtKind::If(c, t, e) => {
                         let b = if self.truth(c)? { t } else { e };
                         if !b.is_empty() {
-                            stack.push(Frame { stmts: b, pc: 0, kind: FrameKind::Block });
+                            stack.push(Frame {
+                                stmts: b,
+                                pc: 0,
+                                kind: FrameKind::Block,
+                            });
                         }
                     }
-                    StmtKind::Loop(b) => stack.push(Frame { stmts: b, pc: 0, kind: FrameKind::Loop }),
+                    StmtKind::Loop(b) => stack.push(Frame {
+                        stmts: b,
+                        pc: 0,
+                        kind: FrameKind::Loop,
+                    }),
                     StmtKind::Repeat(n, b) => {
                         let n = self.int(n).map_err(Stop::Fail)?;
                         if n > 0 && !b.is_empty() {
-                            stack.push(Frame { stmts: b, pc: 0, kind: FrameKind::Repeat(n as u64) });
+                            stack.push(Frame {
+                                stmts: b,
+                                pc: 0,
+                                kind: FrameKind::Repeat(n as u64),
+                            });
                         }
                     }
                     StmtKind::Break => {
@@ -182,7 +208,8 @@ impl<'w> Interp<'w> {
                     return Ok(());
                 }
                 let s = stmt.span;
-                self.sys.print(format!("expect failed at {}:{}:{}: {text}", self.w.file, s.line, s.col));
+                self.sys
+                    .print(format!("expect failed at {}:{}:{}: {text}", self.w.file, s.line, s.col));
                 Err(Stop::Fail(Error::ExpectationFailed))
             }
             StmtKind::Print(es) => {
@@ -197,7 +224,15 @@ impl<'w> Interp<'w> {
             StmtKind::On(sig, b) => {
                 self.handlers.retain(|(s, _)| s != sig);
                 self.handlers.push((*sig, b));
-                self.kernel_op(Syscall::SigAction { signal: *sig, action: Disposition::Catch }, None, tried).await
+                self.kernel_op(
+                    Syscall::SigAction {
+                        signal: *sig,
+                        action: Disposition::Catch,
+                    },
+                    None,
+                    tried,
+                )
+                .await
             }
             StmtKind::Op(op) => {
                 let r = match self.op(op, stmt.span).await {
@@ -265,7 +300,9 @@ impl<'w> Interp<'w> {
     fn truth(&self, e: &Expr) -> Result<bool, Stop> {
         match self.eval(e).map_err(Stop::Fail)? {
             Value::Bool(b) => Ok(b),
-            v => Err(Stop::Fail(self.bad(e.span(), format!("a condition must be a boolean, not {}", v.kind())))),
+            v => Err(Stop::Fail(
+                self.bad(e.span(), format!("a condition must be a boolean, not {}", v.kind())),
+            )),
         }
     }
 
@@ -294,7 +331,12 @@ impl<'w> Interp<'w> {
 
     fn data(&self, e: &Expr) -> Result<Data, Error> {
         let v = self.eval(e)?;
-        v.to_data().ok_or_else(|| self.bad(e.span(), format!("{} cannot be sent as data (use `with` for a capability)", v.kind())))
+        v.to_data().ok_or_else(|| {
+            self.bad(
+                e.span(),
+                format!("{} cannot be sent as data (use `with` for a capability)", v.kind()),
+            )
+        })
     }
 
     fn eval(&self, e: &Expr) -> Result<Value, Error> {
@@ -365,7 +407,10 @@ impl<'w> Interp<'w> {
                     }
                 }
                 let (Some(Data::Int(x)), Some(Data::Int(y))) = (l.to_data(), r.to_data()) else {
-                    return Err(self.bad(s, format!("arithmetic needs integers, found {} and {}", l.kind(), r.kind())));
+                    return Err(self.bad(
+                        s,
+                        format!("arithmetic needs integers, found {} and {}", l.kind(), r.kind()),
+                    ));
                 };
                 let v = match op {
                     BinOp::Add => x.checked_add(y),
@@ -374,7 +419,8 @@ impl<'w> Interp<'w> {
                     BinOp::Div => x.checked_div(y),
                     _ => x.checked_rem(y),
                 };
-                v.map(Value::Int).ok_or_else(|| self.bad(s, if y == 0 { "division by zero" } else { "integer overflow" }))
+                v.map(Value::Int)
+                    .ok_or_else(|| self.bad(s, if y == 0 { "division by zero" } else { "integer overflow" }))
             }
         }
     }
@@ -442,36 +488,94 @@ impl<'w> Interp<'w> {
 
     fn build(&mut self, op: &'w Op, span: Span) -> Result<Built, Error> {
         let to = self.timeout(op)?;
-        let flags = |create: bool, exclusive: bool, mode: u32| GetFlags { create, exclusive, mode };
+        let flags = |create: bool, exclusive: bool, mode: u32| GetFlags {
+            create,
+            exclusive,
+            mode,
+        };
         Ok(Built::Call(match &op.kind {
-            OpKind::Send { cap, value } => Syscall::Send { cap: self.cap(cap)?, msg: self.message(value, op)?, timeout: to },
-            OpKind::Recv { cap } => Syscall::Recv { cap: self.cap(cap)?, timeout: to },
-            OpKind::Call { cap, value } => Syscall::Call { cap: self.cap(cap)?, msg: self.message(value, op)?, timeout: to },
-            OpKind::Reply { value } => Syscall::Reply { msg: self.message(value, op)? },
-            OpKind::ReplyRecv { cap, value } => {
-                Syscall::ReplyRecv { cap: self.cap(cap)?, msg: self.message(value, op)?, timeout: to }
-            }
-            OpKind::Signal { cap, bits } => Syscall::Signal { cap: self.cap(cap)?, bits: self.uint(bits)? },
-            OpKind::Wait { cap } => Syscall::Wait { cap: self.cap(cap)?, timeout: to },
-            OpKind::MsgGet { key, create, exclusive, mode } => Syscall::Get {
+            OpKind::Send { cap, value } => Syscall::Send {
+                cap: self.cap(cap)?,
+                msg: self.message(value, op)?,
+                timeout: to,
+            },
+            OpKind::Recv { cap } => Syscall::Recv {
+                cap: self.cap(cap)?,
+                timeout: to,
+            },
+            OpKind::Call { cap, value } => Syscall::Call {
+                cap: self.cap(cap)?,
+                msg: self.message(value, op)?,
+                timeout: to,
+            },
+            OpKind::Reply { value } => Syscall::Reply {
+                msg: self.message(value, op)?,
+            },
+            OpKind::ReplyRecv { cap, value } => Syscall::ReplyRecv {
+                cap: self.cap(cap)?,
+                msg: self.message(value, op)?,
+                timeout: to,
+            },
+            OpKind::Signal { cap, bits } => Syscall::Signal {
+                cap: self.cap(cap)?,
+                bits: self.uint(bits)?,
+            },
+            OpKind::Wait { cap } => Syscall::Wait {
+                cap: self.cap(cap)?,
+                timeout: to,
+            },
+            OpKind::MsgGet {
+                key,
+                create,
+                exclusive,
+                mode,
+            } => Syscall::Get {
                 kind: ObjectKind::MsgQueue,
                 key: self.int(key)?,
                 flags: flags(*create, *exclusive, self.mode(mode, 0o600)?),
                 size: 0,
             },
-            OpKind::MsgSnd { cap, mtype, value } => {
-                Syscall::MsgSnd { cap: self.cap(cap)?, mtype: self.int(mtype)?, data: self.data(value)?, timeout: to }
-            }
-            OpKind::MsgRcv { cap, mtype } => Syscall::MsgRcv { cap: self.cap(cap)?, mtype: self.int(mtype)?, timeout: to },
+            OpKind::MsgSnd { cap, mtype, value } => Syscall::MsgSnd {
+                cap: self.cap(cap)?,
+                mtype: self.int(mtype)?,
+                data: self.data(value)?,
+                timeout: to,
+            },
+            OpKind::MsgRcv { cap, mtype } => Syscall::MsgRcv {
+                cap: self.cap(cap)?,
+                mtype: self.int(mtype)?,
+                timeout: to,
+            },
             OpKind::MsgStat { cap } => Syscall::MsgStat { cap: self.cap(cap)? },
             OpKind::MsgRemove { cap } | OpKind::ShmRemove { cap } => Syscall::Remove { cap: self.cap(cap)? },
-            OpKind::Mkfifo { path, mode } => Syscall::Mkfifo { path: path.clone(), mode: self.mode(mode, 0o644)? },
-            OpKind::Open { path, write } => Syscall::Open { path: path.clone(), write: *write, timeout: to },
-            OpKind::Write { cap, value } => Syscall::Write { cap: self.cap(cap)?, data: self.data(value)?, timeout: to },
-            OpKind::Read { cap, n } => Syscall::Read { cap: self.cap(cap)?, max: self.uint(n)?, timeout: to },
+            OpKind::Mkfifo { path, mode } => Syscall::Mkfifo {
+                path: path.clone(),
+                mode: self.mode(mode, 0o644)?,
+            },
+            OpKind::Open { path, write } => Syscall::Open {
+                path: path.clone(),
+                write: *write,
+                timeout: to,
+            },
+            OpKind::Write { cap, value } => Syscall::Write {
+                cap: self.cap(cap)?,
+                data: self.data(value)?,
+                timeout: to,
+            },
+            OpKind::Read { cap, n } => Syscall::Read {
+                cap: self.cap(cap)?,
+                max: self.uint(n)?,
+                timeout: to,
+            },
             OpKind::Close { cap } => Syscall::Close { cap: self.cap(cap)? },
             OpKind::Destroy { cap } => Syscall::Destroy { cap: self.cap(cap)? },
-            OpKind::SemGet { key, create, exclusive, value, mode } => Syscall::Get {
+            OpKind::SemGet {
+                key,
+                create,
+                exclusive,
+                value,
+                mode,
+            } => Syscall::Get {
                 kind: ObjectKind::Semaphore,
                 key: self.int(key)?,
                 flags: flags(*create, *exclusive, self.mode(mode, 0o600)?),
@@ -480,7 +584,10 @@ impl<'w> Interp<'w> {
                     None => 0,
                 },
             },
-            OpKind::SemWait { cap } => Syscall::SemWait { cap: self.cap(cap)?, timeout: to },
+            OpKind::SemWait { cap } => Syscall::SemWait {
+                cap: self.cap(cap)?,
+                timeout: to,
+            },
             OpKind::SemPost { cap } => Syscall::SemPost { cap: self.cap(cap)? },
             OpKind::Derive { cap, rights, badge } => {
                 let c = self.cap(cap)?;
@@ -503,10 +610,24 @@ impl<'w> Interp<'w> {
             OpKind::Register { name, cap, allow } => {
                 let c = self.cap(cap)?;
                 let allow = allow.as_ref().map(|l| l.iter().map(|i| i.name.clone()).collect());
-                return Ok(Built::Names(names::Request::Register { name: name.clone(), cap: c, allow }));
+                return Ok(Built::Names(names::Request::Register {
+                    name: name.clone(),
+                    cap: c,
+                    allow,
+                }));
             }
-            OpKind::Lookup { name } => return Ok(Built::Names(names::Request::Lookup { name: name.clone(), timeout: to })),
-            OpKind::Spawn { program, as_name, share, inherit } => {
+            OpKind::Lookup { name } => {
+                return Ok(Built::Names(names::Request::Lookup {
+                    name: name.clone(),
+                    timeout: to,
+                }))
+            }
+            OpKind::Spawn {
+                program,
+                as_name,
+                share,
+                inherit,
+            } => {
                 let idx = self.w.proc_index.get(&program.name).copied().ok_or(Error::NotFound)?;
                 let mut pass = Vec::new();
                 if *inherit {
@@ -534,37 +655,79 @@ impl<'w> Interp<'w> {
                 let pid = match target {
                     Target::Name(v) if v.slot.get() != u32::MAX => match self.eval(&Expr::Var(v.clone()))? {
                         Value::Pid(p) => p,
-                        other => return Err(self.bad(v.span, format!("`kill` needs a process, found {}", other.kind()))),
+                        other => {
+                            return Err(self.bad(v.span, format!("`kill` needs a process, found {}", other.kind())))
+                        }
                     },
-                    Target::Name(v) => self.sys.with_kernel(|k| k.find_process(&v.name)).ok_or(Error::NotFound)?,
+                    Target::Name(v) => self
+                        .sys
+                        .with_kernel(|k| k.find_process(&v.name))
+                        .ok_or(Error::NotFound)?,
                     Target::Str(s, _) => self.sys.with_kernel(|k| k.find_process(s)).ok_or(Error::NotFound)?,
                 };
-                Syscall::Kill { target: pid, signal: *signal }
+                Syscall::Kill {
+                    target: pid,
+                    signal: *signal,
+                }
             }
-            OpKind::Ignore(s) => Syscall::SigAction { signal: *s, action: Disposition::Ignore },
-            OpKind::Default(s) => Syscall::SigAction { signal: *s, action: Disposition::Default },
-            OpKind::Block(s) => Syscall::SigMask { signal: *s, block: true },
-            OpKind::Unblock(s) => Syscall::SigMask { signal: *s, block: false },
-            OpKind::ShmGet { key, size, create, exclusive, mode } => Syscall::Get {
+            OpKind::Ignore(s) => Syscall::SigAction {
+                signal: *s,
+                action: Disposition::Ignore,
+            },
+            OpKind::Default(s) => Syscall::SigAction {
+                signal: *s,
+                action: Disposition::Default,
+            },
+            OpKind::Block(s) => Syscall::SigMask {
+                signal: *s,
+                block: true,
+            },
+            OpKind::Unblock(s) => Syscall::SigMask {
+                signal: *s,
+                block: false,
+            },
+            OpKind::ShmGet {
+                key,
+                size,
+                create,
+                exclusive,
+                mode,
+            } => Syscall::Get {
                 kind: ObjectKind::Shm,
                 key: self.int(key)?,
                 flags: flags(*create, *exclusive, self.mode(mode, 0o600)?),
                 size: self.uint(size)?,
             },
-            OpKind::ShmAt { cap, readonly } => Syscall::Attach { cap: self.cap(cap)?, readonly: *readonly },
+            OpKind::ShmAt { cap, readonly } => Syscall::Attach {
+                cap: self.cap(cap)?,
+                readonly: *readonly,
+            },
             OpKind::ShmDt { cap } => Syscall::Detach { cap: self.cap(cap)? },
-            OpKind::Store { cap, offset, value } => {
-                Syscall::Store { cap: self.cap(cap)?, offset: self.int(offset)?, data: self.data(value)? }
-            }
-            OpKind::Load { cap, offset, len } => {
-                Syscall::Load { cap: self.cap(cap)?, offset: self.int(offset)?, len: self.int(len)? }
-            }
-            OpKind::Poke { addr, value } => Syscall::Poke { addr: self.int(addr)?, data: self.data(value)? },
-            OpKind::Peek { addr, len } => Syscall::Peek { addr: self.int(addr)?, len: self.int(len)? },
+            OpKind::Store { cap, offset, value } => Syscall::Store {
+                cap: self.cap(cap)?,
+                offset: self.int(offset)?,
+                data: self.data(value)?,
+            },
+            OpKind::Load { cap, offset, len } => Syscall::Load {
+                cap: self.cap(cap)?,
+                offset: self.int(offset)?,
+                len: self.int(len)?,
+            },
+            OpKind::Poke { addr, value } => Syscall::Poke {
+                addr: self.int(addr)?,
+                data: self.data(value)?,
+            },
+            OpKind::Peek { addr, len } => Syscall::Peek {
+                addr: self.int(addr)?,
+                len: self.int(len)?,
+            },
             OpKind::Mmap { .. } | OpKind::Msync { .. } | OpKind::Munmap { .. } => {
                 return Err(self.bad(
                     span,
-                    format!("`{}`: file mappings are not implemented yet in this build of ipcsim", op.kind.keyword()),
+                    format!(
+                        "`{}`: file mappings are not implemented yet in this build of ipcsim",
+                        op.kind.keyword()
+                    ),
                 ))
             }
             OpKind::Sleep { t } => Syscall::Sleep { ticks: self.uint(t)? },
@@ -576,11 +739,23 @@ impl<'w> Interp<'w> {
     fn decl(&self) -> &'w ProcDecl {
         let name = self.sys.with_kernel(|k| k.process_name(self.sys.pid()).to_string());
         let base = name.split('#').next().unwrap_or("");
-        let idx = self.w.proc_index.get(&name).or_else(|| self.w.proc_index.get(base)).copied().unwrap_or(0);
+        let idx = self
+            .w
+            .proc_index
+            .get(&name)
+            .or_else(|| self.w.proc_index.get(base))
+            .copied()
+            .unwrap_or(0);
         &self.w.sc.procs[idx]
     }
 
-    async fn spawn(&mut self, idx: usize, as_name: Option<String>, share: Vec<CapId>, names: Vec<String>) -> Result<Value, Error> {
+    async fn spawn(
+        &mut self,
+        idx: usize,
+        as_name: Option<String>,
+        share: Vec<CapId>,
+        names: Vec<String>,
+    ) -> Result<Value, Error> {
         let p = &self.w.sc.procs[idx];
         let name = match as_name {
             Some(n) => n,
@@ -591,7 +766,13 @@ impl<'w> Interp<'w> {
                 format!("{}#{}", p.name.name, n)
             }
         };
-        let spec = ProcessSpec { name, priority: p.priority, uid: p.uid, gid: p.gid, daemon: p.daemon };
+        let spec = ProcessSpec {
+            name,
+            priority: p.priority,
+            uid: p.uid,
+            gid: p.gid,
+            daemon: p.daemon,
+        };
         let mut grants = Vec::with_capacity(p.caps.len() + 1);
         for c in &p.caps {
             let obj = self.w.objects.get(&c.object.name).copied().ok_or(Error::NotFound)?;
@@ -617,7 +798,9 @@ impl<'w> Interp<'w> {
     async fn names_call(&mut self, req: names::Request, op: &Op) -> Result<Value, Error> {
         let _ = op;
         let cap = self.names_cap.ok_or(Error::NotFound)?;
-        names::request(&self.sys, cap, req).await.map(|c| c.map_or(Value::Unit, Value::Cap))
+        names::request(&self.sys, cap, req)
+            .await
+            .map(|c| c.map_or(Value::Unit, Value::Cap))
     }
 
     /// The value a successful system call gives a scenario.

@@ -39,7 +39,12 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
             put("event", json!("start"));
             put("parent", parent.map_or(J::Null, |p| json!(k.process_name(p))));
         }
-        EventKind::Syscall { name, obj, data: d, arg } => {
+        EventKind::Syscall {
+            name,
+            obj,
+            data: d,
+            arg,
+        } => {
             put("event", json!("syscall"));
             put("call", json!(name));
             if let Some(o) = obj {
@@ -64,7 +69,14 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
             }
             put("deadline", deadline.map_or(J::Null, |d| json!(d)));
         }
-        EventKind::Deliver { from, obj, data: d, badge, call, copies } => {
+        EventKind::Deliver {
+            from,
+            obj,
+            data: d,
+            badge,
+            call,
+            copies,
+        } => {
             put("event", json!("deliver"));
             put("from", json!(k.process_name(*from)));
             if let Some(o) = obj {
@@ -128,7 +140,10 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
         }
         EventKind::Deadlock { members } => {
             put("event", json!("deadlock"));
-            put("members", J::Array(members.iter().map(|p| json!(k.process_name(*p))).collect()));
+            put(
+                "members",
+                J::Array(members.iter().map(|p| json!(k.process_name(*p))).collect()),
+            );
         }
     }
     out.push_str(&J::Object(m).to_string());
@@ -143,9 +158,12 @@ pub fn report_json(o: &Outcome, k: &Kernel) -> String {
         .map(|p| {
             let (state, detail) = match &p.state {
                 ProcState::Ended(e) => (e.word().to_string(), json!(e.to_string())),
-                ProcState::Blocked { wait, obj, deadline, .. } => {
-                    ("blocked".into(), json!({"waits": wait_words(k, *wait, *obj), "deadline": deadline}))
-                }
+                ProcState::Blocked {
+                    wait, obj, deadline, ..
+                } => (
+                    "blocked".into(),
+                    json!({"waits": wait_words(k, *wait, *obj), "deadline": deadline}),
+                ),
                 s => (s.to_string(), J::Null),
             };
             json!({
@@ -177,7 +195,10 @@ pub fn report_json(o: &Outcome, k: &Kernel) -> String {
     let mut per = Map::new();
     for kind in kinds {
         let m = st.of(kind);
-        per.insert(kind.name().into(), json!({"messages": m.messages, "copies": m.copies, "bytes_copied": m.bytes_copied}));
+        per.insert(
+            kind.name().into(),
+            json!({"messages": m.messages, "copies": m.copies, "bytes_copied": m.bytes_copied}),
+        );
     }
     let finish = match r.finish {
         ipcsim_kernel::Finish::AllEnded => "all_ended",

@@ -62,11 +62,19 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
     while i < bytes.len() {
         let c = bytes[i];
         let start = i;
-        let span = |end: usize, line: u32, line_start: usize| Span { line, col: col_of(start, line_start), start, end };
+        let span = |end: usize, line: u32, line_start: usize| Span {
+            line,
+            col: col_of(start, line_start),
+            start,
+            end,
+        };
         match c {
             b'\n' => {
                 if depth <= 0 {
-                    out.push(Token { tok: Tok::Newline, span: span(i + 1, line, line_start) });
+                    out.push(Token {
+                        tok: Tok::Newline,
+                        span: span(i + 1, line, line_start),
+                    });
                 }
                 i += 1;
                 line += 1;
@@ -103,7 +111,12 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                                 '\\' => s.push('\\'),
                                 other => {
                                     errs.push(Diagnostic::new(
-                                        Span { line, col: col_of(i.saturating_sub(2), line_start), start: i - 2, end: i },
+                                        Span {
+                                            line,
+                                            col: col_of(i.saturating_sub(2), line_start),
+                                            start: i - 2,
+                                            end: i,
+                                        },
                                         format!("unknown escape `\\{other}` (use \\n, \\t, \\\" or \\\\)"),
                                     ));
                                 }
@@ -115,7 +128,10 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                 if !closed {
                     errs.push(Diagnostic::new(span(i, line, line_start), "unterminated string"));
                 }
-                out.push(Token { tok: Tok::Str(s), span: span(i, line, line_start) });
+                out.push(Token {
+                    tok: Tok::Str(s),
+                    span: span(i, line, line_start),
+                });
             }
             b'0'..=b'9' => {
                 while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
@@ -123,10 +139,19 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                 }
                 let text = &src[start..i];
                 match parse_int(text) {
-                    Some(v) => out.push(Token { tok: Tok::Int(v), span: span(i, line, line_start) }),
+                    Some(v) => out.push(Token {
+                        tok: Tok::Int(v),
+                        span: span(i, line, line_start),
+                    }),
                     None => {
-                        errs.push(Diagnostic::new(span(i, line, line_start), format!("bad integer `{text}`")));
-                        out.push(Token { tok: Tok::Int(0), span: span(i, line, line_start) });
+                        errs.push(Diagnostic::new(
+                            span(i, line, line_start),
+                            format!("bad integer `{text}`"),
+                        ));
+                        out.push(Token {
+                            tok: Tok::Int(0),
+                            span: span(i, line, line_start),
+                        });
                     }
                 }
             }
@@ -134,7 +159,10 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                 while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                     i += 1;
                 }
-                out.push(Token { tok: Tok::Ident(src[start..i].to_string()), span: span(i, line, line_start) });
+                out.push(Token {
+                    tok: Tok::Ident(src[start..i].to_string()),
+                    span: span(i, line, line_start),
+                });
             }
             _ => {
                 let rest = &src[i..];
@@ -147,17 +175,39 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                         "{" | "}" => depth = 0,
                         _ => {}
                     }
-                    out.push(Token { tok: Tok::Sym(sym), span: span(i, line, line_start) });
+                    out.push(Token {
+                        tok: Tok::Sym(sym),
+                        span: span(i, line, line_start),
+                    });
                 } else {
                     let ch = rest.chars().next().unwrap_or('?');
                     i += ch.len_utf8();
-                    errs.push(Diagnostic::new(span(i, line, line_start), format!("unexpected character `{ch}`")));
+                    errs.push(Diagnostic::new(
+                        span(i, line, line_start),
+                        format!("unexpected character `{ch}`"),
+                    ));
                 }
             }
         }
     }
-    out.push(Token { tok: Tok::Newline, span: Span { line, col: col_of(i, line_start), start: i, end: i } });
-    out.push(Token { tok: Tok::Eof, span: Span { line, col: col_of(i, line_start), start: i, end: i } });
+    out.push(Token {
+        tok: Tok::Newline,
+        span: Span {
+            line,
+            col: col_of(i, line_start),
+            start: i,
+            end: i,
+        },
+    });
+    out.push(Token {
+        tok: Tok::Eof,
+        span: Span {
+            line,
+            col: col_of(i, line_start),
+            start: i,
+            end: i,
+        },
+    });
     (out, errs)
 }
 
@@ -176,7 +226,9 @@ pub fn parse_int(text: &str) -> Option<i64> {
     if digits.is_empty() {
         return None;
     }
-    u64::from_str_radix(&digits, radix).ok().and_then(|v| i64::try_from(v).ok())
+    u64::from_str_radix(&digits, radix)
+        .ok()
+        .and_then(|v| i64::try_from(v).ok())
 }
 
 #[cfg(test)]
@@ -209,7 +261,13 @@ mod tests {
     fn strings_and_comments() {
         assert_eq!(
             toks("print \"a\\n\\\"b\" # c\n"),
-            vec![Tok::Ident("print".into()), Tok::Str("a\n\"b".into()), Tok::Newline, Tok::Newline, Tok::Eof]
+            vec![
+                Tok::Ident("print".into()),
+                Tok::Str("a\n\"b".into()),
+                Tok::Newline,
+                Tok::Newline,
+                Tok::Eof
+            ]
         );
         let (_, errs) = lex("\"open");
         assert_eq!(errs.len(), 1);

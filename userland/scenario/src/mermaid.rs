@@ -22,7 +22,11 @@ pub struct Mermaid {
 
 fn short(d: &Data) -> String {
     let s = d.to_string();
-    let s = if s.chars().count() > 40 { format!("{}…", s.chars().take(39).collect::<String>()) } else { s };
+    let s = if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(39).collect::<String>())
+    } else {
+        s
+    };
     // Mermaid text may not hold `;` or `#` unescaped, and quotes read badly: use typographic ones.
     s.replace(';', ",").replace('#', "♯").replace('"', "”")
 }
@@ -54,33 +58,83 @@ impl Mermaid {
         let p = e.pid;
         match &e.kind {
             EventKind::Start { .. } => self.see(p),
-            EventKind::Deliver { from, obj, data, call, badge, .. } => {
+            EventKind::Deliver {
+                from,
+                obj,
+                data,
+                call,
+                badge,
+                ..
+            } => {
                 self.see(*from);
                 self.see(p);
                 let via = obj.map_or(String::new(), |o| format!(" via {}", k.object_label(o)));
                 let what = if *call { "call " } else { "" };
-                let b = if *badge != 0 { format!(" [badge {badge}]") } else { String::new() };
-                self.push(format!("    {}->>{}: {what}{}{via}{b} (t={})", id(*from), id(p), short(data), e.time));
+                let b = if *badge != 0 {
+                    format!(" [badge {badge}]")
+                } else {
+                    String::new()
+                };
+                self.push(format!(
+                    "    {}->>{}: {what}{}{via}{b} (t={})",
+                    id(*from),
+                    id(p),
+                    short(data),
+                    e.time
+                ));
             }
             EventKind::Reply { to, data } => {
                 self.see(*to);
-                self.push(format!("    {}-->>{}: reply {} (t={})", id(p), id(*to), short(data), e.time));
+                self.push(format!(
+                    "    {}-->>{}: reply {} (t={})",
+                    id(p),
+                    id(*to),
+                    short(data),
+                    e.time
+                ));
             }
-            EventKind::Enqueue { obj, data } => {
-                self.push(format!("    Note over {}: {} buffered in {} (t={})", id(p), short(data), k.object_label(*obj), e.time))
-            }
+            EventKind::Enqueue { obj, data } => self.push(format!(
+                "    Note over {}: {} buffered in {} (t={})",
+                id(p),
+                short(data),
+                k.object_label(*obj),
+                e.time
+            )),
             EventKind::Block { wait, obj, deadline } => {
                 let d = deadline.map_or(String::new(), |d| format!(", timeout at t={d}"));
-                self.push(format!("    Note over {}: blocks: {}{d} (t={})", id(p), wait_words(k, *wait, *obj), e.time));
+                self.push(format!(
+                    "    Note over {}: blocks: {}{d} (t={})",
+                    id(p),
+                    wait_words(k, *wait, *obj),
+                    e.time
+                ));
             }
-            EventKind::Switch { from: Some(f), reason: SwitchReason::Transfer } => {
-                self.push(format!("    Note over {},{}: control-flow transfer (t={})", id(*f), id(p), e.time));
+            EventKind::Switch {
+                from: Some(f),
+                reason: SwitchReason::Transfer,
+            } => {
+                self.push(format!(
+                    "    Note over {},{}: control-flow transfer (t={})",
+                    id(*f),
+                    id(p),
+                    e.time
+                ));
             }
-            EventKind::Switch { from: Some(f), reason: SwitchReason::Preempt } => {
-                self.push(format!("    Note over {}: preempts {} (t={})", id(p), k.process_name(*f), e.time));
+            EventKind::Switch {
+                from: Some(f),
+                reason: SwitchReason::Preempt,
+            } => {
+                self.push(format!(
+                    "    Note over {}: preempts {} (t={})",
+                    id(p),
+                    k.process_name(*f),
+                    e.time
+                ));
             }
             EventKind::Timeout => self.push(format!("    Note over {}: TimedOut (t={})", id(p), e.time)),
-            EventKind::Wake { error: Some(err) } => self.push(format!("    Note over {}: wakes: {err} (t={})", id(p), e.time)),
+            EventKind::Wake { error: Some(err) } => {
+                self.push(format!("    Note over {}: wakes: {err} (t={})", id(p), e.time))
+            }
             EventKind::Fail { error } => self.push(format!("    Note over {}: fails: {error} (t={})", id(p), e.time)),
             EventKind::SignalSent { from, signal, action } => {
                 if let Some(f) = from {
@@ -95,7 +149,13 @@ impl Mermaid {
                 let a = members.first().copied().unwrap_or(p);
                 let b = members.last().copied().unwrap_or(p);
                 let names: Vec<&str> = members.iter().map(|m| k.process_name(*m)).collect();
-                self.push(format!("    Note over {},{}: DEADLOCK: {} (t={})", id(a), id(b), names.join(", "), e.time));
+                self.push(format!(
+                    "    Note over {},{}: DEADLOCK: {} (t={})",
+                    id(a),
+                    id(b),
+                    names.join(", "),
+                    e.time
+                ));
             }
             EventKind::Print { text } => {
                 let t = short(&Data::str(text));
@@ -109,7 +169,12 @@ impl Mermaid {
     pub fn render(&self, k: &Kernel) -> String {
         let mut s = String::from("sequenceDiagram\n");
         for p in &self.participants {
-            let _ = writeln!(s, "    participant {} as {}", id(*p), k.process_name(*p).replace('#', "♯"));
+            let _ = writeln!(
+                s,
+                "    participant {} as {}",
+                id(*p),
+                k.process_name(*p).replace('#', "♯")
+            );
         }
         for l in &self.lines {
             s.push_str(l);

@@ -45,7 +45,11 @@ pub async fn request(sys: &Sys, names: CapId, req: Request) -> Result<Option<Cap
     match req {
         Request::Register { name, cap, allow } => {
             let allow = allow.map_or_else(|| "*".to_string(), |v| v.join(","));
-            let msg = Message { data: Data::str(&format!("register\n{name}\n{allow}")), cap: Some(cap), ..Default::default() };
+            let msg = Message {
+                data: Data::str(&format!("register\n{name}\n{allow}")),
+                cap: Some(cap),
+                ..Default::default()
+            };
             let r = call(sys, names, msg).await?;
             answer(&r).map(|()| None)
         }
@@ -73,7 +77,14 @@ pub async fn request(sys: &Sys, names: CapId, req: Request) -> Result<Option<Cap
 }
 
 async fn call(sys: &Sys, names: CapId, msg: Message) -> Result<Message, Error> {
-    match sys.syscall(Syscall::Call { cap: names, msg, timeout: Timeout::Never }).await? {
+    match sys
+        .syscall(Syscall::Call {
+            cap: names,
+            msg,
+            timeout: Timeout::Never,
+        })
+        .await?
+    {
         ipcsim_kernel::Ret::Msg(m) => Ok(m),
         _ => Err(Error::InvalidArgument),
     }
@@ -134,7 +145,14 @@ pub async fn serve(sys: Sys, ep: CapId, identify: Rc<dyn Fn(Pid) -> Vec<String>>
             }
             _ => {}
         }
-        m = match sys.syscall(Syscall::ReplyRecv { cap: ep, msg: reply, timeout: Timeout::Never }).await? {
+        m = match sys
+            .syscall(Syscall::ReplyRecv {
+                cap: ep,
+                msg: reply,
+                timeout: Timeout::Never,
+            })
+            .await?
+        {
             ipcsim_kernel::Ret::Msg(m) => m,
             _ => return Err(Error::InvalidArgument),
         };

@@ -10,7 +10,13 @@ use crate::lexer::{lex, Tok, Token};
 /// Parses a scenario; returns it with every syntax error found.
 pub fn parse(src: &str) -> (Scenario, Vec<Diagnostic>) {
     let (toks, mut errs) = lex(src);
-    let mut p = Parser { src, toks, pos: 0, errs: Vec::new(), sc: Scenario::default() };
+    let mut p = Parser {
+        src,
+        toks,
+        pos: 0,
+        errs: Vec::new(),
+        sc: Scenario::default(),
+    };
     p.file();
     errs.append(&mut p.errs);
     (p.sc, errs)
@@ -29,7 +35,16 @@ struct Bail;
 
 type P<T> = Result<T, Bail>;
 
-const OBJECT_WORDS: [&str; 8] = ["endpoint", "mailbox", "notification", "msgqueue", "pipe", "semaphore", "shm", "file"];
+const OBJECT_WORDS: [&str; 8] = [
+    "endpoint",
+    "mailbox",
+    "notification",
+    "msgqueue",
+    "pipe",
+    "semaphore",
+    "shm",
+    "file",
+];
 
 impl<'s> Parser<'s> {
     // ----- token helpers --------------------------------------------------------------
@@ -242,7 +257,9 @@ impl<'s> Parser<'s> {
                     }
                     opts.capacity = Some(c);
                 }
-                (ObjectKind::MsgQueue | ObjectKind::Semaphore | ObjectKind::Shm, "key") => opts.key = Some(self.int("a key")?),
+                (ObjectKind::MsgQueue | ObjectKind::Semaphore | ObjectKind::Shm, "key") => {
+                    opts.key = Some(self.int("a key")?)
+                }
                 (ObjectKind::MsgQueue | ObjectKind::Semaphore | ObjectKind::Shm | ObjectKind::File, "mode") => {
                     perm_mode = Some(self.u32v("a mode")?)
                 }
@@ -265,7 +282,9 @@ impl<'s> Parser<'s> {
                     opts.size = Some(v);
                     has_size = true;
                 }
-                (ObjectKind::File, "contents") => opts.contents = self.string("the contents (a string)")?.0.into_bytes(),
+                (ObjectKind::File, "contents") => {
+                    opts.contents = self.string("the contents (a string)")?.0.into_bytes()
+                }
                 _ => return self.err(w.span, format!("`{}` is not an option of a {}", w.name, kind.name())),
             }
         }
@@ -275,10 +294,17 @@ impl<'s> Parser<'s> {
         if kind == ObjectKind::Shm && !has_size {
             return self.err(name.span, "a shm segment needs `size N`");
         }
-        if matches!(kind, ObjectKind::MsgQueue | ObjectKind::Semaphore | ObjectKind::Shm | ObjectKind::File) {
+        if matches!(
+            kind,
+            ObjectKind::MsgQueue | ObjectKind::Semaphore | ObjectKind::Shm | ObjectKind::File
+        ) {
             let default_mode = if kind == ObjectKind::File { 0o644 } else { 0o600 };
             let (uid, gid) = owner.unwrap_or((1000, 1000));
-            opts.perm = Some(ipcsim_kernel::IpcPerm { uid, gid, mode: perm_mode.unwrap_or(default_mode) & 0o777 });
+            opts.perm = Some(ipcsim_kernel::IpcPerm {
+                uid,
+                gid,
+                mode: perm_mode.unwrap_or(default_mode) & 0o777,
+            });
         }
         self.end_of_statement()?;
         self.sc.objects.push(ObjectDecl { name, kind, opts });
@@ -324,7 +350,10 @@ impl<'s> Parser<'s> {
             _ => {
                 return self.err(
                     w.span,
-                    format!("unknown setting `{}` (seed, max_time, priority_inheritance, cost, copy)", w.name),
+                    format!(
+                        "unknown setting `{}` (seed, max_time, priority_inheritance, cost, copy)",
+                        w.name
+                    ),
                 )
             }
         }
@@ -407,7 +436,14 @@ impl<'s> Parser<'s> {
                 break;
             }
         }
-        Ok(CapDecl { object, rights, all, words, badge, local })
+        Ok(CapDecl {
+            object,
+            rights,
+            all,
+            words,
+            badge,
+            local,
+        })
     }
 
     fn top_expect(&mut self) -> P<()> {
@@ -425,7 +461,8 @@ impl<'s> Parser<'s> {
             self.sc.expects.push(TopExpect::Deadlock(false, span));
             return Ok(());
         }
-        if self.is_word("file") && matches!(self.peek_at(1), Tok::Ident(_)) && matches!(self.peek_at(2), Tok::Sym("==")) {
+        if self.is_word("file") && matches!(self.peek_at(1), Tok::Ident(_)) && matches!(self.peek_at(2), Tok::Sym("=="))
+        {
             self.bump();
             let name = self.ident("a file name")?;
             self.expect_sym("==")?;
@@ -464,7 +501,12 @@ impl<'s> Parser<'s> {
                     ProcExpect::Killed(None)
                 }
             }
-            _ => return self.err(w.span, format!("expected exited, failed, blocked or killed, found `{}`", w.name)),
+            _ => {
+                return self.err(
+                    w.span,
+                    format!("expected exited, failed, blocked or killed, found `{}`", w.name),
+                )
+            }
         };
         self.end_of_statement()?;
         self.sc.expects.push(TopExpect::Proc { name, what, span });
@@ -601,7 +643,14 @@ impl<'s> Parser<'s> {
     }
 
     fn new_op(kind: OpKind) -> Op {
-        Op { kind, timeout: None, nowait: false, mtype: None, with: None, bind: None }
+        Op {
+            kind,
+            timeout: None,
+            nowait: false,
+            mtype: None,
+            with: None,
+            bind: None,
+        }
     }
 
     /// Parses the options common to all operations; `extra` handles the words
@@ -617,18 +666,34 @@ impl<'s> Parser<'s> {
             match w.name.as_str() {
                 "timeout" if op.kind.can_block() => op.timeout = Some(self.operand()?),
                 "nowait" if op.kind.can_block() => op.nowait = true,
-                "type" if matches!(op.kind, OpKind::Send { .. } | OpKind::Call { .. } | OpKind::Reply { .. } | OpKind::ReplyRecv { .. }) => {
+                "type"
+                    if matches!(
+                        op.kind,
+                        OpKind::Send { .. } | OpKind::Call { .. } | OpKind::Reply { .. } | OpKind::ReplyRecv { .. }
+                    ) =>
+                {
                     op.mtype = Some(self.operand()?)
                 }
-                "with" if matches!(op.kind, OpKind::Send { .. } | OpKind::Call { .. } | OpKind::Reply { .. } | OpKind::ReplyRecv { .. }) => {
+                "with"
+                    if matches!(
+                        op.kind,
+                        OpKind::Send { .. } | OpKind::Call { .. } | OpKind::Reply { .. } | OpKind::ReplyRecv { .. }
+                    ) =>
+                {
                     op.with = Some(self.operand()?)
                 }
                 "timeout" | "nowait" => {
-                    return self.err(w.span, format!("`{}` cannot block, so it takes no `{}`", op.kind.keyword(), w.name))
+                    return self.err(
+                        w.span,
+                        format!("`{}` cannot block, so it takes no `{}`", op.kind.keyword(), w.name),
+                    )
                 }
                 _ => {
                     if !extra(self, &w)? {
-                        return self.err(w.span, format!("`{}` is not an option of `{}`", w.name, op.kind.keyword()));
+                        return self.err(
+                            w.span,
+                            format!("`{}` is not an option of `{}`", w.name, op.kind.keyword()),
+                        );
                     }
                 }
             }
@@ -644,16 +709,33 @@ impl<'s> Parser<'s> {
         let kw = self.bump();
         let none = &mut |_: &mut Self, _: &Ident| -> P<bool> { Ok(false) };
         let kind = match word {
-            "send" => OpKind::Send { cap: self.operand()?, value: self.operand()? },
+            "send" => OpKind::Send {
+                cap: self.operand()?,
+                value: self.operand()?,
+            },
             "recv" => OpKind::Recv { cap: self.operand()? },
-            "call" => OpKind::Call { cap: self.operand()?, value: self.operand()? },
+            "call" => OpKind::Call {
+                cap: self.operand()?,
+                value: self.operand()?,
+            },
             "reply" => OpKind::Reply { value: self.operand()? },
-            "reply_recv" => OpKind::ReplyRecv { cap: self.operand()?, value: self.operand()? },
-            "signal" => OpKind::Signal { cap: self.operand()?, bits: self.operand()? },
+            "reply_recv" => OpKind::ReplyRecv {
+                cap: self.operand()?,
+                value: self.operand()?,
+            },
+            "signal" => OpKind::Signal {
+                cap: self.operand()?,
+                bits: self.operand()?,
+            },
             "wait" => OpKind::Wait { cap: self.operand()? },
             "msgget" => {
                 let key = self.operand()?;
-                let mut op = Self::new_op(OpKind::MsgGet { key, create: false, exclusive: false, mode: None });
+                let mut op = Self::new_op(OpKind::MsgGet {
+                    key,
+                    create: false,
+                    exclusive: false,
+                    mode: None,
+                });
                 let (mut c, mut x, mut m) = (false, false, None);
                 self.options(&mut op, &mut |p, w| {
                     match w.name.as_str() {
@@ -664,13 +746,26 @@ impl<'s> Parser<'s> {
                     }
                     Ok(true)
                 })?;
-                if let OpKind::MsgGet { create, exclusive, mode, .. } = &mut op.kind {
+                if let OpKind::MsgGet {
+                    create,
+                    exclusive,
+                    mode,
+                    ..
+                } = &mut op.kind
+                {
                     (*create, *exclusive, *mode) = (c, x, m);
                 }
                 return Ok(op);
             }
-            "msgsnd" => OpKind::MsgSnd { cap: self.operand()?, mtype: self.operand()?, value: self.operand()? },
-            "msgrcv" => OpKind::MsgRcv { cap: self.operand()?, mtype: self.operand()? },
+            "msgsnd" => OpKind::MsgSnd {
+                cap: self.operand()?,
+                mtype: self.operand()?,
+                value: self.operand()?,
+            },
+            "msgrcv" => OpKind::MsgRcv {
+                cap: self.operand()?,
+                mtype: self.operand()?,
+            },
             "msgctl" | "shmctl" => {
                 let cap = self.operand()?;
                 let w = self.ident("`stat` or `remove`")?;
@@ -678,7 +773,15 @@ impl<'s> Parser<'s> {
                     ("msgctl", "stat") => OpKind::MsgStat { cap },
                     ("msgctl", "remove") => OpKind::MsgRemove { cap },
                     ("shmctl", "remove") => OpKind::ShmRemove { cap },
-                    _ => return self.err(w.span, format!("`{word}` takes `{}`", if word == "msgctl" { "stat` or `remove" } else { "remove" })),
+                    _ => {
+                        return self.err(
+                            w.span,
+                            format!(
+                                "`{word}` takes `{}`",
+                                if word == "msgctl" { "stat` or `remove" } else { "remove" }
+                            ),
+                        )
+                    }
                 }
             }
             "mkfifo" => {
@@ -708,13 +811,25 @@ impl<'s> Parser<'s> {
                 };
                 OpKind::Open { path, write }
             }
-            "write" => OpKind::Write { cap: self.operand()?, value: self.operand()? },
-            "read" => OpKind::Read { cap: self.operand()?, n: self.operand()? },
+            "write" => OpKind::Write {
+                cap: self.operand()?,
+                value: self.operand()?,
+            },
+            "read" => OpKind::Read {
+                cap: self.operand()?,
+                n: self.operand()?,
+            },
             "close" => OpKind::Close { cap: self.operand()? },
             "destroy" => OpKind::Destroy { cap: self.operand()? },
             "semget" => {
                 let key = self.operand()?;
-                let mut op = Self::new_op(OpKind::SemGet { key, create: false, exclusive: false, value: None, mode: None });
+                let mut op = Self::new_op(OpKind::SemGet {
+                    key,
+                    create: false,
+                    exclusive: false,
+                    value: None,
+                    mode: None,
+                });
                 let (mut c, mut x, mut v, mut m) = (false, false, None, None);
                 self.options(&mut op, &mut |p, w| {
                     match w.name.as_str() {
@@ -726,7 +841,14 @@ impl<'s> Parser<'s> {
                     }
                     Ok(true)
                 })?;
-                if let OpKind::SemGet { create, exclusive, value, mode, .. } = &mut op.kind {
+                if let OpKind::SemGet {
+                    create,
+                    exclusive,
+                    value,
+                    mode,
+                    ..
+                } = &mut op.kind
+                {
                     (*create, *exclusive, *value, *mode) = (c, x, v, m);
                 }
                 return Ok(op);
@@ -735,7 +857,11 @@ impl<'s> Parser<'s> {
             "sem_post" => OpKind::SemPost { cap: self.operand()? },
             "derive" => {
                 let cap = self.operand()?;
-                let mut op = Self::new_op(OpKind::Derive { cap, rights: None, badge: None });
+                let mut op = Self::new_op(OpKind::Derive {
+                    cap,
+                    rights: None,
+                    badge: None,
+                });
                 let (mut r, mut b) = (None, None);
                 self.options(&mut op, &mut |p, w| {
                     match w.name.as_str() {
@@ -773,10 +899,17 @@ impl<'s> Parser<'s> {
                 }
                 return Ok(op);
             }
-            "lookup" => OpKind::Lookup { name: self.string("a service name (a string)")?.0 },
+            "lookup" => OpKind::Lookup {
+                name: self.string("a service name (a string)")?.0,
+            },
             "spawn" => {
                 let program = self.ident("a program name")?;
-                let mut op = Self::new_op(OpKind::Spawn { program, as_name: None, share: Vec::new(), inherit: false });
+                let mut op = Self::new_op(OpKind::Spawn {
+                    program,
+                    as_name: None,
+                    share: Vec::new(),
+                    inherit: false,
+                });
                 let (mut a, mut sh, mut inh) = (None, Vec::new(), false);
                 self.options(&mut op, &mut |p, w| {
                     match w.name.as_str() {
@@ -793,9 +926,18 @@ impl<'s> Parser<'s> {
                     Ok(true)
                 })?;
                 if inh && !sh.is_empty() {
-                    return self.err(kw.span, "`share` and `inherit` together: `inherit` already passes everything");
+                    return self.err(
+                        kw.span,
+                        "`share` and `inherit` together: `inherit` already passes everything",
+                    );
                 }
-                if let OpKind::Spawn { as_name, share, inherit, .. } = &mut op.kind {
+                if let OpKind::Spawn {
+                    as_name,
+                    share,
+                    inherit,
+                    ..
+                } = &mut op.kind
+                {
                     (*as_name, *share, *inherit) = (a, sh, inh);
                 }
                 return Ok(op);
@@ -830,7 +972,13 @@ impl<'s> Parser<'s> {
                     return self.err(w.span, "expected `size N` after the key");
                 }
                 let size = self.operand()?;
-                let mut op = Self::new_op(OpKind::ShmGet { key, size, create: false, exclusive: false, mode: None });
+                let mut op = Self::new_op(OpKind::ShmGet {
+                    key,
+                    size,
+                    create: false,
+                    exclusive: false,
+                    mode: None,
+                });
                 let (mut c, mut x, mut m) = (false, false, None);
                 self.options(&mut op, &mut |p, w| {
                     match w.name.as_str() {
@@ -841,7 +989,13 @@ impl<'s> Parser<'s> {
                     }
                     Ok(true)
                 })?;
-                if let OpKind::ShmGet { create, exclusive, mode, .. } = &mut op.kind {
+                if let OpKind::ShmGet {
+                    create,
+                    exclusive,
+                    mode,
+                    ..
+                } = &mut op.kind
+                {
                     (*create, *exclusive, *mode) = (c, x, m);
                 }
                 return Ok(op);
@@ -864,10 +1018,24 @@ impl<'s> Parser<'s> {
                 return Ok(op);
             }
             "shmdt" => OpKind::ShmDt { cap: self.operand()? },
-            "store" => OpKind::Store { cap: self.operand()?, offset: self.operand()?, value: self.operand()? },
-            "load" => OpKind::Load { cap: self.operand()?, offset: self.operand()?, len: self.operand()? },
-            "poke" => OpKind::Poke { addr: self.operand()?, value: self.operand()? },
-            "peek" => OpKind::Peek { addr: self.operand()?, len: self.operand()? },
+            "store" => OpKind::Store {
+                cap: self.operand()?,
+                offset: self.operand()?,
+                value: self.operand()?,
+            },
+            "load" => OpKind::Load {
+                cap: self.operand()?,
+                offset: self.operand()?,
+                len: self.operand()?,
+            },
+            "poke" => OpKind::Poke {
+                addr: self.operand()?,
+                value: self.operand()?,
+            },
+            "peek" => OpKind::Peek {
+                addr: self.operand()?,
+                len: self.operand()?,
+            },
             "mmap" => {
                 let file = self.operand()?;
                 let mut op = Self::new_op(OpKind::Mmap { file, shared: true });
@@ -968,7 +1136,10 @@ impl<'s> Parser<'s> {
                 }
                 return match Error::from_name(&w.name) {
                     Some(e) => Ok(Expr::Is(Box::new(l), Some(e), s)),
-                    None => self.err(w.span, format!("unknown error `{}` (after `is`: `ok` or an error name)", w.name)),
+                    None => self.err(
+                        w.span,
+                        format!("unknown error `{}` (after `is`: `ok` or an error name)", w.name),
+                    ),
                 };
             }
             _ => return Ok(l),

@@ -13,6 +13,9 @@ use crate::interp::{body, World};
 use crate::names;
 use crate::value::Value;
 
+/// A consumer of events as the run goes (views stream through one).
+pub type Sink = Box<dyn FnMut(&Kernel, &[Event])>;
+
 /// How to run a scenario.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -62,7 +65,10 @@ impl Outcome {
 fn uses_names(sc: &Scenario) -> bool {
     fn any(stmts: &[crate::ast::Stmt]) -> bool {
         stmts.iter().any(|s| match &s.kind {
-            StmtKind::Op(op) => matches!(op.kind, crate::ast::OpKind::Register { .. } | crate::ast::OpKind::Lookup { .. }),
+            StmtKind::Op(op) => matches!(
+                op.kind,
+                crate::ast::OpKind::Register { .. } | crate::ast::OpKind::Lookup { .. }
+            ),
             StmtKind::Try(i) => any(std::slice::from_ref(i)),
             StmtKind::If(_, a, b) => any(a) || any(b),
             StmtKind::Repeat(_, b) | StmtKind::Loop(b) | StmtKind::On(_, b) => any(b),
@@ -73,12 +79,7 @@ fn uses_names(sc: &Scenario) -> bool {
 }
 
 /// Runs a checked scenario. `sink` sees every event as the run goes.
-pub fn run(
-    sc: Scenario,
-    file: &str,
-    opts: &RunOptions,
-    sink: Option<Box<dyn FnMut(&Kernel, &[Event])>>,
-) -> (Outcome, Runtime) {
+pub fn run(sc: Scenario, file: &str, opts: &RunOptions, sink: Option<Sink>) -> (Outcome, Runtime) {
     let cfg = KernelConfig {
         seed: opts.seed.or(sc.config.seed),
         max_time: sc.config.max_time.unwrap_or(1_000_000),
@@ -114,17 +115,28 @@ pub fn run(
         for c in &p.caps {
             if let Some(&id) = objects.get(&c.object.name) {
                 let kind = rt.kernel().object_kind(id);
-                let r = if c.all { kind.map_or(Rights::empty(), |k| k.rights()) } else { c.rights };
+                let r = if c.all {
+                    kind.map_or(Rights::empty(), |k| k.rights())
+                } else {
+                    c.rights
+                };
                 rt.kernel_mut().set_spawnable(id, r);
             }
         }
     }
     let names_ep = if uses_names(&sc) {
-        rt.kernel_mut().create_object(ObjectKind::Endpoint, "names", &ObjectOptions::default()).ok()
+        rt.kernel_mut()
+            .create_object(ObjectKind::Endpoint, "names", &ObjectOptions::default())
+            .ok()
     } else {
         None
     };
-    let proc_index = sc.procs.iter().enumerate().map(|(i, p)| (p.name.name.clone(), i)).collect();
+    let proc_index = sc
+        .procs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.name.clone(), i))
+        .collect();
     let world = Rc::new(World {
         sc,
         objects,
@@ -137,7 +149,13 @@ pub fn run(
     let mut service = None;
     if let Some(ep) = names_ep {
         let top = world.sc.procs.iter().map(|p| p.priority).max().unwrap_or(0);
-        let spec = ProcessSpec { name: "names".into(), priority: top.saturating_add(1), uid: 0, gid: 0, daemon: true };
+        let spec = ProcessSpec {
+            name: "names".into(),
+            priority: top.saturating_add(1),
+            uid: 0,
+            gid: 0,
+            daemon: true,
+        };
         let w = world.clone();
         let identify: Rc<dyn Fn(Pid) -> Vec<String>> = Rc::new(move |pid| {
             let mut v = Vec::new();
@@ -158,16 +176,32 @@ pub fn run(
         if p.program {
             continue;
         }
-        let spec = ProcessSpec { name: p.name.name.clone(), priority: p.priority, uid: p.uid, gid: p.gid, daemon: p.daemon };
-        let Ok(pid) = rt.spawn(spec, body(world.clone(), i, Vec::new())) else { continue };
+        let spec = ProcessSpec {
+            name: p.name.name.clone(),
+            priority: p.priority,
+            uid: p.uid,
+            gid: p.gid,
+            daemon: p.daemon,
+        };
+        let Ok(pid) = rt.spawn(spec, body(world.clone(), i, Vec::new())) else {
+            continue;
+        };
         for c in &p.caps {
-            let Some(&id) = world.objects.get(&c.object.name) else { continue };
+            let Some(&id) = world.objects.get(&c.object.name) else {
+                continue;
+            };
             let kind = rt.kernel().object_kind(id);
-            let r = if c.all { kind.map_or(Rights::empty(), |k| k.rights()) } else { c.rights };
+            let r = if c.all {
+                kind.map_or(Rights::empty(), |k| k.rights())
+            } else {
+                c.rights
+            };
             let _ = rt.kernel_mut().grant(pid, id, r, c.badge);
         }
         if let Some(ep) = names_ep {
-            let _ = rt.kernel_mut().grant(pid, ep, Rights::SEND | Rights::GRANT, names::badge_of(pid));
+            let _ = rt
+                .kernel_mut()
+                .grant(pid, ep, Rights::SEND | Rights::GRANT, names::badge_of(pid));
         }
     }
     let report = rt.run();
@@ -176,7 +210,11 @@ pub fn run(
         .objects
         .iter()
         .filter(|o| o.kind == ObjectKind::File)
-        .filter_map(|o| rt.kernel().file_contents(&o.name.name).map(|c| (o.name.name.clone(), c.to_vec())))
+        .filter_map(|o| {
+            rt.kernel()
+                .file_contents(&o.name.name)
+                .map(|c| (o.name.name.clone(), c.to_vec()))
+        })
         .collect();
     (judge(&world.sc, report, service, &files), rt)
 }
@@ -189,7 +227,12 @@ fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<S
         match e {
             TopExpect::Proc { name, what, .. } => {
                 named.push(&name.name);
-                let p = report.processes.iter().filter(|p| Some(p.pid) != service).rev().find(|p| p.name == name.name);
+                let p = report
+                    .processes
+                    .iter()
+                    .filter(|p| Some(p.pid) != service)
+                    .rev()
+                    .find(|p| p.name == name.name);
                 let (holds, found) = match p {
                     None => (false, "never started".to_string()),
                     Some(p) => {
@@ -211,7 +254,11 @@ fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<S
                     ProcExpect::Failed(e) => e.map_or("failed".into(), |e| format!("failed {e}")),
                     ProcExpect::Killed(s) => s.map_or("killed".into(), |s| format!("killed {s}")),
                 };
-                verdicts.push(Verdict { text: format!("{} {what_s}", name.name), holds, found });
+                verdicts.push(Verdict {
+                    text: format!("{} {what_s}", name.name),
+                    holds,
+                    found,
+                });
             }
             TopExpect::Deadlock(want, _) => {
                 expect_deadlock |= *want;
@@ -229,8 +276,12 @@ fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<S
                     crate::ast::Expr::Bool(b, _) => Value::Bool(*b),
                     _ => Value::Unit,
                 };
-                let got = files.get(&name.name).map(|c| Value::Str(String::from_utf8_lossy(c).into_owned().into()));
-                let holds = got.as_ref().is_some_and(|g| g.equals(&want) || g.to_string() == want.to_string());
+                let got = files
+                    .get(&name.name)
+                    .map(|c| Value::Str(String::from_utf8_lossy(c).into_owned().into()));
+                let holds = got
+                    .as_ref()
+                    .is_some_and(|g| g.equals(&want) || g.to_string() == want.to_string());
                 verdicts.push(Verdict {
                     text: format!("file {} == {want}", name.name),
                     holds,
@@ -250,22 +301,31 @@ fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<S
             ProcState::Ended(Ending::Failed(e)) if !is_named => {
                 unexpected.push(format!("{} failed {e} (no scenario-level expect names it)", p.name))
             }
-            ProcState::Ended(Ending::Killed(s)) if !is_named => {
-                unexpected.push(format!("{} was killed by {s} (no scenario-level expect names it)", p.name))
-            }
-            ProcState::Blocked { .. } | ProcState::Stopped if !p.daemon && !is_named => {
-                if !(expect_deadlock && in_deadlock(p.pid)) {
-                    unexpected.push(format!("{} was left {} (not a daemon)", p.name, p.state));
-                }
+            ProcState::Ended(Ending::Killed(s)) if !is_named => unexpected.push(format!(
+                "{} was killed by {s} (no scenario-level expect names it)",
+                p.name
+            )),
+            ProcState::Blocked { .. } | ProcState::Stopped
+                if !(p.daemon || is_named || (expect_deadlock && in_deadlock(p.pid))) =>
+            {
+                unexpected.push(format!("{} was left {} (not a daemon)", p.name, p.state));
             }
             _ => {}
         }
     }
     if !report.deadlocks.is_empty() && !expect_deadlock {
-        unexpected.push(format!("a deadlock formed ({} of them; `expect deadlock` would name it)", report.deadlocks.len()));
+        unexpected.push(format!(
+            "a deadlock formed ({} of them; `expect deadlock` would name it)",
+            report.deadlocks.len()
+        ));
     }
     if report.finish == ipcsim_kernel::Finish::TimeLimit {
         unexpected.push(format!("max_time reached at t={}", report.time));
     }
-    Outcome { report, verdicts, unexpected, service }
+    Outcome {
+        report,
+        verdicts,
+        unexpected,
+        service,
+    }
 }

@@ -35,8 +35,15 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
     let _ = write!(out, "{:>6}  {:<12} ", e.time, name);
     let _ = match &e.kind {
         EventKind::Start { parent: None } => write!(out, "starts"),
-        EventKind::Start { parent: Some(p) } => write!(out, "starts (spawned by {})", k.process_name(*p)),
-        EventKind::Syscall { name, obj: o, data, arg } => {
+        EventKind::Start { parent: Some(p) } => {
+            write!(out, "starts (spawned by {})", k.process_name(*p))
+        }
+        EventKind::Syscall {
+            name,
+            obj: o,
+            data,
+            arg,
+        } => {
             let _ = write!(out, "{name}");
             if let Some(o) = o {
                 let _ = write!(out, " {}", k.object_label(*o));
@@ -60,7 +67,14 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
                 None => Ok(()),
             }
         }
-        EventKind::Deliver { from, obj: o, data, badge, call, copies } => {
+        EventKind::Deliver {
+            from,
+            obj: o,
+            data,
+            badge,
+            call,
+            copies,
+        } => {
             let _ = write!(out, "<- {data} from {}", k.process_name(*from));
             if let Some(o) = o {
                 let _ = write!(out, " via {}", k.object_label(*o));
@@ -75,10 +89,16 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
             notes.push(format!("{copies} {}", if *copies == 1 { "copy" } else { "copies" }));
             write!(out, " ({})", notes.join(", "))
         }
-        EventKind::Enqueue { obj: o, data } => write!(out, "-> {data} buffered in {}", k.object_label(*o)),
+        EventKind::Enqueue { obj: o, data } => {
+            write!(out, "-> {data} buffered in {}", k.object_label(*o))
+        }
         EventKind::Reply { to, data } => write!(out, "replies {data} to {}", k.process_name(*to)),
         EventKind::ReplyDropped { caller } => {
-            write!(out, "receives again: its unused reply right to {} is dropped", k.process_name(*caller))
+            write!(
+                out,
+                "receives again: its unused reply right to {} is dropped",
+                k.process_name(*caller)
+            )
         }
         EventKind::Wake { error: None } => write!(out, "wakes"),
         EventKind::Wake { error: Some(err) } => write!(out, "wakes: {err}"),
@@ -87,9 +107,15 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
         EventKind::Switch { from, reason } => {
             let _ = write!(out, "runs");
             match (reason, from) {
-                (SwitchReason::Transfer, Some(f)) => write!(out, " (control-flow transfer from {})", k.process_name(*f)),
-                (SwitchReason::Preempt, Some(f)) => write!(out, " (preempts {})", k.process_name(*f)),
-                (SwitchReason::Seeded, Some(f)) => write!(out, " (seeded scheduler preempts {})", k.process_name(*f)),
+                (SwitchReason::Transfer, Some(f)) => {
+                    write!(out, " (control-flow transfer from {})", k.process_name(*f))
+                }
+                (SwitchReason::Preempt, Some(f)) => {
+                    write!(out, " (preempts {})", k.process_name(*f))
+                }
+                (SwitchReason::Seeded, Some(f)) => {
+                    write!(out, " (seeded scheduler preempts {})", k.process_name(*f))
+                }
                 _ => Ok(()),
             }
         }
@@ -99,7 +125,13 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
         }
         EventKind::Discarded { obj: o, data } => {
             let list: Vec<String> = data.iter().map(|d| d.to_string()).collect();
-            write!(out, "destroys {}: {} queued message(s) discarded: {}", k.object_label(*o), data.len(), list.join(", "))
+            write!(
+                out,
+                "destroys {}: {} queued message(s) discarded: {}",
+                k.object_label(*o),
+                data.len(),
+                list.join(", ")
+            )
         }
         EventKind::Print { text } => write!(out, "print: {text}"),
         EventKind::End { ending } => write!(out, "ends: {ending}"),
@@ -132,7 +164,12 @@ pub fn report_text(o: &Outcome, k: &Kernel) -> String {
             ""
         };
         let state = match &p.state {
-            ProcState::Blocked { wait, obj: ob, deadline, .. } => {
+            ProcState::Blocked {
+                wait,
+                obj: ob,
+                deadline,
+                ..
+            } => {
                 let mut t = format!("blocked: {}", wait_words(k, *wait, *ob));
                 if let Some(d) = deadline {
                     let _ = write!(t, " (until t={d})");
@@ -188,7 +225,14 @@ pub fn report_text(o: &Outcome, k: &Kernel) -> String {
             } else {
                 "messages"
             };
-            let _ = writeln!(s, "  {:<9} {} {unit}, {} copies, {} bytes copied", kind.name(), m.messages, m.copies, m.bytes_copied);
+            let _ = writeln!(
+                s,
+                "  {:<9} {} {unit}, {} copies, {} bytes copied",
+                kind.name(),
+                m.messages,
+                m.copies,
+                m.bytes_copied
+            );
         }
     }
     if !o.verdicts.is_empty() {

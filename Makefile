@@ -1,0 +1,32 @@
+# The Makefile mirrors CI: fmt, lint, test, doc, bench.
+CARGO ?= cargo
+
+.PHONY: run test fmt lint unit doc bench conformance check-scenarios
+
+run:
+	$(CARGO) run --release -- run scenarios/echo.ipc
+
+# Everything CI checks, in the order a reviewer would: format, lints, tests.
+test: fmt lint unit
+
+fmt:
+	$(CARGO) fmt --all --check
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+unit:
+	$(CARGO) test --workspace
+
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+bench:
+	$(CARGO) bench --workspace
+
+# The shared contract suite (needs ../shared beside this repository).
+conformance:
+	../shared/conformance/run
+
+check-scenarios:
+	$(CARGO) run --release -q -- check scenarios/*.ipc
