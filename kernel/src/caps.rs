@@ -111,15 +111,24 @@ impl Kernel {
     }
 
     pub(crate) fn sys_delete(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
-        self.lookup(pid, cap, Rights::empty())?;
+        let obj = self.lookup(pid, cap, Rights::empty())?.obj;
         self.delete_cap(cap);
+        self.recheck_waiters(obj);
         Ok(Ret::Unit)
     }
 
     pub(crate) fn sys_revoke(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
-        self.lookup(pid, cap, Rights::empty())?;
+        let obj = self.lookup(pid, cap, Rights::empty())?.obj;
         self.revoke_cap(cap);
+        self.recheck_waiters(obj);
         Ok(Ret::Unit)
+    }
+
+    /// Rights to an object went away: its waiters may now be deadlocked.
+    fn recheck_waiters(&mut self, obj: ObjId) {
+        for w in self.waiters_of(obj) {
+            self.check_deadlock_around(w);
+        }
     }
 
     /// Deletes every descendant of `cap` (not `cap` itself).

@@ -114,10 +114,54 @@ impl Kernel {
         }
     }
 
-    /// Checks whether `start` is now part of a deadlock, and records it if so.
-    pub(crate) fn check_deadlock_from(&mut self, start: Pid) {
-        if self.in_deadlock[start.index()] || !self.blocked_for_ever(start) {
-            return;
+    /// Called when `pid` has just blocked for ever: checks the closed set
+    /// around it, then the processes that wait on it (a caller it owes a
+    /// reply, waiters on objects it holds, a parent waiting for it), and theirs
+    /// in turn, since a server blocking can close a set that only its clients
+    /// make a deadlock (they are the non-daemons).
+    pub(crate) fn check_deadlock_around(&mut self, pid: Pid) {
+        let mut work = vec![pid];
+        let mut visited = BTreeSet::new();
+        while let Some(p) = work.pop() {
+            if !visited.insert(p) {
+                continue;
+            }
+            if self.check_deadlock_from(p) {
+                work.extend(self.dependents(p));
+            }
+        }
+    }
+
+    /// Blocked processes that `p` could unblock.
+    fn dependents(&self, p: Pid) -> Vec<Pid> {
+        let proc_ = &self.procs[p.index()];
+        let mut out = Vec::new();
+        if let Some((caller, _)) = proc_.reply_right {
+            out.push(caller);
+        }
+        if let Some(parent) = proc_.parent {
+            out.push(parent);
+        }
+        for c in &proc_.caps {
+            if let Some(n) = self.caps.get(c.0) {
+                out.extend(self.waiters_of(n.obj));
+            }
+        }
+        out.retain(|q| *q != p && self.blocked_for_ever(*q));
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Checks whether `start` is in a closed set of processes blocked for
+    /// ever; records it as a deadlock if one of them is not a daemon. Returns
+    /// whether the set is closed.
+    pub(crate) fn check_deadlock_from(&mut self, start: Pid) -> bool {
+        if !self.blocked_for_ever(start) {
+            return false;
+        }
+        if self.in_deadlock[start.index()] {
+            return true;
         }
         let mut set = vec![start];
         let mut seen = BTreeSet::from([start]);
@@ -128,7 +172,7 @@ impl Kernel {
             i += 1;
             for u in self.unblockers(p) {
                 if !self.blocked_for_ever(u) {
-                    return;
+                    return false;
                 }
                 edges.push((p, u));
                 if seen.insert(u) {
@@ -137,33 +181,44 @@ impl Kernel {
             }
         }
         if set.iter().all(|p| self.procs[p.index()].daemon) {
-            return;
+            return true;
         }
         set.sort_unstable();
+        let fresh: Vec<Pid> = set.iter().copied().filter(|p| !self.in_deadlock[p.index()]).collect();
         for p in &set {
             self.in_deadlock[p.index()] = true;
         }
         let cycle = find_cycle(start, &edges);
-        let waits = set
-            .iter()
-            .map(|p| {
-                let b = self.procs[p.index()].blocked();
-                (*p, b.map_or(WaitKind::Sleep, |b| b.wait.kind()), b.and_then(|b| b.obj))
-            })
-            .collect();
+        let wait_of = |k: &Kernel, p: &Pid| {
+            let b = k.procs[p.index()].blocked();
+            (*p, b.map_or(WaitKind::Sleep, |b| b.wait.kind()), b.and_then(|b| b.obj))
+        };
+        // A set that grows an earlier deadlock is reported as that deadlock, grown.
+        if let Some(r) = self.deadlocks.iter().position(|d| d.members.iter().any(|m| set.contains(m))) {
+            let waits: Vec<_> = fresh.iter().map(|p| wait_of(self, p)).collect();
+            let d = &mut self.deadlocks[r];
+            d.members.extend(fresh.iter().copied());
+            d.members.sort_unstable();
+            d.waits.extend(waits);
+            d.waits.sort_by_key(|w| w.0);
+            if d.cycle.is_empty() {
+                d.cycle = cycle;
+            }
+            if !fresh.is_empty() {
+                self.record(start, EventKind::Deadlock { members: set });
+            }
+            return true;
+        }
+        let waits = set.iter().map(|p| wait_of(self, p)).collect();
         self.record(start, EventKind::Deadlock { members: set.clone() });
-        self.deadlocks.push(DeadlockReport {
-            time: self.now,
-            members: set,
-            cycle,
-            waits,
-        });
+        self.deadlocks.push(DeadlockReport { time: self.now, members: set, cycle, waits });
+        true
     }
 
     /// Looks for deadlocks among every process blocked for ever (at the end of a run).
     pub fn final_deadlock_check(&mut self) {
         for i in 0..self.procs.len() {
-            self.check_deadlock_from(Pid(i as u32));
+            let _ = self.check_deadlock_from(Pid(i as u32));
         }
     }
 

@@ -592,7 +592,7 @@ impl Kernel {
             },
         );
         if deadline.is_none() {
-            self.check_deadlock_from(pid);
+            self.check_deadlock_around(pid);
         }
         Flow::Blocked
     }

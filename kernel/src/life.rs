@@ -113,7 +113,7 @@ impl Kernel {
         touched.dedup();
         for obj in touched {
             for w in self.waiters_of(obj) {
-                self.check_deadlock_from(w);
+                self.check_deadlock_around(w);
             }
         }
     }

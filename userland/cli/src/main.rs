@@ -14,8 +14,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ipcsim_kernel::{Event, Kernel};
-use ipcsim_scenario::{json, mermaid, text, RunOptions};
+use ipcsim_scenario::cli::{self, Views};
 
 #[derive(Parser)]
 #[command(
@@ -134,71 +133,36 @@ fn run(
     chrome_path: Option<String>,
     quiet: bool,
 ) -> u8 {
-    let Some((_, sc)) = load(file) else { return 2 };
-    let show_trace = !quiet && trace != TraceFormat::None;
-    let record = show_trace || mermaid_path.is_some() || chrome_path.is_some();
-    let out = Rc::new(RefCell::new(BufWriter::new(std::io::stdout())));
-    let mer = Rc::new(RefCell::new(mermaid::Mermaid::default()));
-    let chr = Rc::new(RefCell::new(ipcsim_scenario::chrome::Chrome::default()));
-    let sink: Option<ipcsim_scenario::run::Sink> = if record {
-        let (out, mer, chr) = (out.clone(), mer.clone(), chr.clone());
-        let (want_mer, want_chr) = (mermaid_path.is_some(), chrome_path.is_some());
-        let mut line = String::new();
-        Some(Box::new(move |k: &Kernel, evs: &[Event]| {
-            let mut w = out.borrow_mut();
-            for e in evs {
-                if show_trace {
-                    line.clear();
-                    match trace {
-                        TraceFormat::Json => json::event_json(k, e, &mut line),
-                        _ => text::event_line(k, e, &mut line),
-                    }
-                    let _ = writeln!(w, "{line}");
-                }
-                if want_mer {
-                    mer.borrow_mut().event(k, e);
-                }
-                if want_chr {
-                    chr.borrow_mut().event(k, e);
-                }
-            }
-        }))
-    } else {
-        None
-    };
-    let opts = RunOptions {
-        seed,
-        record,
-        steps_max: None,
-    };
-    let (outcome, rt) = ipcsim_scenario::run(sc, file, &opts, sink);
-    let k = rt.kernel();
-    let mut w = out.borrow_mut();
-    if !quiet {
-        match trace {
-            TraceFormat::Json => {
-                let _ = writeln!(w, "{}", json::report_json(&outcome, &k));
-            }
-            _ => {
-                if show_trace {
-                    let _ = writeln!(w);
-                }
-                let _ = write!(w, "{}", text::report_text(&outcome, &k));
-            }
-        }
-    }
-    let _ = w.flush();
-    if let Some(p) = mermaid_path {
-        if let Err(e) = std::fs::write(&p, mer.borrow().render(&k)) {
-            eprintln!("{p}: cannot write: {e}");
+    let src = match std::fs::read_to_string(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{file}: cannot read: {e}");
             return 2;
         }
+    };
+    let views = Views {
+        trace: match trace {
+            TraceFormat::Text => cli::TraceFormat::Text,
+            TraceFormat::Json => cli::TraceFormat::Json,
+            TraceFormat::None => cli::TraceFormat::None,
+        },
+        quiet,
+        mermaid: mermaid_path.is_some(),
+        chrome: chrome_path.is_some(),
+    };
+    let out: Rc<RefCell<dyn Write>> = Rc::new(RefCell::new(BufWriter::new(std::io::stdout())));
+    let produced = cli::run_file(file, &src, seed, &views, out);
+    if produced.exit == 2 {
+        eprint!("{}", produced.diagnostics);
+        return 2;
     }
-    if let Some(p) = chrome_path {
-        if let Err(e) = std::fs::write(&p, chr.borrow_mut().render(&k)) {
-            eprintln!("{p}: cannot write: {e}");
-            return 2;
+    for (path, text) in [(mermaid_path, produced.mermaid), (chrome_path, produced.chrome)] {
+        if let (Some(p), Some(t)) = (path, text) {
+            if let Err(e) = std::fs::write(&p, t) {
+                eprintln!("{p}: cannot write: {e}");
+                return 2;
+            }
         }
     }
-    outcome.exit_code() as u8
+    produced.exit as u8
 }

@@ -13,6 +13,7 @@
 pub mod ast;
 mod check;
 pub mod chrome;
+pub mod cli;
 pub mod diag;
 mod interp;
 pub mod json;

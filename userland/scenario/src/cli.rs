@@ -1,0 +1,140 @@
+//! Running a scenario file the way `ipcsim run` does, writing its views: the
+//! one place where the trace, the report and the diagrams are put together, so
+//! the command line and the golden tests print exactly the same bytes.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use ipcsim_kernel::{Event, Kernel};
+
+use crate::{chrome, json, mermaid, text, RunOptions};
+
+/// What to print on the main output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TraceFormat {
+    /// A readable timeline, then the report.
+    #[default]
+    Text,
+    /// JSON Lines: one object per event, then the report object.
+    Json,
+    /// The report only.
+    None,
+}
+
+/// Views to produce.
+#[derive(Clone, Debug, Default)]
+pub struct Views {
+    /// Main output format.
+    pub trace: TraceFormat,
+    /// Print nothing on the main output.
+    pub quiet: bool,
+    /// Build a Mermaid diagram.
+    pub mermaid: bool,
+    /// Build a Chrome trace.
+    pub chrome: bool,
+}
+
+/// What a run produced besides the main output.
+#[derive(Clone, Debug, Default)]
+pub struct Produced {
+    /// Exit status (0, 1 or 2).
+    pub exit: i32,
+    /// Diagnostics, rendered (for a file that did not load).
+    pub diagnostics: String,
+    /// The Mermaid diagram, if asked for.
+    pub mermaid: Option<String>,
+    /// The Chrome trace, if asked for.
+    pub chrome: Option<String>,
+}
+
+/// Loads, checks and runs `src` (named `file` in diagnostics), writing the
+/// trace and report to `out`.
+pub fn run_file(file: &str, src: &str, seed: Option<u64>, views: &Views, out: Rc<RefCell<dyn Write>>) -> Produced {
+    let sc = match crate::load(src) {
+        Ok(sc) => sc,
+        Err(d) => {
+            let n = d.0.len();
+            let mut diagnostics = d.render(file, src);
+            diagnostics.push_str(&format!(
+                "{file}: {n} error{} found; nothing was run\n",
+                if n == 1 { "" } else { "s" }
+            ));
+            return Produced {
+                exit: 2,
+                diagnostics,
+                ..Default::default()
+            };
+        }
+    };
+    let show_trace = !views.quiet && views.trace != TraceFormat::None;
+    let record = show_trace || views.mermaid || views.chrome;
+    let mer = Rc::new(RefCell::new(mermaid::Mermaid::default()));
+    let chr = Rc::new(RefCell::new(chrome::Chrome::default()));
+    let sink: Option<crate::run::Sink> = if record {
+        let (out, mer, chr) = (out.clone(), mer.clone(), chr.clone());
+        let (want_mer, want_chr, trace) = (views.mermaid, views.chrome, views.trace);
+        let mut line = String::new();
+        Some(Box::new(move |k: &Kernel, evs: &[Event]| {
+            let mut w = out.borrow_mut();
+            for e in evs {
+                if show_trace {
+                    line.clear();
+                    match trace {
+                        TraceFormat::Json => json::event_json(k, e, &mut line),
+                        _ => text::event_line(k, e, &mut line),
+                    }
+                    line.push('\n');
+                    let _ = w.write_all(line.as_bytes());
+                }
+                if want_mer {
+                    mer.borrow_mut().event(k, e);
+                }
+                if want_chr {
+                    chr.borrow_mut().event(k, e);
+                }
+            }
+        }))
+    } else {
+        None
+    };
+    let opts = RunOptions {
+        seed,
+        record,
+        steps_max: None,
+    };
+    let (outcome, rt) = crate::run(sc, file, &opts, sink);
+    let k = rt.kernel();
+    {
+        let mut w = out.borrow_mut();
+        if !views.quiet {
+            match views.trace {
+                TraceFormat::Json => {
+                    let _ = writeln!(w, "{}", json::report_json(&outcome, &k));
+                }
+                _ => {
+                    if show_trace {
+                        let _ = writeln!(w);
+                    }
+                    let _ = write!(w, "{}", text::report_text(&outcome, &k));
+                }
+            }
+        }
+        let _ = w.flush();
+    }
+    Produced {
+        exit: outcome.exit_code(),
+        diagnostics: String::new(),
+        mermaid: views.mermaid.then(|| mer.borrow().render(&k)),
+        chrome: views.chrome.then(|| chr.borrow_mut().render(&k)),
+    }
+}
+
+/// Runs `src` and returns everything `ipcsim run FILE --trace text` prints on stdout.
+pub fn run_to_string(file: &str, src: &str, seed: Option<u64>, views: &Views) -> (Produced, String) {
+    let buf: Rc<RefCell<Vec<u8>>> = Rc::new(RefCell::new(Vec::new()));
+    let out: Rc<RefCell<dyn Write>> = buf.clone();
+    let p = run_file(file, src, seed, views, out);
+    let s = String::from_utf8_lossy(&buf.borrow()).into_owned();
+    (p, s)
+}
