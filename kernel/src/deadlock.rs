@@ -194,7 +194,11 @@ impl Kernel {
             (*p, b.map_or(WaitKind::Sleep, |b| b.wait.kind()), b.and_then(|b| b.obj))
         };
         // A set that grows an earlier deadlock is reported as that deadlock, grown.
-        if let Some(r) = self.deadlocks.iter().position(|d| d.members.iter().any(|m| set.contains(m))) {
+        if let Some(r) = self
+            .deadlocks
+            .iter()
+            .position(|d| d.members.iter().any(|m| set.contains(m)))
+        {
             let waits: Vec<_> = fresh.iter().map(|p| wait_of(self, p)).collect();
             let d = &mut self.deadlocks[r];
             d.members.extend(fresh.iter().copied());
@@ -211,7 +215,12 @@ impl Kernel {
         }
         let waits = set.iter().map(|p| wait_of(self, p)).collect();
         self.record(start, EventKind::Deadlock { members: set.clone() });
-        self.deadlocks.push(DeadlockReport { time: self.now, members: set, cycle, waits });
+        self.deadlocks.push(DeadlockReport {
+            time: self.now,
+            members: set,
+            cycle,
+            waits,
+        });
         true
     }
 

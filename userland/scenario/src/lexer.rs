@@ -58,7 +58,12 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
     let mut line = 1u32;
     let mut line_start = 0usize;
     let mut depth = 0i32;
-    let col_of = |pos: usize, line_start: usize| (src[line_start..pos].chars().count() + 1) as u32;
+    // Columns count characters; any byte position is accepted (continuation bytes are not counted).
+    let col_of = |pos: usize, line_start: usize| {
+        let end = pos.min(bytes.len());
+        let from = line_start.min(end);
+        (bytes[from..end].iter().filter(|b| (**b & 0xC0) != 0x80).count() + 1) as u32
+    };
     while i < bytes.len() {
         let c = bytes[i];
         let start = i;
@@ -102,8 +107,11 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                             break;
                         }
                         '\\' => {
+                            let esc_at = i - 1;
                             let e = src[i..].chars().next().unwrap_or('\0');
-                            i += e.len_utf8().max(1).min(bytes.len() - i.min(bytes.len()));
+                            if i < bytes.len() {
+                                i += e.len_utf8();
+                            }
                             match e {
                                 'n' => s.push('\n'),
                                 't' => s.push('\t'),
@@ -113,8 +121,8 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                                     errs.push(Diagnostic::new(
                                         Span {
                                             line,
-                                            col: col_of(i.saturating_sub(2), line_start),
-                                            start: i - 2,
+                                            col: col_of(esc_at, line_start),
+                                            start: esc_at,
                                             end: i,
                                         },
                                         format!("unknown escape `\\{other}` (use \\n, \\t, \\\" or \\\\)"),
