@@ -315,12 +315,14 @@ impl Kernel {
                     return Outcome::Switched;
                 }
                 if cost > 0 {
+                    self.maybe_preempt();
                     // The call's cost is CPU time spent in the kernel on the caller's behalf.
                     let p = &mut self.procs[pid.index()];
                     p.compute_left += cost;
                     p.result = Some(res);
                     return Outcome::Switched;
                 }
+                self.maybe_preempt();
                 if self.current != Some(pid) {
                     self.procs[pid.index()].result = Some(res);
                     return Outcome::Switched;
@@ -331,7 +333,11 @@ impl Kernel {
                 }
                 Outcome::Done(res)
             }
-            Flow::Blocked => Outcome::Switched,
+            Flow::Blocked => {
+                // A compute keeps the CPU, unless something it readied outranks it.
+                self.maybe_preempt();
+                Outcome::Switched
+            }
         }
     }
 
@@ -425,6 +431,7 @@ impl Kernel {
                     return Next::Finished(Finish::TimeLimit);
                 }
                 self.fire_timers();
+                self.maybe_preempt();
                 continue;
             }
             if let Some(pid) = self.pop_ready() {
@@ -512,18 +519,22 @@ impl Kernel {
         self.ready.keys().next().map(|r| r.0)
     }
 
-    /// Makes a process ready; it preempts the running one if its priority is higher.
+    /// Makes a process ready. If it outranks the running process, the running
+    /// one is preempted at the end of the current step ([`Kernel::maybe_preempt`]),
+    /// never in the middle of a system call that may still block it.
     pub(crate) fn make_ready(&mut self, pid: Pid) {
         self.enqueue_ready(pid, false);
-        if self.procs[pid.index()].stopped {
-            return;
-        }
-        if let Some(cur) = self.current {
-            if self.procs[pid.index()].priority > self.procs[cur.index()].priority {
-                self.current = None;
-                self.enqueue_ready(cur, true);
-                self.switch_hint = Some(SwitchReason::Preempt);
-            }
+    }
+
+    /// Preempts the running process if a ready one has a higher priority; it
+    /// goes back to the head of its priority's queue.
+    pub(crate) fn maybe_preempt(&mut self) {
+        let Some(cur) = self.current else { return };
+        let top = self.top_ready_priority();
+        if top.is_some_and(|t| t > self.procs[cur.index()].priority) {
+            self.current = None;
+            self.enqueue_ready(cur, true);
+            self.switch_hint = Some(SwitchReason::Preempt);
         }
     }
 
@@ -672,6 +683,11 @@ impl Kernel {
                 },
             );
         }
+        // Woken exactly once: a second result for one wait would be lost.
+        debug_assert!(
+            self.procs[pid.index()].result.is_none(),
+            "a process woken twice for one wait"
+        );
         self.procs[pid.index()].result = Some(res);
         self.make_ready(pid);
     }

@@ -30,7 +30,7 @@ fn exit_of(src: &str) -> (i32, String) {
 fn syntax_error_names_line_and_column_with_a_caret() {
     let src = "process p {\n    let x = (1 + 2))\n}\n";
     assert_eq!(errors(src), vec!["2:20: expected end of statement, found `)`"]);
-    let d = ipcsim_scenario::load(src).err().expect("an error");
+    let d = ipcsim_scenario::load(src).expect_err("an error");
     let shown = d.render("f.ipc", src);
     assert!(
         shown.starts_with("f.ipc:2:20: expected end of statement, found `)`\n2 |     let x = (1 + 2))\n"),

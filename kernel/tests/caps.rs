@@ -1,0 +1,217 @@
+//! Capability system calls: derive, delete, revoke, limits.
+
+mod common;
+
+use common::*;
+use ipcsim_kernel::*;
+
+fn cap_of(r: SysResult) -> CapId {
+    match r {
+        Ok(Ret::Cap(c)) => c,
+        other => panic!("expected a capability, got {other:?}"),
+    }
+}
+
+#[test]
+fn derive_never_amplifies_rights() {
+    let mut s = Sim::new();
+    let ep = s.obj(ObjectKind::Endpoint, "ep");
+    let p = s.proc("p");
+    let c = s.cap(p, ep, Rights::SEND);
+    let d = Syscall::Derive {
+        cap: c,
+        rights: Some(Rights::SEND | Rights::RECV),
+        badge: None,
+    };
+    assert_eq!(s.done(p, d), Err(Error::PermissionDenied));
+    let child = cap_of(s.done(
+        p,
+        Syscall::Derive {
+            cap: c,
+            rights: None,
+            badge: Some(4),
+        },
+    ));
+    assert_eq!(s.k.cap_info(p, child).map(|i| (i.2, i.3)), Some((Rights::SEND, 4)));
+}
+
+#[test]
+fn revoke_deletes_every_descendant_in_every_process() {
+    let mut s = Sim::new();
+    let mb = s.obj(ObjectKind::Mailbox, "mb");
+    let boss = s.proc("boss");
+    let root = s.cap(boss, mb, ObjectKind::Mailbox.rights());
+    let d1 = cap_of(s.done(
+        boss,
+        Syscall::Derive {
+            cap: root,
+            rights: None,
+            badge: None,
+        },
+    ));
+    let d2 = cap_of(s.done(
+        boss,
+        Syscall::Derive {
+            cap: d1,
+            rights: Some(Rights::RECV),
+            badge: None,
+        },
+    ));
+    // A child gets a copy of d2 by spawn: a grandchild of root.
+    let spec = ProcessSpec::new("kid");
+    let kid = match s.done(
+        boss,
+        Syscall::Spawn {
+            spec,
+            share: vec![d2],
+            grants: vec![],
+        },
+    ) {
+        Ok(Ret::Pid(p)) => p,
+        other => panic!("{other:?}"),
+    };
+    let kid_cap = s.k.boot_caps(kid)[0];
+    assert!(s.k.cap_info(kid, kid_cap).is_some());
+    assert_eq!(s.done(boss, Syscall::Revoke { cap: root }), Ok(Ret::Unit));
+    assert!(s.k.cap_info(boss, d1).is_none());
+    assert!(s.k.cap_info(boss, d2).is_none());
+    assert!(s.k.cap_info(kid, kid_cap).is_none());
+    assert!(s.k.cap_info(boss, root).is_some(), "revoke keeps the capability itself");
+}
+
+#[test]
+fn delete_keeps_children_reachable_by_revoke_of_the_grandparent() {
+    let mut s = Sim::new();
+    let mb = s.obj(ObjectKind::Mailbox, "mb");
+    let p = s.proc("p");
+    let root = s.cap(p, mb, Rights::SEND);
+    let mid = cap_of(s.done(
+        p,
+        Syscall::Derive {
+            cap: root,
+            rights: None,
+            badge: None,
+        },
+    ));
+    let leaf = cap_of(s.done(
+        p,
+        Syscall::Derive {
+            cap: mid,
+            rights: None,
+            badge: None,
+        },
+    ));
+    assert_eq!(s.done(p, Syscall::Delete { cap: mid }), Ok(Ret::Unit));
+    assert!(
+        s.k.cap_info(p, leaf).is_some(),
+        "deleting a capability leaves its children"
+    );
+    assert_eq!(s.done(p, Syscall::Revoke { cap: root }), Ok(Ret::Unit));
+    assert!(
+        s.k.cap_info(p, leaf).is_none(),
+        "re-parented children are still revocable"
+    );
+}
+
+#[test]
+fn a_process_blocked_through_a_revoked_capability_wakes_with_object_gone() {
+    let mut s = Sim::new();
+    let mb = s.obj(ObjectKind::Mailbox, "mb");
+    let boss = s.proc("boss");
+    let root = s.cap(boss, mb, ObjectKind::Mailbox.rights());
+    let kid = match s.done(
+        boss,
+        Syscall::Spawn {
+            spec: ProcessSpec::new("kid"),
+            share: vec![root],
+            grants: vec![],
+        },
+    ) {
+        Ok(Ret::Pid(p)) => p,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(s.sys(boss, Syscall::Sleep { ticks: 1 }), Outcome::Switched);
+    let kc = s.k.boot_caps(kid)[0];
+    s.blocks(
+        kid,
+        Syscall::Recv {
+            cap: kc,
+            timeout: Timeout::Never,
+        },
+    );
+    assert_eq!(s.k.schedule(), Next::Run(boss));
+    let _ = s.k.take_result(boss);
+    assert_eq!(s.done(boss, Syscall::Revoke { cap: root }), Ok(Ret::Unit));
+    s.k.exit(boss, Ending::Exited);
+    assert_eq!(s.result(kid), Err(Error::ObjectGone));
+    assert_eq!(
+        s.done(
+            kid,
+            Syscall::Recv {
+                cap: kc,
+                timeout: Timeout::Never
+            }
+        ),
+        Err(Error::InvalidCap)
+    );
+}
+
+#[test]
+fn capability_and_process_limits_are_errors() {
+    let cfg = KernelConfig {
+        limits: Limits {
+            caps_per_process_max: 2,
+            processes_max: 3,
+            ..Limits::default()
+        },
+        ..KernelConfig::default()
+    };
+    let mut s = Sim::with(cfg);
+    let ep = s.obj(ObjectKind::Endpoint, "ep");
+    let p = s.proc("p");
+    let c = s.cap(p, ep, Rights::SEND);
+    let _ = cap_of(s.done(
+        p,
+        Syscall::Derive {
+            cap: c,
+            rights: None,
+            badge: None,
+        },
+    ));
+    assert_eq!(
+        s.done(
+            p,
+            Syscall::Derive {
+                cap: c,
+                rights: None,
+                badge: None
+            }
+        ),
+        Err(Error::LimitReached)
+    );
+    let _ = s.proc("q");
+    let _ = s.proc("r");
+    assert_eq!(
+        s.k.create_process(&ProcessSpec::new("s"), None),
+        Err(Error::LimitReached)
+    );
+    let spawn = Syscall::Spawn {
+        spec: ProcessSpec::new("t"),
+        share: vec![],
+        grants: vec![],
+    };
+    assert_eq!(s.done(p, spawn), Err(Error::LimitReached));
+}
+
+#[test]
+fn a_million_processes_fit_in_one_kernel() {
+    let mut k = Kernel::new(KernelConfig {
+        record_events: false,
+        ..KernelConfig::default()
+    });
+    let spec = ProcessSpec::new("p");
+    for _ in 0..1_000_000 {
+        k.create_process(&spec, None).expect("room for a million processes");
+    }
+    assert_eq!(k.process_count(), 1_000_000);
+}

@@ -1,0 +1,516 @@
+//! Buffered objects: mailboxes, notifications, message queues, pipes,
+//! semaphores, shared memory, and signals; their error paths.
+
+mod common;
+
+use common::*;
+use ipcsim_kernel::*;
+
+const NEVER: Timeout = Timeout::Never;
+
+#[test]
+fn mailbox_buffers_to_capacity_then_blocks_and_keeps_fifo() {
+    let mut s = Sim::new();
+    let mb = s.obj_opts(
+        ObjectKind::Mailbox,
+        "mb",
+        ObjectOptions {
+            capacity: Some(2),
+            ..Default::default()
+        },
+    );
+    let p = s.proc("p");
+    let c = s.cap(p, mb, Rights::SEND | Rights::RECV);
+    assert_eq!(s.done(p, Sim::send(c, 1, NEVER)), Ok(Ret::Unit));
+    assert_eq!(s.done(p, Sim::send(c, 2, NEVER)), Ok(Ret::Unit));
+    assert_eq!(s.done(p, Sim::send(c, 3, Timeout::NOWAIT)), Err(Error::WouldBlock));
+    assert_eq!(msg_int(s.done(p, Sim::recv(c, NEVER))), 1);
+    assert_eq!(msg_int(s.done(p, Sim::recv(c, NEVER))), 2);
+    assert_eq!(s.done(p, Sim::recv(c, Timeout::NOWAIT)), Err(Error::WouldBlock));
+    let call = Sim::call(c, 1, NEVER);
+    assert_eq!(s.done(p, call), Err(Error::InvalidArgument), "call needs an endpoint");
+}
+
+#[test]
+fn destroying_a_mailbox_reports_its_queued_messages() {
+    let mut s = Sim::new();
+    let mb = s.obj(ObjectKind::Mailbox, "mb");
+    let p = s.proc("p");
+    let c = s.cap(p, mb, ObjectKind::Mailbox.rights());
+    let _ = s.done(p, Sim::send(c, 5, NEVER));
+    let _ = s.done(p, Syscall::Destroy { cap: c });
+    let lost: Vec<_> =
+        s.k.log()
+            .drain()
+            .filter_map(|e| match e.kind {
+                EventKind::Discarded { data, .. } => Some(data),
+                _ => None,
+            })
+            .collect();
+    assert_eq!(lost, vec![vec![Data::Int(5)]]);
+}
+
+#[test]
+fn notification_ors_bits_and_wait_clears_them() {
+    let mut s = Sim::new();
+    let n = s.obj(ObjectKind::Notification, "n");
+    let p = s.proc("p");
+    let c = s.cap(p, n, Rights::SIGNAL | Rights::WAIT);
+    let _ = s.done(p, Syscall::Signal { cap: c, bits: 3 });
+    let _ = s.done(p, Syscall::Signal { cap: c, bits: 6 });
+    assert_eq!(s.done(p, Syscall::Wait { cap: c, timeout: NEVER }), Ok(Ret::Word(7)));
+    assert_eq!(
+        s.done(
+            p,
+            Syscall::Wait {
+                cap: c,
+                timeout: Timeout::NOWAIT
+            }
+        ),
+        Err(Error::WouldBlock)
+    );
+}
+
+#[test]
+fn msgqueue_typed_receive_and_byte_limit() {
+    let mut s = Sim::new();
+    let q = s.obj_opts(
+        ObjectKind::MsgQueue,
+        "q",
+        ObjectOptions {
+            size: Some(10),
+            ..Default::default()
+        },
+    );
+    let p = s.proc("p");
+    let c = s.cap(p, q, Rights::SEND | Rights::RECV);
+    let snd = |t, d: &str| Syscall::MsgSnd {
+        cap: c,
+        mtype: t,
+        data: Data::str(d),
+        timeout: Timeout::NOWAIT,
+    };
+    assert_eq!(s.done(p, snd(2, "bb")), Ok(Ret::Unit));
+    assert_eq!(s.done(p, snd(1, "aaaa")), Ok(Ret::Unit));
+    assert_eq!(s.done(p, snd(3, "cccccc")), Err(Error::WouldBlock), "2+4+6 > 10 bytes");
+    assert_eq!(s.done(p, snd(3, "c")), Ok(Ret::Unit));
+    assert_eq!(
+        s.done(p, snd(0, "x")),
+        Err(Error::InvalidArgument),
+        "types are positive"
+    );
+    assert_eq!(s.done(p, snd(1, "12345678901")), Err(Error::MessageTooLarge));
+    let rcv = |t| Syscall::MsgRcv {
+        cap: c,
+        mtype: t,
+        timeout: Timeout::NOWAIT,
+    };
+    let got = |r: SysResult| match r {
+        Ok(Ret::Msg(m)) => (m.mtype, m.data),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(got(s.done(p, rcv(-3))), (1, Data::str("aaaa")));
+    assert_eq!(got(s.done(p, rcv(3))), (3, Data::str("c")));
+    assert_eq!(
+        s.done(p, Syscall::MsgStat { cap: c }),
+        Ok(Ret::Stat { count: 1, bytes: 2 })
+    );
+    assert_eq!(s.done(p, rcv(7)), Err(Error::WouldBlock));
+}
+
+#[test]
+fn keyed_get_checks_ipc_perm_and_exclusive_creation() {
+    let mut s = Sim::new();
+    let p = s.proc("p");
+    let other =
+        s.k.create_process(
+            &ProcessSpec {
+                uid: 2000,
+                gid: 2000,
+                ..ProcessSpec::new("o")
+            },
+            None,
+        )
+        .expect("o");
+    let get = |create, exclusive, mode| Syscall::Get {
+        kind: ObjectKind::MsgQueue,
+        key: 42,
+        flags: GetFlags {
+            create,
+            exclusive,
+            mode,
+        },
+        size: 0,
+    };
+    assert_eq!(s.done(p, get(false, false, 0o600)), Err(Error::NotFound));
+    assert!(matches!(s.done(p, get(true, true, 0o600)), Ok(Ret::Cap(_))));
+    assert_eq!(s.done(p, get(true, true, 0o600)), Err(Error::Exists));
+    s.k.exit(p, Ending::Exited);
+    assert_eq!(s.done(other, get(false, false, 0)), Err(Error::PermissionDenied));
+}
+
+#[test]
+fn pipe_reads_what_is_there_and_sees_end_of_file() {
+    let mut s = Sim::new();
+    let pipe = s.obj_opts(
+        ObjectKind::Pipe,
+        "p",
+        ObjectOptions {
+            capacity: Some(4),
+            ..Default::default()
+        },
+    );
+    let w = s.proc("w");
+    let r = s.proc("r");
+    let wc = s.cap(w, pipe, Rights::WRITE);
+    let rc = s.cap(r, pipe, Rights::READ);
+    let write = |d: &str| Syscall::Write {
+        cap: wc,
+        data: Data::str(d),
+        timeout: NEVER,
+    };
+    assert_eq!(
+        s.done(
+            w,
+            Syscall::Write {
+                cap: wc,
+                data: Data::str("abcdef"),
+                timeout: Timeout::NOWAIT
+            }
+        ),
+        Err(Error::WouldBlock)
+    );
+    // Six bytes into four: the writer blocks with two left over.
+    s.blocks(w, write("abcdef"));
+    assert_eq!(
+        s.done(
+            r,
+            Syscall::Read {
+                cap: rc,
+                max: 3,
+                timeout: NEVER
+            }
+        ),
+        Ok(Ret::Bytes(Data::str("abc")))
+    );
+    assert_eq!(
+        s.done(
+            r,
+            Syscall::Read {
+                cap: rc,
+                max: 10,
+                timeout: NEVER
+            }
+        ),
+        Ok(Ret::Bytes(Data::str("def")))
+    );
+    s.blocks(
+        r,
+        Syscall::Read {
+            cap: rc,
+            max: 10,
+            timeout: NEVER,
+        },
+    );
+    assert_eq!(s.result(w), Ok(Ret::Unit));
+    assert_eq!(s.done(w, Syscall::Close { cap: wc }), Ok(Ret::Unit));
+    s.k.exit(w, Ending::Exited);
+    assert_eq!(s.result(r), Ok(Ret::Bytes(Data::str(""))));
+}
+
+#[test]
+fn writing_to_a_pipe_with_no_reader_raises_sigpipe() {
+    let mut s = Sim::new();
+    let pipe = s.obj(ObjectKind::Pipe, "p");
+    let w = s.proc("w");
+    let wc = s.cap(w, pipe, Rights::WRITE);
+    let ign = Syscall::SigAction {
+        signal: Signal::SIGPIPE,
+        action: Disposition::Ignore,
+    };
+    assert_eq!(s.done(w, ign), Ok(Ret::Unit));
+    let write = Syscall::Write {
+        cap: wc,
+        data: Data::str("x"),
+        timeout: NEVER,
+    };
+    assert_eq!(s.done(w, write.clone()), Err(Error::BrokenPipe));
+    let dfl = Syscall::SigAction {
+        signal: Signal::SIGPIPE,
+        action: Disposition::Default,
+    };
+    assert_eq!(s.done(w, dfl), Ok(Ret::Unit));
+    assert_eq!(s.sys(w, write), Outcome::Switched);
+    assert_eq!(s.k.ending(w), Some(Ending::Killed(Signal::SIGPIPE)));
+}
+
+#[test]
+fn semaphore_hands_units_to_waiters_in_order_and_remembers_holders() {
+    let mut s = Sim::new();
+    let sem = s.obj_opts(
+        ObjectKind::Semaphore,
+        "s",
+        ObjectOptions {
+            value: 1,
+            ..Default::default()
+        },
+    );
+    let a = s.proc("a");
+    let b = s.proc("b");
+    let ca = s.cap(a, sem, Rights::WAIT | Rights::POST);
+    let cb = s.cap(b, sem, Rights::WAIT | Rights::POST);
+    assert_eq!(
+        s.done(
+            a,
+            Syscall::SemWait {
+                cap: ca,
+                timeout: NEVER
+            }
+        ),
+        Ok(Ret::Unit)
+    );
+    assert_eq!(s.sem_holders_of(sem), vec![a]);
+    assert_eq!(s.sys(a, Syscall::Yield), Outcome::Switched);
+    s.blocks(
+        b,
+        Syscall::SemWait {
+            cap: cb,
+            timeout: NEVER,
+        },
+    );
+    assert_eq!(s.done(a, Syscall::SemPost { cap: ca }), Ok(Ret::Unit));
+    assert_eq!(s.sem_holders_of(sem), vec![b]);
+    assert_eq!(
+        s.done(
+            a,
+            Syscall::SemWait {
+                cap: ca,
+                timeout: Timeout::NOWAIT
+            }
+        ),
+        Err(Error::WouldBlock)
+    );
+}
+
+#[test]
+fn shared_memory_maps_at_per_process_bases_and_faults_outside() {
+    let mut s = Sim::new();
+    let shm = s.obj_opts(
+        ObjectKind::Shm,
+        "m",
+        ObjectOptions {
+            size: Some(16),
+            ..Default::default()
+        },
+    );
+    let a = s.proc("a");
+    let b = s.proc("b");
+    let ca = s.cap(a, shm, Rights::READ | Rights::WRITE);
+    let cb = s.cap(b, shm, Rights::READ);
+    let base_a = match s.done(
+        a,
+        Syscall::Attach {
+            cap: ca,
+            readonly: false,
+        },
+    ) {
+        Ok(Ret::Int(x)) => x,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        s.done(
+            a,
+            Syscall::Store {
+                cap: ca,
+                offset: 0,
+                data: Data::str("hi")
+            }
+        ),
+        Ok(Ret::Unit)
+    );
+    assert_eq!(
+        s.done(
+            a,
+            Syscall::Poke {
+                addr: base_a + 14,
+                data: Data::str("xyz")
+            }
+        ),
+        Err(Error::SegFault)
+    );
+    assert_eq!(
+        s.done(a, Syscall::Peek { addr: base_a, len: 2 }),
+        Ok(Ret::Bytes(Data::str("hi")))
+    );
+    s.k.exit(a, Ending::Exited);
+    assert_eq!(
+        s.done(
+            b,
+            Syscall::Attach {
+                cap: cb,
+                readonly: false
+            }
+        ),
+        Err(Error::PermissionDenied)
+    );
+    let base_b = match s.done(
+        b,
+        Syscall::Attach {
+            cap: cb,
+            readonly: true,
+        },
+    ) {
+        Ok(Ret::Int(x)) => x,
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(base_a, base_b);
+    assert_eq!(
+        s.done(b, Syscall::Peek { addr: base_a, len: 2 }),
+        Err(Error::SegFault),
+        "a's address means nothing in b"
+    );
+    assert_eq!(
+        s.done(
+            b,
+            Syscall::Load {
+                cap: cb,
+                offset: 0,
+                len: 2
+            }
+        ),
+        Ok(Ret::Bytes(Data::str("hi")))
+    );
+    assert_eq!(
+        s.done(
+            b,
+            Syscall::Poke {
+                addr: base_b,
+                data: Data::str("no")
+            }
+        ),
+        Err(Error::SegFault),
+        "read-only"
+    );
+}
+
+#[test]
+fn caught_signal_interrupts_a_blocked_call_ignored_one_does_not() {
+    let mut s = Sim::new();
+    let ep = s.obj(ObjectKind::Endpoint, "ep");
+    let t = s.proc("t");
+    let k = s.proc("k");
+    let c = s.cap(t, ep, Rights::RECV);
+    let _ = s.done(
+        t,
+        Syscall::SigAction {
+            signal: Signal::SIGUSR1,
+            action: Disposition::Catch,
+        },
+    );
+    let _ = s.done(
+        t,
+        Syscall::SigAction {
+            signal: Signal::SIGUSR2,
+            action: Disposition::Ignore,
+        },
+    );
+    s.blocks(t, Sim::recv(c, NEVER));
+    assert_eq!(
+        s.done(
+            k,
+            Syscall::Kill {
+                target: t,
+                signal: Signal::SIGUSR2
+            }
+        ),
+        Ok(Ret::Unit)
+    );
+    assert!(s.k.waiting_on(t).is_some(), "an ignored signal interrupts nothing");
+    assert_eq!(
+        s.done(
+            k,
+            Syscall::Kill {
+                target: t,
+                signal: Signal::SIGUSR1
+            }
+        ),
+        Ok(Ret::Unit)
+    );
+    s.k.exit(k, Ending::Exited);
+    assert_eq!(s.result(t), Err(Error::Interrupted));
+    assert_eq!(s.k.take_signal(t), Some(Signal::SIGUSR1));
+    assert_eq!(s.k.take_signal(t), None);
+}
+
+#[test]
+fn kill_needs_the_same_uid_and_sigkill_cannot_be_caught() {
+    let mut s = Sim::new();
+    let root =
+        s.k.create_process(
+            &ProcessSpec {
+                uid: 0,
+                ..ProcessSpec::new("root")
+            },
+            None,
+        )
+        .expect("root");
+    let other =
+        s.k.create_process(
+            &ProcessSpec {
+                uid: 7,
+                ..ProcessSpec::new("other")
+            },
+            None,
+        )
+        .expect("other");
+    let me = s.proc("me");
+    let catch_kill = Syscall::SigAction {
+        signal: Signal::SIGKILL,
+        action: Disposition::Catch,
+    };
+    assert_eq!(s.done(root, catch_kill), Err(Error::InvalidArgument));
+    let _ = s.sys(root, Syscall::Yield);
+    let _ = s.sys(other, Syscall::Yield);
+    assert_eq!(
+        s.done(
+            me,
+            Syscall::Kill {
+                target: other,
+                signal: Signal::SIGTERM
+            }
+        ),
+        Err(Error::PermissionDenied)
+    );
+    let _ = s.sys(me, Syscall::Yield);
+    assert_eq!(
+        s.done(
+            root,
+            Syscall::Kill {
+                target: other,
+                signal: Signal::SIGKILL
+            }
+        ),
+        Ok(Ret::Unit)
+    );
+    assert_eq!(s.k.ending(other), Some(Ending::Killed(Signal::SIGKILL)));
+    assert_eq!(
+        s.done(
+            root,
+            Syscall::Kill {
+                target: other,
+                signal: Signal::SIGTERM
+            }
+        ),
+        Err(Error::NotFound)
+    );
+}
+
+trait SemExt {
+    fn sem_holders_of(&self, obj: ObjId) -> Vec<Pid>;
+}
+
+impl SemExt for Sim {
+    fn sem_holders_of(&self, obj: ObjId) -> Vec<Pid> {
+        self.k.sem_holders(obj)
+    }
+}
