@@ -41,13 +41,12 @@ impl Kernel {
         matches!(self.procs[pid.index()].blocked(), Some(b) if b.deadline.is_none())
     }
 
-    /// Live processes other than `pid` that could complete its wait.
-    pub(crate) fn unblockers(&self, pid: Pid) -> Vec<Pid> {
+    /// Visits the processes (other than `pid`, live) that could complete its
+    /// wait, possibly more than once each, until `f` returns false.
+    fn visit_unblockers(&self, pid: Pid, f: &mut dyn FnMut(Pid) -> bool) {
         let p = &self.procs[pid.index()];
-        let Some(b) = p.blocked() else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
+        let Some(b) = p.blocked() else { return };
+        let mut go = |q: Pid| q == pid || self.procs[q.index()].is_ended() || f(q);
         let need = match &b.wait {
             Wait::Send { .. } | Wait::MsgSnd { .. } => Some(Rights::RECV),
             Wait::Recv | Wait::MsgRcv { .. } => Some(Rights::SEND),
@@ -57,61 +56,85 @@ impl Kernel {
             Wait::Semaphore => Some(Rights::POST),
             Wait::FifoOpen { write } => Some(if *write { Rights::READ } else { Rights::WRITE }),
             Wait::Reply { server, .. } => {
-                out.push(*server);
+                if !go(*server) {
+                    return;
+                }
                 None
             }
             Wait::Child => {
-                out.extend(p.children.iter().copied().filter(|c| !self.procs[c.index()].is_ended()));
+                for c in &p.children {
+                    if !go(*c) {
+                        return;
+                    }
+                }
                 None
             }
             Wait::Sleep => None,
         };
         if let (Some(need), Some(obj)) = (need, b.obj) {
-            self.holders_with(obj, need, &mut out);
+            if !self.visit_holders(obj, need, &mut go) {
+                return;
+            }
         }
         if p.signals.has_unblocked_handler() {
             let uid = p.uid;
             for (i, q) in self.procs.iter().enumerate() {
-                if !q.is_ended() && (q.uid == 0 || q.uid == uid) {
-                    out.push(Pid(i as u32));
+                if (q.uid == 0 || q.uid == uid) && !go(Pid(i as u32)) {
+                    return;
                 }
             }
         }
+    }
+
+    /// Live processes other than `pid` that could complete its wait.
+    pub(crate) fn unblockers(&self, pid: Pid) -> Vec<Pid> {
+        let mut out = Vec::new();
+        self.visit_unblockers(pid, &mut |q| {
+            out.push(q);
+            true
+        });
         out.sort_unstable();
         out.dedup();
-        out.retain(|q| *q != pid && !self.procs[q.index()].is_ended());
         out
     }
 
-    /// Live processes that hold, or could obtain, `need` on `obj`.
-    fn holders_with(&self, obj: ObjId, need: Rights, out: &mut Vec<Pid>) {
-        let Some(o) = self.objs.get(obj.0) else {
-            return;
-        };
+    /// Whether some process that could complete `pid`'s wait is not itself blocked for ever.
+    /// Allocates nothing: this is the common answer, asked at every blocking call.
+    fn has_free_unblocker(&self, pid: Pid) -> bool {
+        let mut free = false;
+        self.visit_unblockers(pid, &mut |q| {
+            free = !self.blocked_for_ever(q);
+            !free
+        });
+        free
+    }
+
+    /// Visits live processes that hold, or could obtain, `need` on `obj`; false if `f` stopped it.
+    fn visit_holders(&self, obj: ObjId, need: Rights, f: &mut dyn FnMut(Pid) -> bool) -> bool {
+        let Some(o) = self.objs.get(obj.0) else { return true };
+        for h in &o.holders {
+            if let Some(n) = self.caps.get(h.0) {
+                if let Some(owner) = n.owner {
+                    if n.rights.contains(need) && !f(owner) {
+                        return false;
+                    }
+                }
+            }
+        }
         let everyone = o.spawnable.contains(need);
-        let by_perm = o
-            .perm
-            .filter(|_| o.key.is_some() || matches!(&o.body, crate::object::Body::Pipe { path: Some(_), .. }));
+        let by_perm = o.perm.filter(|_| o.key.is_some() || matches!(&o.body, crate::object::Body::Pipe { path: Some(_), .. }));
         if everyone || by_perm.is_some() {
             for (i, q) in self.procs.iter().enumerate() {
                 if q.is_ended() {
                     continue;
                 }
                 let ok = everyone || by_perm.is_some_and(|perm| ipc_rights(o.kind, &perm, q.uid, q.gid).contains(need));
-                if ok {
-                    out.push(Pid(i as u32));
+                if ok && !f(Pid(i as u32)) {
+                    return false;
                 }
             }
         }
-        for h in &o.holders {
-            if let Some(n) = self.caps.get(h.0) {
-                if let Some(owner) = n.owner {
-                    if n.rights.contains(need) {
-                        out.push(owner);
-                    }
-                }
-            }
-        }
+        true
     }
 
     /// Called when `pid` has just blocked for ever: checks the closed set
@@ -120,6 +143,9 @@ impl Kernel {
     /// in turn, since a server blocking can close a set that only its clients
     /// make a deadlock (they are the non-daemons).
     pub(crate) fn check_deadlock_around(&mut self, pid: Pid) {
+        if !self.blocked_for_ever(pid) || (!self.in_deadlock[pid.index()] && self.has_free_unblocker(pid)) {
+            return;
+        }
         let mut work = vec![pid];
         let mut visited = BTreeSet::new();
         while let Some(p) = work.pop() {

@@ -478,13 +478,10 @@ impl Kernel {
         self.switch_to(pid);
     }
 
+    /// Pops the head of the highest non-empty ready queue. Empty queues stay in
+    /// the map (one per priority ever used), so a round trip allocates nothing.
     fn pop_ready(&mut self) -> Option<Pid> {
-        let mut entry = self.ready.first_entry()?;
-        let pid = entry.get_mut().pop_front();
-        if entry.get().is_empty() {
-            entry.remove();
-        }
-        pid
+        self.ready.values_mut().find(|q| !q.is_empty())?.pop_front()
     }
 
     /// Puts a process into the ready queue of its priority (at the head if it was preempted).
@@ -508,15 +505,12 @@ impl Kernel {
             if let Some(i) = q.iter().position(|p| *p == pid) {
                 q.remove(i);
             }
-            if q.is_empty() {
-                self.ready.remove(&Reverse(prio));
-            }
         }
     }
 
     /// The highest priority among ready processes.
     pub(crate) fn top_ready_priority(&self) -> Option<i64> {
-        self.ready.keys().next().map(|r| r.0)
+        self.ready.iter().find(|(_, q)| !q.is_empty()).map(|(r, _)| r.0)
     }
 
     /// Makes a process ready. If it outranks the running process, the running

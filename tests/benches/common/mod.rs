@@ -1,0 +1,121 @@
+//! Round-trip drivers shared by the benches: the in-memory floor, tokio, the
+//! kernel API alone, and the runtime.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::hint::black_box;
+
+use ipcsim_kernel::*;
+use ipcsim_runtime::{Runtime, Sys};
+
+/// The in-memory floor: push request, pop, push reply, pop.
+pub fn vecdeque_pingpong(n: u64) -> u64 {
+    let mut req: VecDeque<u64> = VecDeque::with_capacity(4);
+    let mut rep: VecDeque<u64> = VecDeque::with_capacity(4);
+    let mut sum = 0u64;
+    for i in 0..n {
+        req.push_back(black_box(i));
+        let r = req.pop_front().unwrap_or(0);
+        rep.push_back(r + 1);
+        sum = sum.wrapping_add(rep.pop_front().unwrap_or(0));
+    }
+    sum
+}
+
+/// A tokio current-thread two-task ping-pong over `tokio::sync::mpsc`.
+pub fn tokio_pingpong(n: u64) -> u64 {
+    let rt = tokio::runtime::Builder::new_current_thread().build().expect("tokio runtime");
+    rt.block_on(async move {
+        let (req_tx, mut req_rx) = tokio::sync::mpsc::channel::<u64>(1);
+        let (rep_tx, mut rep_rx) = tokio::sync::mpsc::channel::<u64>(1);
+        let server = tokio::spawn(async move {
+            while let Some(x) = req_rx.recv().await {
+                if rep_tx.send(x + 1).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut sum = 0u64;
+        for i in 0..n {
+            let _ = req_tx.send(i).await;
+            sum = sum.wrapping_add(rep_rx.recv().await.unwrap_or(0));
+        }
+        drop(req_tx);
+        let _ = server.await;
+        sum
+    })
+}
+
+/// A kernel with a server waiting in recv and a client ready to call.
+pub struct KernelPair {
+    pub k: Kernel,
+    server: Pid,
+    client: Pid,
+    sc: CapId,
+    cc: CapId,
+}
+
+impl KernelPair {
+    pub fn new(record: bool) -> Self {
+        let mut k = Kernel::new(KernelConfig { record_events: record, ..KernelConfig::default() });
+        let ep = k.create_object(ObjectKind::Endpoint, "ep", &ObjectOptions::default()).expect("ep");
+        let server = k.create_process(&ProcessSpec::new("server"), None).expect("server");
+        let client = k.create_process(&ProcessSpec::new("client"), None).expect("client");
+        let sc = k.grant(server, ep, Rights::RECV, 0).expect("cap");
+        let cc = k.grant(client, ep, Rights::SEND, 0).expect("cap");
+        assert_eq!(k.schedule(), Next::Run(server));
+        let _ = k.syscall(server, Syscall::Recv { cap: sc, timeout: Timeout::Never });
+        assert_eq!(k.schedule(), Next::Run(client));
+        KernelPair { k, server, client, sc, cc }
+    }
+
+    /// One call/reply round trip through the kernel API alone.
+    pub fn roundtrip(&mut self, i: i64) -> i64 {
+        let k = &mut self.k;
+        let _ = k.syscall(self.client, Syscall::Call { cap: self.cc, msg: Message::new(Data::Int(i)), timeout: Timeout::Never });
+        let _ = k.schedule();
+        let req = match k.take_result(self.server) {
+            Some(Ok(Ret::Msg(m))) => m.data,
+            _ => Data::Unit,
+        };
+        let _ = k.syscall(self.server, Syscall::ReplyRecv { cap: self.sc, msg: Message::new(req), timeout: Timeout::Never });
+        let _ = k.schedule();
+        let out = match k.take_result(self.client) {
+            Some(Ok(Ret::Msg(Message { data: Data::Int(x), .. }))) => x,
+            _ => -1,
+        };
+        if k.log().pending().len() > 4096 {
+            k.log().drain();
+        }
+        out
+    }
+}
+
+/// `n` call/reply round trips between two async processes over the runtime.
+pub fn runtime_pingpong(n: u64, record: bool) -> Runtime {
+    let mut rt = Runtime::new(KernelConfig { record_events: record, ..KernelConfig::default() });
+    let ep = rt.kernel_mut().create_object(ObjectKind::Endpoint, "ep", &ObjectOptions::default()).expect("ep");
+    let server = rt
+        .spawn(ProcessSpec { daemon: true, ..ProcessSpec::new("server") }, |sys: Sys| async move {
+            let cap = sys.boot_cap(0);
+            let mut m = sys.recv(cap, Timeout::Never).await?;
+            loop {
+                m = sys.reply_recv(cap, m.data, Timeout::Never).await?;
+            }
+        })
+        .expect("server");
+    let client = rt
+        .spawn(ProcessSpec::new("client"), move |sys: Sys| async move {
+            let cap = sys.boot_cap(0);
+            for i in 0..n {
+                let r = sys.call(cap, Data::Int(i as i64), Timeout::Never).await?;
+                black_box(r);
+            }
+            Ok(())
+        })
+        .expect("client");
+    rt.kernel_mut().grant(server, ep, Rights::RECV, 0).expect("cap");
+    rt.kernel_mut().grant(client, ep, Rights::SEND, 0).expect("cap");
+    rt
+}

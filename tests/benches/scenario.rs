@@ -1,0 +1,95 @@
+//! The scenario interpreter's cost per round trip: a client making many calls
+//! to an echo server (`repeat`), run as `ipcsim run --trace none` runs it,
+//! beside the same exchange written in Rust over the runtime and a tokio
+//! ping-pong, in the same run. Then 10,000 clients spawned at run time by one
+//! launcher, 100 calls each, against one client making the same 100 calls.
+
+mod common;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ipcsim_scenario::RunOptions;
+
+fn echo_src(calls: u64) -> String {
+    format!(
+        "endpoint echo\n\
+         process server priority 1 daemon caps(echo: recv) {{\n  loop {{\n    recv echo -> m\n    reply m.data\n  }}\n}}\n\
+         process client caps(echo: send) {{\n  repeat {calls} {{\n    call echo 42 -> r\n  }}\n}}\n\
+         expect client exited\n"
+    )
+}
+
+fn spawn_src(clients: u64, calls: u64) -> String {
+    format!(
+        "endpoint echo\n\
+         process server priority 1 daemon caps(echo: recv) {{\n  loop {{\n    recv echo -> m\n    reply m.data\n  }}\n}}\n\
+         program client caps(echo: send) {{\n  repeat {calls} {{\n    call echo 42 -> r\n  }}\n}}\n\
+         process launcher {{\n  repeat {clients} {{\n    spawn client\n    wait_child -> c\n  }}\n}}\n\
+         expect launcher exited\n"
+    )
+}
+
+/// Runs a scenario with tracing off; returns the time the run itself took.
+fn run_scenario(src: &str) -> Duration {
+    let sc = ipcsim_scenario::load(src).expect("bench scenario loads");
+    let opts = RunOptions { seed: None, record: false, steps_max: None };
+    let t = Instant::now();
+    let (outcome, _rt) = ipcsim_scenario::run(sc, "bench.ipc", &opts, None);
+    let d = t.elapsed();
+    assert_eq!(outcome.exit_code(), 0);
+    d
+}
+
+fn scenario(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scenario");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(5));
+    let calls = 100_000u64;
+    g.throughput(Throughput::Elements(calls));
+    g.bench_function("echo_repeat_scenario", |b| {
+        let src = echo_src(calls);
+        b.iter_custom(|iters| (0..iters).map(|_| run_scenario(&src)).sum())
+    });
+    g.bench_function("echo_rust_runtime", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let mut rt = common::runtime_pingpong(calls, false);
+                    let t = Instant::now();
+                    black_box(rt.run());
+                    t.elapsed()
+                })
+                .sum()
+        })
+    });
+    g.bench_function("echo_tokio_mpsc", |b| {
+        b.iter_custom(|iters| {
+            let t = Instant::now();
+            for _ in 0..iters {
+                black_box(common::tokio_pingpong(calls));
+            }
+            t.elapsed()
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("spawned_clients");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(10));
+    g.throughput(Throughput::Elements(100));
+    g.bench_function("one_client_100_calls", |b| {
+        let src = spawn_src(1, 100);
+        b.iter_custom(|iters| (0..iters).map(|_| run_scenario(&src)).sum())
+    });
+    g.throughput(Throughput::Elements(10_000 * 100));
+    g.bench_function("10k_clients_100_calls", |b| {
+        let src = spawn_src(10_000, 100);
+        b.iter_custom(|iters| (0..iters).map(|_| run_scenario(&src)).sum())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, scenario);
+criterion_main!(benches);
