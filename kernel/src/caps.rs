@@ -248,7 +248,7 @@ impl Kernel {
             }
         }
         if !lost_data.is_empty() {
-            self.record(by, crate::EventKind::Discarded { obj, data: lost_data });
+            self.record(by, || crate::EventKind::Discarded { obj, data: lost_data });
         }
         for c in lost_caps {
             self.delete_cap(c);

@@ -122,7 +122,9 @@ impl Kernel {
             }
         }
         let everyone = o.spawnable.contains(need);
-        let by_perm = o.perm.filter(|_| o.key.is_some() || matches!(&o.body, crate::object::Body::Pipe { path: Some(_), .. }));
+        let by_perm = o
+            .perm
+            .filter(|_| o.key.is_some() || matches!(&o.body, crate::object::Body::Pipe { path: Some(_), .. }));
         if everyone || by_perm.is_some() {
             for (i, q) in self.procs.iter().enumerate() {
                 if q.is_ended() {
@@ -235,12 +237,12 @@ impl Kernel {
                 d.cycle = cycle;
             }
             if !fresh.is_empty() {
-                self.record(start, EventKind::Deadlock { members: set });
+                self.record(start, || EventKind::Deadlock { members: set });
             }
             return true;
         }
         let waits = set.iter().map(|p| wait_of(self, p)).collect();
-        self.record(start, EventKind::Deadlock { members: set.clone() });
+        self.record(start, || EventKind::Deadlock { members: set.clone() });
         self.deadlocks.push(DeadlockReport {
             time: self.now,
             members: set,

@@ -147,14 +147,11 @@ impl Kernel {
                 deadline: b.deadline,
                 seq: b.seq,
             });
-            self.record(
-                s,
-                EventKind::Block {
-                    wait: crate::WaitKind::Reply(receiver),
-                    obj: None,
-                    deadline: b.deadline,
-                },
-            );
+            self.record(s, || EventKind::Block {
+                wait: crate::WaitKind::Reply(receiver),
+                obj: None,
+                deadline: b.deadline,
+            });
         }
         (msg, !call)
     }
@@ -164,7 +161,7 @@ impl Kernel {
     fn drop_reply_right(&mut self, pid: Pid) {
         if let Some((caller, nonce)) = self.procs[pid.index()].reply_right.take() {
             if self.awaits_reply(caller, nonce) {
-                self.record(pid, EventKind::ReplyDropped { caller });
+                self.record(pid, || EventKind::ReplyDropped { caller });
                 self.wake(caller, Err(Error::ObjectGone));
             }
         }
@@ -185,20 +182,17 @@ impl Kernel {
             msg.badge = 0;
             msg.is_call = false;
             self.unblock(caller);
-            self.record(
-                pid,
-                EventKind::Reply {
-                    to: caller,
-                    data: msg.data.clone(),
-                },
-            );
+            self.record(pid, || EventKind::Reply {
+                to: caller,
+                data: msg.data.clone(),
+            });
             let m = self.take_delivered(caller, msg);
             self.count_copy(pid, ObjectKind::Endpoint, m.len_bytes());
             self.finish_wait(caller, Ok(Ret::Msg(m)), false);
             Ok(())
         })();
         if let Err(e) = res {
-            self.record(pid, EventKind::Fail { error: e });
+            self.record(pid, || EventKind::Fail { error: e });
         }
         res
     }
@@ -208,17 +202,14 @@ impl Kernel {
     pub(crate) fn deliver(&mut self, from: Pid, to: Pid, obj: ObjId, msg: Message) -> Message {
         let kind = self.objs.get(obj.0).map_or(ObjectKind::Endpoint, |o| o.kind);
         let copies = self.copies();
-        self.record(
-            to,
-            EventKind::Deliver {
-                from,
-                obj: Some(obj),
-                data: msg.data.clone(),
-                badge: msg.badge,
-                call: msg.is_call,
-                copies,
-            },
-        );
+        self.record(to, || EventKind::Deliver {
+            from,
+            obj: Some(obj),
+            data: msg.data.clone(),
+            badge: msg.badge,
+            call: msg.is_call,
+            copies,
+        });
         self.count_copy(from, kind, msg.len_bytes());
         self.take_delivered(to, msg)
     }
@@ -273,7 +264,7 @@ impl Kernel {
         if room {
             let data = msg.data.clone();
             buf.push_back((pid, msg));
-            self.record(pid, EventKind::Enqueue { obj, data });
+            self.record(pid, || EventKind::Enqueue { obj, data });
             return Flow::Done(Ok(Ret::Unit));
         }
         if timeout.is_nowait() {
@@ -302,7 +293,7 @@ impl Kernel {
                 if let Some(Body::Mailbox { buf, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
                     buf.push_back((s, sm));
                 }
-                self.record(s, EventKind::Enqueue { obj, data });
+                self.record(s, || EventKind::Enqueue { obj, data });
                 self.finish_wait(s, Ok(Ret::Unit), true);
             }
             return Flow::Done(Ok(Ret::Msg(m)));

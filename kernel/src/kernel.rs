@@ -216,7 +216,7 @@ impl Kernel {
         if let Some(pp) = parent {
             self.procs[pp.index()].children.push(pid);
         }
-        self.record(pid, EventKind::Start { parent });
+        self.record(pid, || EventKind::Start { parent });
         self.enqueue_ready(pid, false);
         Ok(pid)
     }
@@ -294,22 +294,19 @@ impl Kernel {
                 Syscall::Read { max, .. } => Some(*max as i64),
                 _ => None,
             };
-            self.record(
-                pid,
-                EventKind::Syscall {
-                    name: call.name(),
-                    obj,
-                    data: call.data().cloned(),
-                    arg,
-                },
-            );
+            self.record(pid, || EventKind::Syscall {
+                name: call.name(),
+                obj,
+                data: call.data().cloned(),
+                arg,
+            });
         }
         let cost = self.cfg.costs.syscall_ticks;
         let flow = self.dispatch(pid, call);
         match flow {
             Flow::Done(res) => {
                 if let Err(e) = &res {
-                    self.record(pid, EventKind::Fail { error: *e });
+                    self.record(pid, || EventKind::Fail { error: *e });
                 }
                 if self.procs[pid.index()].is_ended() {
                     return Outcome::Switched;
@@ -462,7 +459,7 @@ impl Kernel {
                 self.stats.transfers += 1;
             }
             let from = self.last_run;
-            self.record(pid, EventKind::Switch { from, reason });
+            self.record(pid, || EventKind::Switch { from, reason });
             self.last_run = Some(pid);
             let cost = self.cfg.costs.switch_ticks;
             if cost > 0 {
@@ -588,14 +585,11 @@ impl Kernel {
         if self.current == Some(pid) {
             self.current = None;
         }
-        self.record(
-            pid,
-            EventKind::Block {
-                wait: kind,
-                obj,
-                deadline,
-            },
-        );
+        self.record(pid, || EventKind::Block {
+            wait: kind,
+            obj,
+            deadline,
+        });
         if deadline.is_none() {
             self.check_deadlock_around(pid);
         }
@@ -641,7 +635,7 @@ impl Kernel {
             if is_sleep {
                 self.finish_wait(t.pid, Ok(Ret::Unit), false);
             } else {
-                self.record(t.pid, EventKind::Timeout);
+                self.record(t.pid, || EventKind::Timeout);
                 self.finish_wait(t.pid, Err(Error::TimedOut), false);
             }
         }
@@ -670,12 +664,9 @@ impl Kernel {
     /// Completes a wait that was already unlinked: stores the result and makes the process ready.
     pub(crate) fn finish_wait(&mut self, pid: Pid, res: SysResult, record: bool) {
         if record {
-            self.record(
-                pid,
-                EventKind::Wake {
-                    error: res.as_ref().err().copied(),
-                },
-            );
+            self.record(pid, || EventKind::Wake {
+                error: res.as_ref().err().copied(),
+            });
         }
         // Woken exactly once: a second result for one wait would be lost.
         debug_assert!(
@@ -839,7 +830,7 @@ impl Kernel {
 
     /// Records a user-level line (`print`); not a system call.
     pub fn note(&mut self, pid: Pid, text: String) {
-        self.record(pid, EventKind::Print { text });
+        self.record(pid, || EventKind::Print { text });
     }
 
     // ----- helpers ------------------------------------------------------------------------
@@ -851,8 +842,16 @@ impl Kernel {
         }
     }
 
-    pub(crate) fn record(&mut self, pid: Pid, kind: EventKind) {
-        if tracing::enabled!(target: "ipcsim::kernel", tracing::Level::TRACE) {
+    /// Records an event; `kind` is only built when someone listens (the log, or
+    /// a `tracing` subscriber at TRACE), so an unobserved run pays one branch.
+    #[inline]
+    pub(crate) fn record(&mut self, pid: Pid, kind: impl FnOnce() -> EventKind) {
+        let traced = tracing::enabled!(target: "ipcsim::kernel", tracing::Level::TRACE);
+        if !self.log.enabled && !traced {
+            return;
+        }
+        let kind = kind();
+        if traced {
             tracing::trace!(target: "ipcsim::kernel", time = self.now, pid = pid.0, event = ?kind);
         }
         if self.log.enabled {

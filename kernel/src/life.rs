@@ -74,7 +74,7 @@ impl Kernel {
         if !daemon {
             self.live_nondaemons -= 1;
         }
-        self.record(pid, EventKind::End { ending });
+        self.record(pid, || EventKind::End { ending });
         if let Some((caller, nonce)) = reply {
             let waiting = matches!(self.procs[caller.index()].blocked(),
                 Some(b) if matches!(b.wait, Wait::Reply { nonce: n, .. } if n == nonce));
@@ -179,26 +179,20 @@ impl Kernel {
             return;
         }
         if signal == Signal::SIGKILL {
-            self.record(
-                target,
-                EventKind::SignalSent {
-                    from,
-                    signal,
-                    action: "killed",
-                },
-            );
+            self.record(target, || EventKind::SignalSent {
+                from,
+                signal,
+                action: "killed",
+            });
             self.end_process(target, Ending::Killed(signal));
             return;
         }
         if signal == Signal::SIGSTOP {
-            self.record(
-                target,
-                EventKind::SignalSent {
-                    from,
-                    signal,
-                    action: "stopped",
-                },
-            );
+            self.record(target, || EventKind::SignalSent {
+                from,
+                signal,
+                action: "stopped",
+            });
             self.stop(target);
             return;
         }
@@ -216,19 +210,16 @@ impl Kernel {
             } else {
                 "ignored"
             };
-            self.record(target, EventKind::SignalSent { from, signal, action });
+            self.record(target, || EventKind::SignalSent { from, signal, action });
             return;
         }
         if st.is_blocked(signal) {
             self.procs[target.index()].signals.make_pending(signal);
-            self.record(
-                target,
-                EventKind::SignalSent {
-                    from,
-                    signal,
-                    action: "pending",
-                },
-            );
+            self.record(target, || EventKind::SignalSent {
+                from,
+                signal,
+                action: "pending",
+            });
             return;
         }
         self.act_on_signal(from, target, signal);
@@ -238,14 +229,11 @@ impl Kernel {
     fn act_on_signal(&mut self, from: Option<Pid>, target: Pid, signal: Signal) {
         match self.procs[target.index()].signals.disposition(signal) {
             Disposition::Catch => {
-                self.record(
-                    target,
-                    EventKind::SignalSent {
-                        from,
-                        signal,
-                        action: "handler",
-                    },
-                );
+                self.record(target, || EventKind::SignalSent {
+                    from,
+                    signal,
+                    action: "handler",
+                });
                 self.procs[target.index()].signals.to_handle.push_back(signal);
                 if self.procs[target.index()].blocked().is_some() {
                     self.wake(target, Err(Error::Interrupted));
@@ -253,25 +241,19 @@ impl Kernel {
             }
             _ => match signal.default_action() {
                 DefaultAction::Terminate => {
-                    self.record(
-                        target,
-                        EventKind::SignalSent {
-                            from,
-                            signal,
-                            action: "killed",
-                        },
-                    );
+                    self.record(target, || EventKind::SignalSent {
+                        from,
+                        signal,
+                        action: "killed",
+                    });
                     self.end_process(target, Ending::Killed(signal));
                 }
                 DefaultAction::Stop => {
-                    self.record(
-                        target,
-                        EventKind::SignalSent {
-                            from,
-                            signal,
-                            action: "stopped",
-                        },
-                    );
+                    self.record(target, || EventKind::SignalSent {
+                        from,
+                        signal,
+                        action: "stopped",
+                    });
                     self.stop(target);
                 }
                 DefaultAction::Ignore | DefaultAction::Continue => {}

@@ -101,7 +101,7 @@ impl Kernel {
             *bytes += msg.len_bytes() as u64;
             msgs.push_back((from, msg));
         }
-        self.record(from, crate::EventKind::Enqueue { obj, data });
+        self.record(from, || crate::EventKind::Enqueue { obj, data });
     }
 
     pub(crate) fn sys_msgrcv(&mut self, pid: Pid, cap: CapId, mtype: i64, timeout: Timeout) -> Flow {

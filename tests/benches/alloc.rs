@@ -33,8 +33,14 @@ fn main() {
     let long = count(1000 + n);
     let runtime_allocs = long.saturating_sub(short);
 
-    println!("allocations per round trip, kernel API alone: {:.4}", kernel_allocs as f64 / n as f64);
-    println!("allocations per round trip, runtime: {:.4}", runtime_allocs as f64 / n as f64);
+    println!(
+        "allocations per round trip, kernel API alone: {:.4}",
+        kernel_allocs as f64 / n as f64
+    );
+    println!(
+        "allocations per round trip, runtime: {:.4}",
+        runtime_allocs as f64 / n as f64
+    );
     let max_kernel = after.max_bytes;
     println!("peak heap bytes (kernel API bench): {max_kernel}");
     if kernel_allocs > 0 || runtime_allocs > 0 {

@@ -14,7 +14,14 @@ fn roundtrips(c: &mut Criterion) {
     let mut g = c.benchmark_group("roundtrip");
     g.throughput(Throughput::Elements(1));
     g.measurement_time(Duration::from_secs(3));
-    g.bench_function("baseline_vecdeque", |b| b.iter(|| black_box(common::vecdeque_pingpong(black_box(1)))));
+    g.bench_function("baseline_vecdeque", |b| {
+        let mut f = common::Floor::default();
+        let mut i = 0u64;
+        b.iter(|| {
+            i += 1;
+            black_box(f.roundtrip(i))
+        })
+    });
     g.bench_function("baseline_tokio_mpsc", |b| {
         b.iter_custom(|iters| {
             let t = Instant::now();

@@ -34,7 +34,11 @@ fn spawn_src(clients: u64, calls: u64) -> String {
 /// Runs a scenario with tracing off; returns the time the run itself took.
 fn run_scenario(src: &str) -> Duration {
     let sc = ipcsim_scenario::load(src).expect("bench scenario loads");
-    let opts = RunOptions { seed: None, record: false, steps_max: None };
+    let opts = RunOptions {
+        seed: None,
+        record: false,
+        steps_max: None,
+    };
     let t = Instant::now();
     let (outcome, _rt) = ipcsim_scenario::run(sc, "bench.ipc", &opts, None);
     let d = t.elapsed();

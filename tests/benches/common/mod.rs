@@ -9,23 +9,37 @@ use std::hint::black_box;
 use ipcsim_kernel::*;
 use ipcsim_runtime::{Runtime, Sys};
 
-/// The in-memory floor: push request, pop, push reply, pop.
-pub fn vecdeque_pingpong(n: u64) -> u64 {
-    let mut req: VecDeque<u64> = VecDeque::with_capacity(4);
-    let mut rep: VecDeque<u64> = VecDeque::with_capacity(4);
-    let mut sum = 0u64;
-    for i in 0..n {
-        req.push_back(black_box(i));
-        let r = req.pop_front().unwrap_or(0);
-        rep.push_back(r + 1);
-        sum = sum.wrapping_add(rep.pop_front().unwrap_or(0));
+/// The in-memory floor, in steady state: push request, pop, push reply, pop.
+pub struct Floor {
+    req: VecDeque<u64>,
+    rep: VecDeque<u64>,
+}
+
+impl Default for Floor {
+    fn default() -> Self {
+        Floor {
+            req: VecDeque::with_capacity(4),
+            rep: VecDeque::with_capacity(4),
+        }
     }
-    sum
+}
+
+impl Floor {
+    /// One round trip.
+    #[inline(never)]
+    pub fn roundtrip(&mut self, i: u64) -> u64 {
+        self.req.push_back(black_box(i));
+        let r = self.req.pop_front().unwrap_or(0);
+        self.rep.push_back(r + 1);
+        self.rep.pop_front().unwrap_or(0)
+    }
 }
 
 /// A tokio current-thread two-task ping-pong over `tokio::sync::mpsc`.
 pub fn tokio_pingpong(n: u64) -> u64 {
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("tokio runtime");
     rt.block_on(async move {
         let (req_tx, mut req_rx) = tokio::sync::mpsc::channel::<u64>(1);
         let (rep_tx, mut rep_rx) = tokio::sync::mpsc::channel::<u64>(1);
@@ -58,28 +72,59 @@ pub struct KernelPair {
 
 impl KernelPair {
     pub fn new(record: bool) -> Self {
-        let mut k = Kernel::new(KernelConfig { record_events: record, ..KernelConfig::default() });
-        let ep = k.create_object(ObjectKind::Endpoint, "ep", &ObjectOptions::default()).expect("ep");
+        let mut k = Kernel::new(KernelConfig {
+            record_events: record,
+            ..KernelConfig::default()
+        });
+        let ep = k
+            .create_object(ObjectKind::Endpoint, "ep", &ObjectOptions::default())
+            .expect("ep");
         let server = k.create_process(&ProcessSpec::new("server"), None).expect("server");
         let client = k.create_process(&ProcessSpec::new("client"), None).expect("client");
         let sc = k.grant(server, ep, Rights::RECV, 0).expect("cap");
         let cc = k.grant(client, ep, Rights::SEND, 0).expect("cap");
         assert_eq!(k.schedule(), Next::Run(server));
-        let _ = k.syscall(server, Syscall::Recv { cap: sc, timeout: Timeout::Never });
+        let _ = k.syscall(
+            server,
+            Syscall::Recv {
+                cap: sc,
+                timeout: Timeout::Never,
+            },
+        );
         assert_eq!(k.schedule(), Next::Run(client));
-        KernelPair { k, server, client, sc, cc }
+        KernelPair {
+            k,
+            server,
+            client,
+            sc,
+            cc,
+        }
     }
 
     /// One call/reply round trip through the kernel API alone.
     pub fn roundtrip(&mut self, i: i64) -> i64 {
         let k = &mut self.k;
-        let _ = k.syscall(self.client, Syscall::Call { cap: self.cc, msg: Message::new(Data::Int(i)), timeout: Timeout::Never });
+        let _ = k.syscall(
+            self.client,
+            Syscall::Call {
+                cap: self.cc,
+                msg: Message::new(Data::Int(i)),
+                timeout: Timeout::Never,
+            },
+        );
         let _ = k.schedule();
         let req = match k.take_result(self.server) {
             Some(Ok(Ret::Msg(m))) => m.data,
             _ => Data::Unit,
         };
-        let _ = k.syscall(self.server, Syscall::ReplyRecv { cap: self.sc, msg: Message::new(req), timeout: Timeout::Never });
+        let _ = k.syscall(
+            self.server,
+            Syscall::ReplyRecv {
+                cap: self.sc,
+                msg: Message::new(req),
+                timeout: Timeout::Never,
+            },
+        );
         let _ = k.schedule();
         let out = match k.take_result(self.client) {
             Some(Ok(Ret::Msg(Message { data: Data::Int(x), .. }))) => x,
@@ -94,16 +139,28 @@ impl KernelPair {
 
 /// `n` call/reply round trips between two async processes over the runtime.
 pub fn runtime_pingpong(n: u64, record: bool) -> Runtime {
-    let mut rt = Runtime::new(KernelConfig { record_events: record, ..KernelConfig::default() });
-    let ep = rt.kernel_mut().create_object(ObjectKind::Endpoint, "ep", &ObjectOptions::default()).expect("ep");
+    let mut rt = Runtime::new(KernelConfig {
+        record_events: record,
+        ..KernelConfig::default()
+    });
+    let ep = rt
+        .kernel_mut()
+        .create_object(ObjectKind::Endpoint, "ep", &ObjectOptions::default())
+        .expect("ep");
     let server = rt
-        .spawn(ProcessSpec { daemon: true, ..ProcessSpec::new("server") }, |sys: Sys| async move {
-            let cap = sys.boot_cap(0);
-            let mut m = sys.recv(cap, Timeout::Never).await?;
-            loop {
-                m = sys.reply_recv(cap, m.data, Timeout::Never).await?;
-            }
-        })
+        .spawn(
+            ProcessSpec {
+                daemon: true,
+                ..ProcessSpec::new("server")
+            },
+            |sys: Sys| async move {
+                let cap = sys.boot_cap(0);
+                let mut m = sys.recv(cap, Timeout::Never).await?;
+                loop {
+                    m = sys.reply_recv(cap, m.data, Timeout::Never).await?;
+                }
+            },
+        )
         .expect("server");
     let client = rt
         .spawn(ProcessSpec::new("client"), move |sys: Sys| async move {
