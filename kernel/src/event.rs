@@ -12,8 +12,10 @@ use crate::{Data, Ending, Error, ObjId, Pid, Signal, Time};
 /// What a blocked process waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WaitKind {
-    /// A receiver (endpoint rendezvous, or a mailbox with no room).
+    /// A receiver (endpoint, or a mailbox of capacity 0).
     Send,
+    /// Room in a full mailbox.
+    Room,
     /// A sender.
     Recv,
     /// The reply to its call, from this server.
@@ -43,6 +45,7 @@ impl WaitKind {
     pub fn describe(self) -> &'static str {
         match self {
             WaitKind::Send => "waits for a receiver",
+            WaitKind::Room => "waits for room",
             WaitKind::Recv => "waits for a sender",
             WaitKind::Reply(_) => "waits for the reply",
             WaitKind::Notification => "waits for a signal",

@@ -71,7 +71,13 @@ impl Kernel {
             if let Some(Body::Endpoint { senders, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
                 senders.push(prio, pid);
             }
-            self.block(pid, Wait::Send { msg, call }, Some(obj), Some(cap), timeout)
+            self.block(
+                pid,
+                Wait::Send { msg, call, room: false },
+                Some(obj),
+                Some(cap),
+                timeout,
+            )
         }
     }
 
@@ -130,7 +136,7 @@ impl Kernel {
         let State::Blocked(b) = std::mem::replace(&mut self.procs[s.index()].state, State::Ready) else {
             return (Message::default(), false);
         };
-        let Wait::Send { msg, call } = b.wait else {
+        let Wait::Send { msg, call, .. } = b.wait else {
             self.procs[s.index()].state = State::Blocked(b);
             return (Message::default(), false);
         };
@@ -277,7 +283,14 @@ impl Kernel {
         if let Some(Body::Mailbox { senders, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
             senders.push(prio, pid);
         }
-        self.block(pid, Wait::Send { msg, call: false }, Some(obj), Some(cap), timeout)
+        let room = capacity_nonzero(self, obj);
+        self.block(
+            pid,
+            Wait::Send { msg, call: false, room },
+            Some(obj),
+            Some(cap),
+            timeout,
+        )
     }
 
     fn mailbox_recv(&mut self, pid: Pid, cap: CapId, obj: ObjId, timeout: Timeout) -> Flow {
@@ -357,4 +370,9 @@ fn senders_pop(k: &mut Kernel, obj: ObjId) -> Option<Pid> {
         Some(Body::Mailbox { senders, .. }) => senders.pop(),
         _ => None,
     }
+}
+
+/// Whether a mailbox buffers anything (a sender to a full one waits for room, not for a receiver).
+fn capacity_nonzero(k: &Kernel, obj: ObjId) -> bool {
+    matches!(k.objs.get(obj.0).map(|o| &o.body), Some(Body::Mailbox { capacity, .. }) if *capacity != Some(0))
 }

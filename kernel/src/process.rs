@@ -46,23 +46,42 @@ impl Ending {
 /// The operation a blocked process is in, with what it still carries.
 #[derive(Clone, Debug)]
 pub(crate) enum Wait {
-    Send { msg: Message, call: bool },
+    /// `room`: waiting for room in a mailbox's buffer rather than for a receiver.
+    Send {
+        msg: Message,
+        call: bool,
+        room: bool,
+    },
     Recv,
-    Reply { server: Pid, nonce: u64 },
+    Reply {
+        server: Pid,
+        nonce: u64,
+    },
     Notification,
-    MsgSnd { msg: Message },
-    MsgRcv { mtype: i64 },
-    PipeRead { max: u64 },
-    PipeWrite { rest: Vec<u8> },
+    MsgSnd {
+        msg: Message,
+    },
+    MsgRcv {
+        mtype: i64,
+    },
+    PipeRead {
+        max: u64,
+    },
+    PipeWrite {
+        rest: Vec<u8>,
+    },
     Semaphore,
     Sleep,
     Child,
-    FifoOpen { write: bool },
+    FifoOpen {
+        write: bool,
+    },
 }
 
 impl Wait {
     pub(crate) fn kind(&self) -> WaitKind {
         match self {
+            Wait::Send { room: true, .. } => WaitKind::Room,
             Wait::Send { .. } => WaitKind::Send,
             Wait::Recv => WaitKind::Recv,
             Wait::Reply { server, .. } => WaitKind::Reply(*server),

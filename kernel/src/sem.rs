@@ -71,6 +71,14 @@ impl Kernel {
         }
     }
 
+    /// A semaphore's free units (None for another kind of object).
+    pub fn sem_value(&self, obj: ObjId) -> Option<u64> {
+        match self.objs.get(obj.0).map(|o| &o.body) {
+            Some(Body::Semaphore { value, .. }) => Some(*value),
+            _ => None,
+        }
+    }
+
     /// Processes holding units of a semaphore, for deadlock reports.
     pub fn sem_holders(&self, obj: ObjId) -> Vec<Pid> {
         self.procs
