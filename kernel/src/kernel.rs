@@ -18,7 +18,7 @@ use crate::process::{Blocked, Process, State, Wait};
 use crate::rng::SplitMix64;
 use crate::stats::Stats;
 use crate::syscall::{IpcPerm, Outcome, ProcessSpec, Ret, SysResult, Syscall};
-use crate::{CapId, Ending, Error, KResult, ObjId, ObjectKind, Pid, Rights, Time, Timeout};
+use crate::{CapId, Data, Ending, Error, KResult, ObjId, ObjectKind, Pid, Rights, Time, Timeout};
 
 /// Kernel limits: hitting one returns `LimitReached` (or `MessageTooLarge`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -297,7 +297,10 @@ impl Kernel {
             self.record(pid, || EventKind::Syscall {
                 name: call.name(),
                 obj,
-                data: call.data().cloned(),
+                data: match &call {
+                        Syscall::Open { path, .. } | Syscall::Mkfifo { path, .. } => Some(Data::str(path)),
+                        _ => call.data().cloned(),
+                    },
                 arg,
             });
         }
