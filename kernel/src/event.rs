@@ -194,6 +194,13 @@ pub enum EventKind {
         /// How.
         ending: Ending,
     },
+    /// The process's effective priority changed (priority inheritance).
+    Priority {
+        /// The new effective priority.
+        priority: i64,
+        /// Whether it is inherited (above the process's own).
+        inherited: bool,
+    },
     /// A deadlock formed (pid: the process whose block closed it).
     Deadlock {
         /// Processes in it.

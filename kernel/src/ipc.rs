@@ -54,6 +54,7 @@ impl Kernel {
                     None,
                     timeout_after_send(timeout),
                 );
+                self.inherit_priority(r);
                 self.ready_receiver_after_call(r);
                 Flow::Blocked
             } else {
@@ -158,6 +159,7 @@ impl Kernel {
                 obj: None,
                 deadline: b.deadline,
             });
+            self.inherit_priority(receiver);
         }
         (msg, !call)
     }
@@ -170,10 +172,31 @@ impl Kernel {
                 self.record(pid, || EventKind::ReplyDropped { caller });
                 self.wake(caller, Err(Error::ObjectGone));
             }
+            self.inherit_priority(pid);
         }
     }
 
-    fn awaits_reply(&self, caller: Pid, nonce: u64) -> bool {
+    /// Priority inheritance (`config priority_inheritance on`): a process that
+    /// holds a caller's reply right runs at no less than that caller's
+    /// priority, until it replies or the caller stops waiting. Called whenever
+    /// a reply right is given, used, dropped, or its caller leaves.
+    pub(crate) fn inherit_priority(&mut self, server: Pid) {
+        if !self.cfg.priority_inheritance {
+            return;
+        }
+        let p = &self.procs[server.index()];
+        let mut want = p.base_priority;
+        if let Some((caller, nonce)) = p.reply_right {
+            if self.awaits_reply(caller, nonce) {
+                want = want.max(self.procs[caller.index()].priority);
+            }
+        }
+        if want != p.priority {
+            self.set_priority(server, want);
+        }
+    }
+
+    pub(crate) fn awaits_reply(&self, caller: Pid, nonce: u64) -> bool {
         matches!(self.procs[caller.index()].blocked(), Some(b) if matches!(b.wait, Wait::Reply { nonce: n, .. } if n == nonce))
     }
 
@@ -188,6 +211,7 @@ impl Kernel {
             msg.badge = 0;
             msg.is_call = false;
             self.unblock(caller);
+            self.inherit_priority(pid);
             self.record(pid, || EventKind::Reply {
                 to: caller,
                 data: msg.data.clone(),

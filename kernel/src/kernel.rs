@@ -298,9 +298,9 @@ impl Kernel {
                 name: call.name(),
                 obj,
                 data: match &call {
-                        Syscall::Open { path, .. } | Syscall::Mkfifo { path, .. } => Some(Data::str(path)),
-                        _ => call.data().cloned(),
-                    },
+                    Syscall::Open { path, .. } | Syscall::Mkfifo { path, .. } => Some(Data::str(path)),
+                    _ => call.data().cloned(),
+                },
                 arg,
             });
         }
@@ -499,13 +499,27 @@ impl Kernel {
         }
     }
 
-    pub(crate) fn remove_ready(&mut self, pid: Pid) {
+    /// Changes a process's effective priority, moving it between ready queues if it is in one.
+    pub(crate) fn set_priority(&mut self, pid: Pid, priority: i64) {
+        let queued = self.remove_ready(pid);
+        self.procs[pid.index()].priority = priority;
+        let inherited = priority != self.procs[pid.index()].base_priority;
+        self.record(pid, || EventKind::Priority { priority, inherited });
+        if queued {
+            self.enqueue_ready(pid, false);
+        }
+    }
+
+    /// Takes a process out of its ready queue; returns whether it was there.
+    pub(crate) fn remove_ready(&mut self, pid: Pid) -> bool {
         let prio = self.procs[pid.index()].priority;
         if let Some(q) = self.ready.get_mut(&Reverse(prio)) {
             if let Some(i) = q.iter().position(|p| *p == pid) {
                 q.remove(i);
+                return true;
             }
         }
+        false
     }
 
     /// The highest priority among ready processes.
@@ -652,6 +666,11 @@ impl Kernel {
         };
         if let Some(obj) = b.obj {
             self.unlink_from_object(obj, pid);
+        }
+        if let Wait::Reply { server, .. } = b.wait {
+            // The caller stops waiting: its server no longer inherits its priority.
+            self.procs[pid.index()].state = State::Ready;
+            self.inherit_priority(server);
         }
         match &b.wait {
             Wait::Send { msg, .. } | Wait::MsgSnd { msg } => {

@@ -55,7 +55,9 @@ impl Kernel {
             State::Blocked(_) => {
                 self.unblock(pid);
             }
-            State::Ready => self.remove_ready(pid),
+            State::Ready => {
+                self.remove_ready(pid);
+            }
             State::Running | State::Ended(_) => {}
         }
         if self.current == Some(pid) {
@@ -75,6 +77,7 @@ impl Kernel {
             self.live_nondaemons -= 1;
         }
         self.record(pid, || EventKind::End { ending });
+        self.procs[pid.index()].priority = self.procs[pid.index()].base_priority;
         if let Some((caller, nonce)) = reply {
             let waiting = matches!(self.procs[caller.index()].blocked(),
                 Some(b) if matches!(b.wait, Wait::Reply { nonce: n, .. } if n == nonce));
@@ -268,7 +271,9 @@ impl Kernel {
         }
         p.stopped = true;
         match p.state {
-            State::Ready => self.remove_ready(pid),
+            State::Ready => {
+                self.remove_ready(pid);
+            }
             State::Running => {
                 self.current = None;
                 self.procs[pid.index()].state = State::Ready;

@@ -276,3 +276,40 @@ impl SimExt for Sim {
         }
     }
 }
+
+#[test]
+fn priority_inheritance_lifts_a_server_until_it_replies() {
+    let cfg = KernelConfig {
+        priority_inheritance: true,
+        ..KernelConfig::default()
+    };
+    let mut s = Sim::with(cfg);
+    let ep = s.obj(ObjectKind::Endpoint, "ep");
+    let client = s.proc_prio("client", 5);
+    let server = s.proc("server");
+    let cc = s.cap(client, ep, Rights::SEND);
+    let sc = s.cap(server, ep, Rights::RECV);
+    s.blocks(client, Syscall::Sleep { ticks: 1 });
+    s.blocks(server, Sim::recv(sc, NEVER));
+    s.run(client);
+    let _ = s.k.take_result(client);
+    s.blocks(client, Sim::call(cc, 1, NEVER));
+    // Transferred to, and running at the caller's priority.
+    assert_eq!(s.k.current(), Some(server));
+    assert!(s.k.log().pending().iter().any(|e| e.kind
+        == EventKind::Priority {
+            priority: 5,
+            inherited: true
+        }));
+    let _ = s.k.take_result(server);
+    assert_eq!(
+        s.sys(server, Sim::reply(2)),
+        Outcome::Switched,
+        "back at priority 0, preempted by the client"
+    );
+    assert!(s.k.log().pending().iter().any(|e| e.kind
+        == EventKind::Priority {
+            priority: 0,
+            inherited: false
+        }));
+}

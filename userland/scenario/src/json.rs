@@ -134,6 +134,11 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
             put("event", json!("print"));
             put("text", json!(text));
         }
+        EventKind::Priority { priority, inherited } => {
+            put("event", json!("priority"));
+            put("priority", json!(priority));
+            put("inherited", json!(inherited));
+        }
         EventKind::End { ending } => {
             put("event", json!("end"));
             put("ending", json!(ending.to_string()));

@@ -145,6 +145,14 @@ impl Mermaid {
                 }
             }
             EventKind::End { ending } => self.push(format!("    Note over {}: {ending} (t={})", id(p), e.time)),
+            EventKind::Priority { priority, inherited } => {
+                let what = if *inherited {
+                    "inherits priority"
+                } else {
+                    "priority back to"
+                };
+                self.push(format!("    Note over {}: {what} {priority} (t={})", id(p), e.time));
+            }
             EventKind::Deadlock { members } => {
                 let a = members.first().copied().unwrap_or(p);
                 let b = members.last().copied().unwrap_or(p);

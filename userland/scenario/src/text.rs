@@ -134,6 +134,14 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
             )
         }
         EventKind::Print { text } => write!(out, "print: {text}"),
+        EventKind::Priority {
+            priority,
+            inherited: true,
+        } => write!(out, "inherits priority {priority}"),
+        EventKind::Priority {
+            priority,
+            inherited: false,
+        } => write!(out, "priority back to {priority}"),
         EventKind::End { ending } => write!(out, "ends: {ending}"),
         EventKind::Deadlock { members } => {
             let names: Vec<&str> = members.iter().map(|p| k.process_name(*p)).collect();
