@@ -304,6 +304,21 @@ impl Kernel {
                 arg,
             });
         }
+        let call = if self.fastpath_allowed() {
+            match call {
+                Syscall::Call { cap, msg, timeout } => match self.fast_call(pid, cap, msg, timeout) {
+                    Ok(out) => return out,
+                    Err(msg) => Syscall::Call { cap, msg, timeout },
+                },
+                Syscall::ReplyRecv { cap, msg, timeout } => match self.fast_reply_recv(pid, cap, msg, timeout) {
+                    Ok(out) => return out,
+                    Err(msg) => Syscall::ReplyRecv { cap, msg, timeout },
+                },
+                other => other,
+            }
+        } else {
+            call
+        };
         let cost = self.cfg.costs.syscall_ticks;
         let flow = self.dispatch(pid, call);
         match flow {

@@ -20,6 +20,7 @@ mod caps;
 pub mod deadlock;
 mod error;
 pub mod event;
+mod fastpath;
 mod ids;
 mod invariants;
 mod ipc;

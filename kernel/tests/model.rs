@@ -438,3 +438,116 @@ fn on_end(m: &mut Model, p: Pid) {
         m.delete(c);
     }
 }
+
+/// Runs one op sequence on a kernel, returning everything observable at each step.
+fn observe(prios: &[i64], ops: &[Op], record: bool) -> Vec<String> {
+    let mut k = Kernel::new(KernelConfig {
+        max_time: 10_000,
+        record_events: record,
+        ..KernelConfig::default()
+    });
+    let eps: Vec<ObjId> = (0..2)
+        .map(|i| {
+            k.create_object(ObjectKind::Endpoint, &format!("ep{i}"), &ObjectOptions::default())
+                .unwrap()
+        })
+        .collect();
+    let mut procs = Vec::new();
+    let mut roots = BTreeMap::new();
+    for (i, pr) in prios.iter().enumerate() {
+        let p = k
+            .create_process(
+                &ProcessSpec {
+                    priority: *pr,
+                    ..ProcessSpec::new(format!("p{i}"))
+                },
+                None,
+            )
+            .unwrap();
+        for (e, ep) in eps.iter().enumerate() {
+            roots.insert(
+                (p, e),
+                k.grant(p, *ep, ObjectKind::Endpoint.rights(), u64::from(p.0) + 1)
+                    .unwrap(),
+            );
+        }
+        procs.push(p);
+    }
+    let mut out = Vec::new();
+    let mut ops = ops.iter();
+    let mut waiting = BTreeSet::new();
+    for _ in 0..400 {
+        let p = match k.schedule() {
+            Next::Run(p) => p,
+            Next::Finished(f) => {
+                out.push(format!("finished {f:?} at {}", k.now()));
+                break;
+            }
+        };
+        if waiting.remove(&p) {
+            out.push(format!("{p:?} result {:?} at {}", k.take_result(p), k.now()));
+            continue;
+        }
+        let Some(op) = ops.next() else {
+            k.exit(p, Ending::Exited);
+            continue;
+        };
+        let root = |e: u8| roots[&(p, e as usize)];
+        let call = match op {
+            Op::Send { ep, t } => Syscall::Send {
+                cap: root(*ep),
+                msg: Message::new(Data::Int(1)),
+                timeout: timeout(*t),
+            },
+            Op::Call { ep, t } => Syscall::Call {
+                cap: root(*ep),
+                msg: Message::new(Data::Int(2)),
+                timeout: timeout(*t),
+            },
+            Op::Recv { ep, t } => Syscall::Recv {
+                cap: root(*ep),
+                timeout: timeout(*t),
+            },
+            Op::ReplyRecv { ep, t } => Syscall::ReplyRecv {
+                cap: root(*ep),
+                msg: Message::new(Data::Int(3)),
+                timeout: timeout(*t),
+            },
+            Op::Reply => Syscall::Reply {
+                msg: Message::new(Data::Int(4)),
+            },
+            Op::Sleep { t } => Syscall::Sleep { ticks: u64::from(*t) },
+            Op::Kill { target } => Syscall::Kill {
+                target: procs[*target as usize % procs.len()],
+                signal: Signal::SIGKILL,
+            },
+            Op::Exit => {
+                k.exit(p, Ending::Exited);
+                continue;
+            }
+            _ => Syscall::Yield,
+        };
+        let o = k.syscall(p, call);
+        if o == Outcome::Switched && k.ending(p).is_none() {
+            waiting.insert(p);
+        }
+        let states: Vec<String> = procs
+            .iter()
+            .map(|q| format!("{:?}/{:?}", k.ending(*q), k.waiting_on(*q)))
+            .collect();
+        out.push(format!("{p:?} {o:?} now {} {states:?}", k.now()));
+        k.check_invariants().expect("invariants");
+    }
+    out.push(format!("{:?}", k.stats()));
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// The fast paths (taken only with the event log off) have exactly the effects of the slow ones.
+    #[test]
+    fn fast_paths_match_slow_paths(prios in proptest::collection::vec(0i64..2, 3), ops in proptest::collection::vec(op(), 1..100)) {
+        prop_assert_eq!(observe(&prios, &ops, true), observe(&prios, &ops, false));
+    }
+}

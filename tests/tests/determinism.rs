@@ -53,3 +53,50 @@ fn json_lines_carry_the_required_fields() {
     assert_eq!(last["exit"], 0);
     assert!(last["counters"]["messages"].as_u64().unwrap_or(0) >= 10);
 }
+
+/// The kernel's fast paths run only when nothing observes it (no event log):
+/// every bundled scenario must end the same way, with the same counters, with
+/// the log on (slow paths) and off (fast paths).
+#[test]
+fn fast_paths_change_nothing_but_speed() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("root")
+        .join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(root)
+        .expect("scenarios")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files.iter().filter(|p| p.extension().is_some_and(|e| e == "ipc")) {
+        let src = std::fs::read_to_string(f).expect("readable");
+        let run = |record: bool, seed: Option<u64>| {
+            let sc = ipcsim_scenario::load(&src).expect("loads");
+            let opts = ipcsim_scenario::RunOptions {
+                seed,
+                record,
+                steps_max: None,
+            };
+            let (o, _rt) = ipcsim_scenario::run(sc, "f.ipc", &opts, None);
+            let r = o.report;
+            (
+                r.finish,
+                r.time,
+                r.processes,
+                r.stats,
+                r.deadlocks,
+                o.verdicts,
+                o.unexpected,
+            )
+        };
+        for seed in [None, Some(7)] {
+            assert_eq!(
+                run(true, seed),
+                run(false, seed),
+                "{} (seed {seed:?}) differs with the log off",
+                f.display()
+            );
+        }
+    }
+}

@@ -40,7 +40,7 @@ mod sys;
 
 pub use executor::{ProcFuture, Runtime};
 pub use report::{ProcState, ProcessReport, Report};
-pub use sys::Sys;
+pub use sys::{Mapped, Sys, SysCall};
 
 pub use ipcsim_kernel as kernel;
 

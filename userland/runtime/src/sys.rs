@@ -63,6 +63,23 @@ fn msg(r: SysResult) -> Result<Message, Error> {
     }
 }
 
+/// A system call whose result is converted on completion: a plain struct
+/// rather than an `async fn`, so the hot calls add no state machine of their own.
+pub struct Mapped<T> {
+    inner: SysCall,
+    map: fn(SysResult) -> Result<T, Error>,
+}
+
+impl<T> Future for Mapped<T> {
+    type Output = Result<T, Error>;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let map = self.map;
+        Pin::new(&mut self.inner).poll(cx).map(map)
+    }
+}
+
 impl Sys {
     /// This process's id.
     pub fn pid(&self) -> Pid {
@@ -100,73 +117,82 @@ impl Sys {
         }
     }
 
+    fn mapped<T>(&self, call: Syscall, map: fn(SysResult) -> Result<T, Error>) -> Mapped<T> {
+        Mapped {
+            inner: self.syscall(call),
+            map,
+        }
+    }
+
     /// Sends data through an endpoint or mailbox.
-    pub async fn send(&self, cap: CapId, data: Data, timeout: Timeout) -> Result<(), Error> {
-        unit(
-            self.syscall(Syscall::Send {
+    pub fn send(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<()> {
+        self.mapped(
+            Syscall::Send {
                 cap,
                 msg: Message::new(data),
                 timeout,
-            })
-            .await,
+            },
+            unit,
         )
     }
 
     /// Sends a full message (type, capability to pass).
-    pub async fn send_msg(&self, cap: CapId, m: Message, timeout: Timeout) -> Result<(), Error> {
-        unit(self.syscall(Syscall::Send { cap, msg: m, timeout }).await)
+    pub fn send_msg(&self, cap: CapId, m: Message, timeout: Timeout) -> Mapped<()> {
+        self.mapped(Syscall::Send { cap, msg: m, timeout }, unit)
     }
 
     /// Receives from an endpoint or mailbox.
-    pub async fn recv(&self, cap: CapId, timeout: Timeout) -> Result<Message, Error> {
-        msg(self.syscall(Syscall::Recv { cap, timeout }).await)
+    pub fn recv(&self, cap: CapId, timeout: Timeout) -> Mapped<Message> {
+        self.mapped(Syscall::Recv { cap, timeout }, msg)
     }
 
     /// Calls through an endpoint and waits for the reply.
-    pub async fn call(&self, cap: CapId, data: Data, timeout: Timeout) -> Result<Message, Error> {
-        msg(self
-            .syscall(Syscall::Call {
+    pub fn call(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<Message> {
+        self.mapped(
+            Syscall::Call {
                 cap,
                 msg: Message::new(data),
                 timeout,
-            })
-            .await)
+            },
+            msg,
+        )
     }
 
     /// Replies to the last caller received.
-    pub async fn reply(&self, data: Data) -> Result<(), Error> {
-        unit(
-            self.syscall(Syscall::Reply {
+    pub fn reply(&self, data: Data) -> Mapped<()> {
+        self.mapped(
+            Syscall::Reply {
                 msg: Message::new(data),
-            })
-            .await,
+            },
+            unit,
         )
     }
 
     /// Replies, then receives again, in one system call.
-    pub async fn reply_recv(&self, cap: CapId, data: Data, timeout: Timeout) -> Result<Message, Error> {
-        msg(self
-            .syscall(Syscall::ReplyRecv {
+    pub fn reply_recv(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<Message> {
+        self.mapped(
+            Syscall::ReplyRecv {
                 cap,
                 msg: Message::new(data),
                 timeout,
-            })
-            .await)
+            },
+            msg,
+        )
     }
 
     /// Sleeps.
-    pub async fn sleep(&self, ticks: u64) -> Result<(), Error> {
-        unit(self.syscall(Syscall::Sleep { ticks }).await)
+    pub fn sleep(&self, ticks: u64) -> Mapped<()> {
+        self.mapped(Syscall::Sleep { ticks }, unit)
     }
 
     /// Uses CPU.
-    pub async fn compute(&self, ticks: u64) -> Result<(), Error> {
-        unit(self.syscall(Syscall::Compute { ticks }).await)
+    pub fn compute(&self, ticks: u64) -> Mapped<()> {
+        self.mapped(Syscall::Compute { ticks }, unit)
     }
 
     /// Yields to the next ready process of equal priority.
-    pub async fn yield_now(&self) -> Result<(), Error> {
-        unit(self.syscall(Syscall::Yield).await)
+    pub fn yield_now(&self) -> Mapped<()> {
+        self.mapped(Syscall::Yield, unit)
     }
 
     /// Takes the next caught signal whose handler must run now (not a system call).

@@ -1,0 +1,155 @@
+//! The fast paths for `call` and `reply_recv`, as seL4 has them: when nobody
+//! is watching (no event log, no `tracing` subscriber, no cost model, no
+//! priority inheritance) and the common case holds (a receiver is waiting, or
+//! the caller is owed a reply and nobody outranks it), the kernel moves the
+//! message and switches straight to the other side without the general
+//! machinery. Anything unusual takes the slow path, which has the same
+//! effects; tests run the bundled scenarios both ways and compare reports.
+
+use crate::kernel::Kernel;
+use crate::object::Body;
+use crate::process::{Blocked, State, Wait};
+use crate::{CapId, Message, ObjectKind, Outcome, Pid, Ret, Rights, Timeout};
+
+impl Kernel {
+    /// Whether a fast path may run: nothing observes the kernel step by step.
+    #[inline]
+    pub(crate) fn fastpath_allowed(&self) -> bool {
+        !self.log.enabled
+            && !self.cfg.priority_inheritance
+            && self.cfg.costs == crate::Costs::default()
+            && !tracing::enabled!(target: "ipcsim::kernel", tracing::Level::TRACE)
+    }
+
+    /// `call` to an endpoint where a receiver waits and may run at once.
+    /// Returns the message back when the fast path does not apply.
+    pub(crate) fn fast_call(
+        &mut self,
+        pid: Pid,
+        cap: CapId,
+        mut msg: Message,
+        timeout: Timeout,
+    ) -> Result<Outcome, Message> {
+        let Some(n) = self.caps.get(cap.0) else { return Err(msg) };
+        if n.owner != Some(pid) || !n.rights.contains(Rights::SEND) || msg.cap.is_some() {
+            return Err(msg);
+        }
+        if msg.len_bytes() > self.cfg.limits.message_bytes_max {
+            return Err(msg);
+        }
+        let (obj, badge) = (n.obj, n.badge);
+        let top = self.top_ready_priority();
+        let Some(o) = self.objs.get_mut(obj.0) else {
+            return Err(msg);
+        };
+        let Body::Endpoint { receivers, .. } = &mut o.body else {
+            return Err(msg);
+        };
+        let Some(r) = receivers.front() else { return Err(msg) };
+        let rp = &self.procs[r.index()];
+        if rp.stopped || top.is_some_and(|t| t > rp.priority) {
+            return Err(msg);
+        }
+        receivers.pop();
+        msg.badge = badge;
+        msg.is_call = true;
+        let len = msg.len_bytes();
+        let copies = self.copies();
+        self.stats.count(ObjectKind::Endpoint, len, copies);
+        let nonce = self.next_nonce();
+        let rp = &mut self.procs[r.index()];
+        rp.state = State::Running;
+        rp.result = Some(Ok(Ret::Msg(msg)));
+        rp.reply_right = Some((pid, nonce));
+        self.wait_seq += 1;
+        let seq = self.wait_seq;
+        let deadline = match timeout {
+            Timeout::Ticks(t) if t > 0 => Some(self.now.saturating_add(t)),
+            _ => None,
+        };
+        self.procs[pid.index()].state = State::Blocked(Blocked {
+            wait: Wait::Reply { server: r, nonce },
+            obj: None,
+            through: None,
+            deadline,
+            seq,
+        });
+        if let Some(at) = deadline {
+            self.set_timer(pid, at, seq);
+        }
+        self.current = Some(r);
+        self.last_run = Some(r);
+        self.stats.switches += 1;
+        self.stats.transfers += 1;
+        Ok(Outcome::Switched)
+    }
+
+    /// `reply_recv` where the caller waits for the reply, nobody else outranks
+    /// it, and no sender is queued: reply, block in `recv`, switch to the caller.
+    pub(crate) fn fast_reply_recv(
+        &mut self,
+        pid: Pid,
+        cap: CapId,
+        mut msg: Message,
+        timeout: Timeout,
+    ) -> Result<Outcome, Message> {
+        let Some((caller, nonce)) = self.procs[pid.index()].reply_right else {
+            return Err(msg);
+        };
+        if msg.cap.is_some() || timeout.is_nowait() || !self.awaits_reply(caller, nonce) {
+            return Err(msg);
+        }
+        let Some(n) = self.caps.get(cap.0) else { return Err(msg) };
+        if n.owner != Some(pid) || !n.rights.contains(Rights::RECV) {
+            return Err(msg);
+        }
+        let obj = n.obj;
+        let cp = &self.procs[caller.index()];
+        if cp.stopped || self.top_ready_priority().is_some_and(|t| t >= cp.priority) {
+            return Err(msg);
+        }
+        let prio = self.procs[pid.index()].priority;
+        let Some(o) = self.objs.get_mut(obj.0) else {
+            return Err(msg);
+        };
+        let Body::Endpoint { senders, receivers } = &mut o.body else {
+            return Err(msg);
+        };
+        if !senders.is_empty() {
+            return Err(msg);
+        }
+        receivers.push(prio, pid);
+        msg.badge = 0;
+        msg.is_call = false;
+        let len = msg.len_bytes();
+        let copies = self.copies();
+        self.stats.count(ObjectKind::Endpoint, len, copies);
+        self.procs[pid.index()].reply_right = None;
+        let c = &mut self.procs[caller.index()];
+        c.state = State::Running;
+        c.result = Some(Ok(Ret::Msg(msg)));
+        self.wait_seq += 1;
+        let seq = self.wait_seq;
+        let deadline = match timeout {
+            Timeout::Ticks(t) => Some(self.now.saturating_add(t)),
+            Timeout::Never => None,
+        };
+        self.procs[pid.index()].state = State::Blocked(Blocked {
+            wait: Wait::Recv,
+            obj: Some(obj),
+            through: Some(cap),
+            deadline,
+            seq,
+        });
+        if let Some(at) = deadline {
+            self.set_timer(pid, at, seq);
+        }
+        self.current = Some(caller);
+        self.last_run = Some(caller);
+        self.stats.switches += 1;
+        if deadline.is_none() {
+            self.check_deadlock_around(pid);
+        }
+        Ok(Outcome::Switched)
+    }
+}
