@@ -132,7 +132,8 @@ pub async fn serve(sys: Sys, ep: CapId, identify: Rc<dyn Fn(Pid) -> Vec<String>>
                 reply.data = match table.get(name) {
                     None => Data::str("NotFound"),
                     Some(e) => {
-                        let who = identify(caller);
+                        let mut who = identify(caller);
+                        who.push(sys.with_kernel(|k| k.process_name(caller).to_string()));
                         let allowed = e.allow.as_ref().is_none_or(|l| l.iter().any(|a| who.contains(a)));
                         if allowed {
                             reply.cap = Some(e.cap);
