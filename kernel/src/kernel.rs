@@ -99,6 +99,8 @@ pub enum Finish {
     Idle,
     /// Virtual time reached `max_time`.
     TimeLimit,
+    /// The runtime's step limit was reached (set for exploration: a likely livelock).
+    StepLimit,
 }
 
 /// What the runtime should do next.
@@ -495,8 +497,19 @@ impl Kernel {
 
     /// Pops the head of the highest non-empty ready queue. Empty queues stay in
     /// the map (one per priority ever used), so a round trip allocates nothing.
+    ///
+    /// With a seed, the pick among the ready processes of the highest priority is
+    /// the seeded source's (drawn only when there is a choice, so a run's stream
+    /// of draws depends on its schedule alone).
     fn pop_ready(&mut self) -> Option<Pid> {
-        self.ready.values_mut().find(|q| !q.is_empty())?.pop_front()
+        let q = self.ready.values_mut().find(|q| !q.is_empty())?;
+        match self.rng.as_mut() {
+            Some(rng) if q.len() > 1 => {
+                let i = rng.below(q.len() as u64) as usize;
+                q.remove(i)
+            }
+            _ => q.pop_front(),
+        }
     }
 
     /// Puts a process into the ready queue of its priority (at the head if it was preempted).

@@ -1,15 +1,28 @@
-//! `ipcsim explore`: many seeded schedules of one scenario.
+//! `ipcsim explore`: runs one scenario under many seeded schedules, in
+//! parallel, and reports the smallest failing seed with the command that
+//! replays it.
+//!
+//! Each run is single-threaded and deterministic; threads only share the
+//! counter of the next seed and the smallest failure found so far. Once a
+//! failure is known, workers finish the seeds below it and skip the rest, so
+//! the seed reported is the smallest failing one in the range whatever the
+//! thread timing: the command's output is deterministic too.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use clap::{Args, ValueEnum};
+use ipcsim_scenario::{Outcome, RunOptions};
 
 /// Strategies for choosing schedules.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 pub enum Strategy {
     /// Uniform choice among equals at each system call boundary (seed S replays with `run --seed S`).
     Random,
-    /// Probabilistic concurrency testing.
+    /// Probabilistic concurrency testing (not in this build yet).
     Pct,
-    /// Bounded-exhaustive depth-first search.
+    /// Bounded-exhaustive depth-first search (not in this build yet).
     Dfs,
 }
 
@@ -30,48 +43,102 @@ pub struct ExploreArgs {
     /// First seed.
     #[arg(long, default_value_t = 0)]
     pub seed_start: u64,
+    /// Steps (process activations) after which a run counts as a possible livelock.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub max_steps: u64,
+}
+
+/// Why a run failed, in lines.
+fn reasons(o: &Outcome) -> Vec<String> {
+    let mut v: Vec<String> = o
+        .verdicts
+        .iter()
+        .filter(|v| !v.holds)
+        .map(|v| format!("expect {} failed (found: {})", v.text, v.found))
+        .collect();
+    v.extend(o.unexpected.iter().cloned());
+    v
 }
 
 /// Runs the exploration; returns the exit status.
 pub fn explore(args: &ExploreArgs) -> u8 {
-    let Some((_, _sc)) = crate::load(&args.file) else {
+    let Some((src, _)) = crate::load(&args.file) else {
         return 2;
     };
     if args.strategy != Strategy::Random {
         eprintln!(
-            "ipcsim explore: strategy {:?} is not implemented yet; use --strategy random",
+            "ipcsim explore: the {:?} strategy is not in this build yet; use --strategy random",
             args.strategy
         );
         return 2;
     }
-    for i in 0..args.runs {
-        let seed = args.seed_start + i;
-        let Some((_, sc)) = crate::load(&args.file) else {
-            return 2;
-        };
-        let opts = ipcsim_scenario::RunOptions {
-            seed: Some(seed),
-            record: false,
-            steps_max: Some(10_000_000),
-        };
-        let (outcome, _rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
-        if outcome.exit_code() != 0 {
-            println!("run {} of {}: seed {seed} fails:", i + 1, args.runs);
-            for v in outcome.verdicts.iter().filter(|v| !v.holds) {
-                println!("  expect {} failed (found: {})", v.text, v.found);
-            }
-            for u in &outcome.unexpected {
-                println!("  {u}");
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let (start, end) = (args.seed_start, args.seed_start.saturating_add(args.runs));
+    let next = AtomicU64::new(start);
+    let done = AtomicU64::new(0);
+    let best: Mutex<Option<(u64, Vec<String>)>> = Mutex::new(None);
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new(args.runs);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} schedules, {per_sec}, eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let seed = next.fetch_add(1, Ordering::Relaxed);
+                if seed >= end {
+                    break;
+                }
+                if best
+                    .lock()
+                    .map(|b| b.as_ref().is_some_and(|(s, _)| seed > *s))
+                    .unwrap_or(true)
+                {
+                    continue;
+                }
+                let Ok(sc) = ipcsim_scenario::load(&src) else { break };
+                let opts = RunOptions {
+                    seed: Some(seed),
+                    record: false,
+                    steps_max: Some(args.max_steps),
+                };
+                let (outcome, _rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
+                if outcome.exit_code() != 0 {
+                    if let Ok(mut b) = best.lock() {
+                        if b.as_ref().is_none_or(|(s, _)| seed < *s) {
+                            *b = Some((seed, reasons(&outcome)));
+                        }
+                    }
+                }
+                done.fetch_add(1, Ordering::Relaxed);
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+            });
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let ran = done.load(Ordering::Relaxed);
+    match best.into_inner().ok().flatten() {
+        Some((seed, why)) => {
+            println!("seed {seed} fails ({ran} schedules run on {jobs} thread(s)):");
+            for w in why {
+                println!("  {w}");
             }
             println!("replay: ipcsim run {} --seed {seed}", args.file);
-            return 1;
+            1
+        }
+        None => {
+            println!("{ran} schedules explored (seeds {start}..{end}, {jobs} thread(s)): no failure found");
+            0
         }
     }
-    println!(
-        "{} schedules explored (seeds {}..{}), no failure found",
-        args.runs,
-        args.seed_start,
-        args.seed_start + args.runs
-    );
-    0
 }

@@ -111,7 +111,7 @@ impl Runtime {
             };
             steps += 1;
             if self.steps_max.is_some_and(|m| steps > m) {
-                return Finish::TimeLimit;
+                return Finish::StepLimit;
             }
             let Some(fut) = self.bodies.get_mut(pid.index()).and_then(Option::as_mut) else {
                 // A process with no body (created by the kernel API alone): it exits.

@@ -209,6 +209,7 @@ pub fn report_json(o: &Outcome, k: &Kernel) -> String {
         ipcsim_kernel::Finish::AllEnded => "all_ended",
         ipcsim_kernel::Finish::Idle => "idle",
         ipcsim_kernel::Finish::TimeLimit => "max_time",
+        ipcsim_kernel::Finish::StepLimit => "step_limit",
     };
     json!({
         "event": "report",

@@ -319,8 +319,13 @@ fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<S
             report.deadlocks.len()
         ));
     }
-    if report.finish == ipcsim_kernel::Finish::TimeLimit {
-        unexpected.push(format!("max_time reached at t={}", report.time));
+    match report.finish {
+        ipcsim_kernel::Finish::TimeLimit => unexpected.push(format!("max_time reached at t={}", report.time)),
+        ipcsim_kernel::Finish::StepLimit => unexpected.push(format!(
+            "step limit reached at t={}: possibly a livelock (processes that keep running without progress)",
+            report.time
+        )),
+        _ => {}
     }
     Outcome {
         report,

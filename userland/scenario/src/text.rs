@@ -158,6 +158,7 @@ pub fn report_text(o: &Outcome, k: &Kernel) -> String {
         ipcsim_kernel::Finish::AllEnded => "every non-daemon process ended",
         ipcsim_kernel::Finish::Idle => "no process can run and no timer is due",
         ipcsim_kernel::Finish::TimeLimit => "max_time reached",
+        ipcsim_kernel::Finish::StepLimit => "step limit reached (possible livelock)",
     };
     let _ = writeln!(s, "== report ==");
     let _ = writeln!(s, "run ended at t={}: {why}", r.time);

@@ -1,0 +1,164 @@
+//! The `ipcsim` binary end to end: exit statuses, diagnostics on stderr,
+//! output files, `check`, `explore` and its replay command.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ipcsim"))
+}
+
+fn scenario(name: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(name);
+    p.to_string_lossy().into_owned()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ipcsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d.join(name)
+}
+
+#[test]
+fn run_exits_0_and_prints_trace_then_report() {
+    let out = bin().args(["run", &scenario("echo.ipc")]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("runs (control-flow transfer from client)"), "{s}");
+    assert!(s.contains("== report =="), "{s}");
+}
+
+#[test]
+fn run_exits_1_on_an_unexpected_deadlock() {
+    let f = tmp("dl.ipc");
+    std::fs::write(&f, "endpoint a\nendpoint b\nprocess x caps(a: recv, b: send) { send b 1 }\nprocess y caps(b: recv, a: send) { send a 1 }\n").expect("write");
+    let out = bin()
+        .args(["run", f.to_str().expect("path"), "--trace", "none"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("deadlock at t=0"));
+}
+
+#[test]
+fn errors_go_to_stderr_with_file_line_col_and_exit_2() {
+    let f = tmp("bad.ipc");
+    std::fs::write(&f, "process p {\n    let x = (1 + 2))\n}\n").expect("write");
+    let out = bin().args(["run", f.to_str().expect("path")]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("bad.ipc:2:20: expected end of statement, found `)`"), "{e}");
+    assert!(e.contains("let x = (1 + 2))"), "{e}");
+    let missing = bin().args(["run", "/nonexistent/x.ipc"]).output().expect("runs");
+    assert_eq!(missing.status.code(), Some(2));
+    let usage = bin().args(["run"]).output().expect("runs");
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn json_trace_is_json_lines_only() {
+    let out = bin()
+        .args(["run", &scenario("echo.ipc"), "--trace", "json"])
+        .output()
+        .expect("runs");
+    let s = String::from_utf8_lossy(&out.stdout);
+    for l in s.lines() {
+        assert!(l.starts_with('{') && l.ends_with('}'), "not a JSON object line: {l}");
+    }
+    assert!(s.lines().last().is_some_and(|l| l.contains("\"event\":\"report\"")));
+}
+
+#[test]
+fn quiet_prints_nothing_and_files_are_written() {
+    let (m, c) = (tmp("echo.mmd"), tmp("echo.json"));
+    let out = bin()
+        .args([
+            "run",
+            &scenario("echo.ipc"),
+            "--quiet",
+            "--mermaid",
+            m.to_str().expect("p"),
+            "--chrome",
+            c.to_str().expect("p"),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert!(std::fs::read_to_string(&m)
+        .expect("mermaid written")
+        .starts_with("sequenceDiagram"));
+    assert!(std::fs::read_to_string(&c)
+        .expect("chrome written")
+        .contains("traceEvents"));
+}
+
+#[test]
+fn check_reports_every_file() {
+    let bad = tmp("bad2.ipc");
+    std::fs::write(&bad, "process p { recv q -> m }\n").expect("write");
+    let ok = bin()
+        .args(["check", &scenario("echo.ipc"), &scenario("pipeline.ipc")])
+        .output()
+        .expect("runs");
+    assert_eq!(ok.status.code(), Some(0));
+    let mixed = bin()
+        .args(["check", &scenario("echo.ipc"), bad.to_str().expect("p")])
+        .output()
+        .expect("runs");
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&mixed.stdout).contains("echo.ipc: ok"));
+}
+
+#[test]
+fn explore_finds_the_race_and_its_replay_reproduces_it() {
+    let file = scenario("race_order.ipc");
+    let out = bin()
+        .args(["explore", &file, "--runs", "200", "--jobs", "2"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    let s = String::from_utf8_lossy(&out.stdout);
+    let replay = s
+        .lines()
+        .find_map(|l| l.strip_prefix("replay: "))
+        .expect("a replay command");
+    let seed = replay.rsplit(' ').next().expect("seed");
+    // The replay fails the same way, byte for byte, every time.
+    let a = bin().args(["run", &file, "--seed", seed]).output().expect("runs");
+    let b = bin().args(["run", &file, "--seed", seed]).output().expect("runs");
+    assert_eq!(a.status.code(), Some(1));
+    assert_eq!(a.stdout, b.stdout);
+    // The same exploration reports the same seed whatever the thread count.
+    let one = bin()
+        .args(["explore", &file, "--runs", "200", "--jobs", "1"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        one.stdout.split(|c| *c == b'(').next(),
+        out.stdout.split(|c| *c == b'(').next()
+    );
+    // And a correct scenario passes.
+    let fine = bin()
+        .args(["explore", &scenario("echo.ipc"), "--runs", "50"])
+        .output()
+        .expect("runs");
+    assert_eq!(fine.status.code(), Some(0));
+}
+
+#[test]
+fn help_exists_for_every_command() {
+    for cmd in [
+        vec!["--help"],
+        vec!["run", "--help"],
+        vec!["check", "--help"],
+        vec!["explore", "--help"],
+    ] {
+        let out = bin().args(&cmd).output().expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{cmd:?}");
+        assert!(!out.stdout.is_empty());
+    }
+}
