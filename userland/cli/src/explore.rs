@@ -129,7 +129,10 @@ pub fn explore(args: &ExploreArgs) -> u8 {
     let ran = done.load(Ordering::Relaxed);
     match best.into_inner().ok().flatten() {
         Some((seed, why)) => {
-            println!("seed {seed} fails ({ran} schedules run on {jobs} thread(s)):");
+            // How many runs finished depends on thread timing: it goes to stderr, so
+            // stdout stays the same for the same range, whatever the threads did.
+            eprintln!("{ran} schedule(s) run on {jobs} thread(s)");
+            println!("seed {seed} fails:");
             for w in why {
                 println!("  {w}");
             }
@@ -137,7 +140,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
             1
         }
         None => {
-            println!("{ran} schedules explored (seeds {start}..{end}, {jobs} thread(s)): no failure found");
+            println!("{ran} schedules explored (seeds {start}..{end}): no failure found");
             0
         }
     }
