@@ -1,24 +1,23 @@
-//! The fast paths for `call` and `reply_recv`, as seL4 has them: when nobody
-//! is watching (no event log, no `tracing` subscriber, no cost model, no
-//! priority inheritance) and the common case holds (a receiver is waiting, or
-//! the caller is owed a reply and nobody outranks it), the kernel moves the
-//! message and switches straight to the other side without the general
-//! machinery. Anything unusual takes the slow path, which has the same
-//! effects; tests run the bundled scenarios both ways and compare reports.
+//! The fast paths for `call` and `reply_recv`, as seL4 has them: when the
+//! common case holds (a receiver is waiting, or the caller is owed a reply and
+//! nobody outranks it; no cost model, no priority inheritance, no capability
+//! in the message), the kernel moves the message and switches straight to the
+//! other side without the general machinery. They record exactly the events
+//! the slow paths record, in the same order. Anything unusual takes the slow
+//! path; tests run random call sequences and every bundled scenario both ways
+//! (the fast paths can be switched off) and compare.
 
+use crate::event::{EventKind, SwitchReason};
 use crate::kernel::Kernel;
 use crate::object::Body;
 use crate::process::{Blocked, State, Wait};
-use crate::{CapId, Message, ObjectKind, Outcome, Pid, Ret, Rights, Timeout};
+use crate::{CapId, Message, ObjectKind, Outcome, Pid, Ret, Rights, Timeout, WaitKind};
 
 impl Kernel {
-    /// Whether a fast path may run: nothing observes the kernel step by step.
+    /// Whether a fast path may run at all.
     #[inline]
     pub(crate) fn fastpath_allowed(&self) -> bool {
-        !self.log.enabled
-            && !self.cfg.priority_inheritance
-            && self.cfg.costs == crate::Costs::default()
-            && !tracing::enabled!(target: "ipcsim::kernel", tracing::Level::TRACE)
+        self.cfg.fast_paths && !self.cfg.priority_inheritance && self.cfg.costs == crate::Costs::default()
     }
 
     /// `call` to an endpoint where a receiver waits and may run at once.
@@ -56,6 +55,14 @@ impl Kernel {
         let len = msg.len_bytes();
         let copies = self.copies();
         self.stats.count(ObjectKind::Endpoint, len, copies);
+        self.record(r, || EventKind::Deliver {
+            from: pid,
+            obj: Some(obj),
+            data: msg.data.clone(),
+            badge,
+            call: true,
+            copies,
+        });
         let nonce = self.next_nonce();
         let rp = &mut self.procs[r.index()];
         rp.state = State::Running;
@@ -77,10 +84,20 @@ impl Kernel {
         if let Some(at) = deadline {
             self.set_timer(pid, at, seq);
         }
+        self.record(pid, || EventKind::Block {
+            wait: WaitKind::Reply(r),
+            obj: None,
+            deadline,
+        });
         self.current = Some(r);
         self.last_run = Some(r);
         self.stats.switches += 1;
         self.stats.transfers += 1;
+        self.switch_hint = None;
+        self.record(r, || EventKind::Switch {
+            from: Some(pid),
+            reason: SwitchReason::Transfer,
+        });
         Ok(Outcome::Switched)
     }
 
@@ -125,6 +142,10 @@ impl Kernel {
         let copies = self.copies();
         self.stats.count(ObjectKind::Endpoint, len, copies);
         self.procs[pid.index()].reply_right = None;
+        self.record(pid, || EventKind::Reply {
+            to: caller,
+            data: msg.data.clone(),
+        });
         let c = &mut self.procs[caller.index()];
         c.state = State::Running;
         c.result = Some(Ok(Ret::Msg(msg)));
@@ -144,12 +165,22 @@ impl Kernel {
         if let Some(at) = deadline {
             self.set_timer(pid, at, seq);
         }
-        self.current = Some(caller);
-        self.last_run = Some(caller);
-        self.stats.switches += 1;
+        self.record(pid, || EventKind::Block {
+            wait: WaitKind::Recv,
+            obj: Some(obj),
+            deadline,
+        });
         if deadline.is_none() {
             self.check_deadlock_around(pid);
         }
+        self.current = Some(caller);
+        self.last_run = Some(caller);
+        self.stats.switches += 1;
+        let reason = self.switch_hint.take().unwrap_or(SwitchReason::Schedule);
+        self.record(caller, || EventKind::Switch {
+            from: Some(pid),
+            reason,
+        });
         Ok(Outcome::Switched)
     }
 }

@@ -74,6 +74,9 @@ pub struct KernelConfig {
     pub copy_remap: bool,
     /// Cost model.
     pub costs: Costs,
+    /// Take the fast paths for `call` and `reply_recv` where they apply (same
+    /// effects and events; off only to test that claim).
+    pub fast_paths: bool,
 }
 
 impl Default for KernelConfig {
@@ -86,6 +89,7 @@ impl Default for KernelConfig {
             priority_inheritance: false,
             copy_remap: false,
             costs: Costs::default(),
+            fast_paths: true,
         }
     }
 }
@@ -286,7 +290,7 @@ impl Kernel {
             return Outcome::Done(Err(Error::InvalidArgument));
         }
         self.stats.syscalls += 1;
-        if self.log.enabled || tracing::enabled!(tracing::Level::TRACE) {
+        if self.log.enabled || tracing::level_enabled!(tracing::Level::TRACE) {
             let obj = call.cap().and_then(|c| self.caps.get(c.0)).map(|n| n.obj);
             let arg = match &call {
                 Syscall::Sleep { ticks } | Syscall::Compute { ticks } => Some(*ticks as i64),
@@ -896,7 +900,9 @@ impl Kernel {
     /// a `tracing` subscriber at TRACE), so an unobserved run pays one branch.
     #[inline]
     pub(crate) fn record(&mut self, pid: Pid, kind: impl FnOnce() -> EventKind) {
-        let traced = tracing::enabled!(target: "ipcsim::kernel", tracing::Level::TRACE);
+        // `level_enabled!` is one relaxed load; the full check runs only when TRACE is on somewhere.
+        let traced = tracing::level_enabled!(tracing::Level::TRACE)
+            && tracing::enabled!(target: "ipcsim::kernel", tracing::Level::TRACE);
         if !self.log.enabled && !traced {
             return;
         }
