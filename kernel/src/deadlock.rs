@@ -75,6 +75,16 @@ impl Kernel {
             if !self.visit_holders(obj, need, &mut go) {
                 return;
             }
+            // A watched process signals the notification by ending.
+            if need == Rights::SIGNAL {
+                if let Some(o) = self.objs.get(obj.0) {
+                    for w in &o.watched {
+                        if !go(*w) {
+                            return;
+                        }
+                    }
+                }
+            }
         }
         if p.signals.has_unblocked_handler() {
             let uid = p.uid;

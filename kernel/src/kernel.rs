@@ -248,6 +248,7 @@ impl Kernel {
             holders: Vec::new(),
             right_counts: [0; 8],
             spawnable: Rights::empty(),
+            watched: Vec::new(),
             body,
         }));
         if let Some(k) = opts.key {
@@ -296,7 +297,7 @@ impl Kernel {
                 Syscall::Sleep { ticks } | Syscall::Compute { ticks } => Some(*ticks as i64),
                 Syscall::Signal { bits, .. } => Some(*bits as i64),
                 Syscall::MsgSnd { mtype, .. } | Syscall::MsgRcv { mtype, .. } => Some(*mtype),
-                Syscall::Kill { target, .. } => Some(i64::from(target.0)),
+                Syscall::Kill { target, .. } | Syscall::Watch { target, .. } => Some(i64::from(target.0)),
                 Syscall::Read { max, .. } => Some(*max as i64),
                 _ => None,
             };
@@ -402,6 +403,7 @@ impl Kernel {
             Syscall::Spawn { spec, share, grants } => Flow::Done(self.sys_spawn(pid, &spec, &share, &grants)),
             Syscall::WaitChild { timeout } => self.sys_wait_child(pid, timeout),
             Syscall::Kill { target, signal } => Flow::Done(self.sys_kill(pid, target, signal)),
+            Syscall::Watch { target, cap, bits } => Flow::Done(self.sys_watch(pid, target, cap, bits)),
             Syscall::SigAction { signal, action } => Flow::Done(self.sys_sigaction(pid, signal, action)),
             Syscall::SigMask { signal, block } => Flow::Done(self.sys_sigmask(pid, signal, block)),
             Syscall::Get { kind, key, flags, size } => Flow::Done(self.sys_get(pid, kind, key, flags, size)),

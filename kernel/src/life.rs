@@ -71,12 +71,19 @@ impl Kernel {
         let daemon = p.daemon;
         let parent = p.parent;
         let reply = p.reply_right.take();
+        let watchers = std::mem::take(&mut p.watchers);
         let caps = std::mem::take(&mut p.caps);
         let maps = std::mem::take(&mut p.maps);
         if !daemon {
             self.live_nondaemons -= 1;
         }
         self.record(pid, || EventKind::End { ending });
+        for (obj, bits) in watchers {
+            if let Some(o) = self.objs.get_mut(obj.0) {
+                o.watched.retain(|w| *w != pid);
+            }
+            self.signal_bits(obj, bits);
+        }
         self.procs[pid.index()].priority = self.procs[pid.index()].base_priority;
         if let Some((caller, nonce)) = reply {
             let waiting = matches!(self.procs[caller.index()].blocked(),

@@ -15,8 +15,17 @@ impl Kernel {
             Ok(x) => x,
             Err(f) => return f,
         };
-        let Some(Body::Notification { word, waiters }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+        if !matches!(self.objs.get(obj.0).map(|o| &o.body), Some(Body::Notification { .. })) {
             return Flow::Done(Err(Error::InvalidArgument));
+        }
+        self.signal_bits(obj, bits);
+        Flow::Done(Ok(Ret::Unit))
+    }
+
+    /// ORs bits into a notification's word, handing the word to the first waiter.
+    pub(crate) fn signal_bits(&mut self, obj: crate::ObjId, bits: u64) {
+        let Some(Body::Notification { word, waiters }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+            return;
         };
         *word |= bits;
         if *word != 0 {
@@ -26,7 +35,25 @@ impl Kernel {
                 self.finish_wait(w, Ok(Ret::Word(taken)), true);
             }
         }
-        Flow::Done(Ok(Ret::Unit))
+    }
+
+    /// `watch`: the end of `target` will OR `bits` into the notification.
+    pub(crate) fn sys_watch(&mut self, pid: Pid, target: Pid, cap: CapId, bits: u64) -> crate::KResult<Ret> {
+        let obj = self.lookup(pid, cap, Rights::SIGNAL)?.obj;
+        if !matches!(self.objs.get(obj.0).map(|o| &o.body), Some(Body::Notification { .. })) {
+            return Err(Error::InvalidArgument);
+        }
+        let t = self.procs.get(target.index()).ok_or(Error::NotFound)?;
+        if t.is_ended() {
+            // Already over: tell the watcher at once rather than never.
+            self.signal_bits(obj, bits);
+            return Ok(Ret::Unit);
+        }
+        self.procs[target.index()].watchers.push((obj, bits));
+        if let Some(o) = self.objs.get_mut(obj.0) {
+            o.watched.push(target);
+        }
+        Ok(Ret::Unit)
     }
 
     pub(crate) fn sys_wait(&mut self, pid: Pid, cap: CapId, timeout: Timeout) -> Flow {

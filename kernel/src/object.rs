@@ -111,6 +111,8 @@ pub(crate) struct Object {
     pub right_counts: [u32; 8],
     /// Rights that some not-yet-spawned program could bring (deadlock analysis).
     pub spawnable: Rights,
+    /// Live processes whose end signals this notification (`watch`).
+    pub watched: Vec<Pid>,
     pub body: Body,
 }
 

@@ -156,6 +156,8 @@ pub(crate) struct Process {
     pub next_map_offset: u64,
     /// Semaphore units taken and not posted, per semaphore.
     pub sem_held: Vec<(ObjId, u64)>,
+    /// Notifications to signal when this process ends (`watch`), with their bits.
+    pub watchers: Vec<(ObjId, u64)>,
 }
 
 impl Process {
@@ -180,6 +182,7 @@ impl Process {
             maps: Vec::new(),
             next_map_offset: 0,
             sem_held: Vec::new(),
+            watchers: Vec::new(),
         }
     }
 

@@ -163,6 +163,16 @@ pub enum Syscall {
         /// How long to wait.
         timeout: Timeout,
     },
+    /// Be told when a process ends: its end ORs `bits` into a notification
+    /// (at once if it has ended already). For supervisors.
+    Watch {
+        /// The process to watch.
+        target: Pid,
+        /// A notification the caller may signal.
+        cap: CapId,
+        /// Bits to set when it ends.
+        bits: u64,
+    },
     /// Send a signal.
     Kill {
         /// Target.
@@ -343,6 +353,7 @@ impl Syscall {
             Syscall::Spawn { .. } => "spawn",
             Syscall::WaitChild { .. } => "wait_child",
             Syscall::Kill { .. } => "kill",
+            Syscall::Watch { .. } => "watch",
             Syscall::SigAction { .. } => "sigaction",
             Syscall::SigMask { .. } => "sigmask",
             Syscall::Get {
@@ -381,6 +392,7 @@ impl Syscall {
             | Syscall::Call { cap, .. }
             | Syscall::ReplyRecv { cap, .. }
             | Syscall::Signal { cap, .. }
+            | Syscall::Watch { cap, .. }
             | Syscall::Wait { cap, .. }
             | Syscall::Derive { cap, .. }
             | Syscall::Delete { cap }

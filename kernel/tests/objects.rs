@@ -514,3 +514,62 @@ impl SemExt for Sim {
         self.k.sem_holders(obj)
     }
 }
+
+#[test]
+fn watch_signals_a_notification_when_the_watched_process_ends() {
+    let mut s = Sim::new();
+    let n = s.obj(ObjectKind::Notification, "died");
+    let sup = s.proc("supervisor");
+    let worker = s.proc("worker");
+    let c = s.cap(sup, n, Rights::SIGNAL | Rights::WAIT);
+    assert_eq!(
+        s.done(
+            sup,
+            Syscall::Watch {
+                target: worker,
+                cap: c,
+                bits: 4
+            }
+        ),
+        Ok(Ret::Unit)
+    );
+    s.blocks(sup, Syscall::Wait { cap: c, timeout: NEVER });
+    // The supervisor's wait is not a deadlock: the worker can end.
+    assert!(s.k.deadlocks().is_empty());
+    s.k.exit(worker, Ending::Failed(Error::InvalidArgument));
+    assert_eq!(s.result(sup), Ok(Ret::Word(4)));
+    // Watching a process that has already ended tells at once.
+    assert_eq!(
+        s.done(
+            sup,
+            Syscall::Watch {
+                target: worker,
+                cap: c,
+                bits: 8
+            }
+        ),
+        Ok(Ret::Unit)
+    );
+    assert_eq!(
+        s.done(
+            sup,
+            Syscall::Wait {
+                cap: c,
+                timeout: Timeout::NOWAIT
+            }
+        ),
+        Ok(Ret::Word(8))
+    );
+    let no_signal = s.cap(sup, n, Rights::WAIT);
+    assert_eq!(
+        s.done(
+            sup,
+            Syscall::Watch {
+                target: worker,
+                cap: no_signal,
+                bits: 1
+            }
+        ),
+        Err(Error::PermissionDenied)
+    );
+}

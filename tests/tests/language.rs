@@ -213,6 +213,18 @@ fn exit_1_when_max_time_is_reached() {
 }
 
 #[test]
+fn exit_1_when_a_run_makes_no_progress_within_its_step_limit() {
+    let views = Views {
+        trace: TraceFormat::None,
+        steps_max: Some(10_000),
+        ..Default::default()
+    };
+    let (p, out) = run_to_string("t.ipc", "process p { loop { yield } }", None, &views);
+    assert_eq!(p.exit, 1);
+    assert!(out.contains("step limit reached at t=0: possibly a livelock"), "{out}");
+}
+
+#[test]
 fn exit_2_on_errors_before_the_run() {
     let (code, out) = exit_of("process p { recv nothing -> m }");
     assert_eq!(code, 2);

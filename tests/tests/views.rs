@@ -26,6 +26,7 @@ fn scenarios() -> Vec<(String, String)> {
 
 fn views(src: &str) -> (String, String) {
     let v = Views {
+        steps_max: None,
         trace: TraceFormat::None,
         quiet: true,
         mermaid: true,

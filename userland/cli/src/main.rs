@@ -58,6 +58,9 @@ enum Cmd {
         /// Print neither trace nor report: only diagnostics and the exit status.
         #[arg(long)]
         quiet: bool,
+        /// Stop after this many process steps and report a possible livelock.
+        #[arg(long, default_value_t = ipcsim_scenario::cli::STEPS_MAX_DEFAULT)]
+        max_steps: u64,
     },
     /// Parse and check files without running them.
     Check {
@@ -79,7 +82,8 @@ fn main() -> ExitCode {
             mermaid,
             chrome,
             quiet,
-        } => run(&file, seed, trace, mermaid, chrome, quiet),
+            max_steps,
+        } => run(&file, seed, trace, mermaid, chrome, quiet, max_steps),
         Cmd::Check { files } => check(&files),
         Cmd::Explore(args) => explore::explore(&args),
     };
@@ -132,6 +136,7 @@ fn run(
     mermaid_path: Option<String>,
     chrome_path: Option<String>,
     quiet: bool,
+    max_steps: u64,
 ) -> u8 {
     let src = match std::fs::read_to_string(file) {
         Ok(s) => s,
@@ -149,6 +154,7 @@ fn run(
         quiet,
         mermaid: mermaid_path.is_some(),
         chrome: chrome_path.is_some(),
+        steps_max: Some(max_steps),
     };
     let out: Rc<RefCell<dyn Write>> = Rc::new(RefCell::new(BufWriter::new(std::io::stdout())));
     let produced = cli::run_file(file, &src, seed, &views, out);

@@ -68,7 +68,7 @@ fn op_kinds(op: &OpKind) -> Option<(&'static [ObjectKind], &'static str)> {
     Some(match op {
         OpKind::Send { .. } | OpKind::Recv { .. } => (&[Endpoint, Mailbox], "an endpoint or a mailbox"),
         OpKind::Call { .. } | OpKind::ReplyRecv { .. } => (&[Endpoint], "an endpoint"),
-        OpKind::Signal { .. } | OpKind::Wait { .. } => (&[Notification], "a notification"),
+        OpKind::Signal { .. } | OpKind::Wait { .. } | OpKind::Watch { .. } => (&[Notification], "a notification"),
         OpKind::MsgSnd { .. } | OpKind::MsgRcv { .. } | OpKind::MsgStat { .. } | OpKind::MsgRemove { .. } => {
             (&[MsgQueue], "a msgqueue")
         }
@@ -88,6 +88,7 @@ fn op_cap(op: &OpKind) -> Option<&Expr> {
         | OpKind::Call { cap, .. }
         | OpKind::ReplyRecv { cap, .. }
         | OpKind::Signal { cap, .. }
+        | OpKind::Watch { cap, .. }
         | OpKind::Wait { cap }
         | OpKind::MsgSnd { cap, .. }
         | OpKind::MsgRcv { cap, .. }
@@ -137,7 +138,7 @@ fn op_exprs(op: &Op) -> Vec<&Expr> {
         | OpKind::Msync { cap }
         | OpKind::Munmap { cap } => v.push(cap),
         OpKind::Reply { value } => v.push(value),
-        OpKind::Signal { cap, bits } => v.extend([cap, bits]),
+        OpKind::Signal { cap, bits } | OpKind::Watch { cap, bits, .. } => v.extend([cap, bits]),
         OpKind::MsgGet { key, mode, .. } => {
             v.push(key);
             v.extend(mode.iter());
@@ -463,6 +464,10 @@ impl Checker {
                             None => errs.push((program.span, format!("no program is named `{}`", program.name))),
                         },
                         OpKind::Kill {
+                            target: Target::Name(v),
+                            ..
+                        }
+                        | OpKind::Watch {
                             target: Target::Name(v),
                             ..
                         } => {

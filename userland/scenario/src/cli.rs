@@ -33,7 +33,15 @@ pub struct Views {
     pub mermaid: bool,
     /// Build a Chrome trace.
     pub chrome: bool,
+    /// Process steps after which the run stops as a possible livelock
+    /// (default [`STEPS_MAX_DEFAULT`]).
+    pub steps_max: Option<u64>,
 }
+
+/// Default bound on process steps in one run: far above any real scenario
+/// (a million call/reply round trips take about two million steps), low enough
+/// that a loop making no progress in virtual time ends with a report.
+pub const STEPS_MAX_DEFAULT: u64 = 100_000_000;
 
 /// What a run produced besides the main output.
 #[derive(Clone, Debug, Default)]
@@ -101,7 +109,7 @@ pub fn run_file(file: &str, src: &str, seed: Option<u64>, views: &Views, out: Rc
     let opts = RunOptions {
         seed,
         record,
-        steps_max: None,
+        steps_max: Some(views.steps_max.unwrap_or(STEPS_MAX_DEFAULT)),
     };
     let (outcome, rt) = crate::run(sc, file, &opts, sink);
     let k = rt.kernel();

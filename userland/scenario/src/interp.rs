@@ -651,25 +651,15 @@ impl<'w> Interp<'w> {
                 return Ok(Built::Spawn(idx, as_name.clone(), caps, names));
             }
             OpKind::WaitChild => Syscall::WaitChild { timeout: to },
-            OpKind::Kill { target, signal } => {
-                let pid = match target {
-                    Target::Name(v) if v.slot.get() != u32::MAX => match self.eval(&Expr::Var(v.clone()))? {
-                        Value::Pid(p) => p,
-                        other => {
-                            return Err(self.bad(v.span, format!("`kill` needs a process, found {}", other.kind())))
-                        }
-                    },
-                    Target::Name(v) => self
-                        .sys
-                        .with_kernel(|k| k.find_process(&v.name))
-                        .ok_or(Error::NotFound)?,
-                    Target::Str(s, _) => self.sys.with_kernel(|k| k.find_process(s)).ok_or(Error::NotFound)?,
-                };
-                Syscall::Kill {
-                    target: pid,
-                    signal: *signal,
-                }
-            }
+            OpKind::Kill { target, signal } => Syscall::Kill {
+                target: self.target_pid(target, "kill")?,
+                signal: *signal,
+            },
+            OpKind::Watch { target, cap, bits } => Syscall::Watch {
+                target: self.target_pid(target, "watch")?,
+                cap: self.cap(cap)?,
+                bits: self.uint(bits)?,
+            },
             OpKind::Ignore(s) => Syscall::SigAction {
                 signal: *s,
                 action: Disposition::Ignore,
@@ -736,6 +726,18 @@ impl<'w> Interp<'w> {
         }))
     }
 
+    /// The process a `kill` or `watch` names: a PID variable, or a process by name.
+    fn target_pid(&self, target: &Target, what: &str) -> Result<ipcsim_kernel::Pid, Error> {
+        match target {
+            Target::Name(v) if v.slot.get() != u32::MAX => match self.eval(&Expr::Var(v.clone()))? {
+                Value::Pid(p) => Ok(p),
+                other => Err(self.bad(v.span, format!("`{what}` needs a process, found {}", other.kind()))),
+            },
+            Target::Name(v) => self.sys.with_kernel(|k| k.find_process(&v.name)).ok_or(Error::NotFound),
+            Target::Str(s, _) => self.sys.with_kernel(|k| k.find_process(s)).ok_or(Error::NotFound),
+        }
+    }
+
     fn decl(&self) -> &'w ProcDecl {
         let name = self.sys.with_kernel(|k| k.process_name(self.sys.pid()).to_string());
         let base = name.split('#').next().unwrap_or("");
@@ -781,7 +783,10 @@ impl<'w> Interp<'w> {
             grants.push((obj, rights, c.badge));
         }
         if let Some(ep) = self.w.names_ep {
-            grants.push((ep, Rights::SEND | Rights::GRANT, 0));
+            // The child's own badge, so the naming service knows who calls: pids are
+            // dense, so the child will be the next one created.
+            let child = ipcsim_kernel::Pid(self.sys.with_kernel(|k| k.process_count()) as u32);
+            grants.push((ep, Rights::SEND | Rights::GRANT, names::badge_of(child)));
         }
         let rc = self.rc.clone();
         let r = self.sys.spawn(spec, share, grants, body(rc, idx, names)).await;

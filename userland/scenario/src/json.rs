@@ -54,7 +54,7 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
                 put("data", data(d));
             }
             if let Some(a) = arg {
-                if *name == "kill" {
+                if *name == "kill" || *name == "watch" {
                     put("target", json!(k.process_name(ipcsim_kernel::Pid(*a as u32))));
                 } else {
                     put("arg", json!(a));

@@ -101,6 +101,9 @@ fn answer(m: &Message) -> Result<(), Error> {
 struct Entry {
     cap: CapId,
     allow: Option<Vec<String>>,
+    /// Who registered it: a name whose registrant has ended may be registered again
+    /// (a restarted server takes its name back).
+    owner: Pid,
 }
 
 /// The server's body. `ep` is its receive capability; `identify` names a
@@ -118,12 +121,25 @@ pub async fn serve(sys: Sys, ep: CapId, identify: Rc<dyn Fn(Pid) -> Vec<String>>
         let mut reply = Message::new(Data::str("InvalidArgument"));
         match (parts.next(), parts.next(), parts.next()) {
             (Some("register"), Some(name), Some(allow)) => {
-                reply.data = match m.cap {
-                    None => Data::str("InvalidArgument"),
-                    Some(_) if table.contains_key(name) => Data::str("Exists"),
-                    Some(cap) => {
+                let stale = table
+                    .get(name)
+                    .map(|e| sys.with_kernel(|k| k.ending(e.owner).is_some()));
+                reply.data = match (m.cap, stale) {
+                    (None, _) => Data::str("InvalidArgument"),
+                    (Some(_), Some(false)) => Data::str("Exists"),
+                    (Some(cap), _) => {
+                        if let Some(old) = table.remove(name) {
+                            sys.syscall(Syscall::Delete { cap: old.cap }).await.ok();
+                        }
                         let allow = (allow != "*").then(|| allow.split(',').map(str::to_string).collect());
-                        table.insert(name.to_string(), Entry { cap, allow });
+                        table.insert(
+                            name.to_string(),
+                            Entry {
+                                cap,
+                                allow,
+                                owner: caller,
+                            },
+                        );
                         Data::str("ok")
                     }
                 };

@@ -944,22 +944,21 @@ impl<'s> Parser<'s> {
             }
             "wait_child" => OpKind::WaitChild,
             "kill" => {
-                let target = match self.peek().clone() {
-                    Tok::Str(s) => {
-                        let sp = self.bump().span;
-                        Target::Str(s, sp)
-                    }
-                    _ => {
-                        let i = self.ident("a process name")?;
-                        Target::Name(Var::new(i.name, i.span))
-                    }
-                };
+                let target = self.target()?;
                 let signal = if matches!(self.peek(), Tok::Ident(w) if w.starts_with("SIG")) {
                     self.signal()?
                 } else {
                     Signal::SIGTERM
                 };
                 OpKind::Kill { target, signal }
+            }
+            "watch" => {
+                let target = self.target()?;
+                OpKind::Watch {
+                    target,
+                    cap: self.operand()?,
+                    bits: self.operand()?,
+                }
             }
             "ignore" => OpKind::Ignore(self.signal()?),
             "default" => OpKind::Default(self.signal()?),
@@ -1063,6 +1062,20 @@ impl<'s> Parser<'s> {
         let mut op = Self::new_op(kind);
         self.options(&mut op, none)?;
         Ok(op)
+    }
+
+    /// The process operand of `kill` and `watch`: a name, a PID variable, or a quoted instance name.
+    fn target(&mut self) -> P<Target> {
+        match self.peek().clone() {
+            Tok::Str(s) => {
+                let sp = self.bump().span;
+                Ok(Target::Str(s, sp))
+            }
+            _ => {
+                let i = self.ident("a process name")?;
+                Ok(Target::Name(Var::new(i.name, i.span)))
+            }
+        }
     }
 
     fn proc_name(&mut self) -> P<Ident> {

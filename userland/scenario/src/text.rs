@@ -48,7 +48,7 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
             if let Some(o) = o {
                 let _ = write!(out, " {}", k.object_label(*o));
             }
-            if *name == "kill" {
+            if *name == "kill" || *name == "watch" {
                 if let Some(a) = arg {
                     let _ = write!(out, " {}", k.process_name(ipcsim_kernel::Pid(*a as u32)));
                 }
