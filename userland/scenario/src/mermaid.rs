@@ -47,7 +47,9 @@ impl Mermaid {
             self.cut = true;
             return;
         }
-        self.lines.push(line);
+        // `#` starts an entity and `;` ends a statement in Mermaid: neither may reach
+        // it raw from a name (`worker#2`) or a wait description.
+        self.lines.push(line.replace('#', "♯").replace(';', ","));
     }
 
     /// Adds one event.
