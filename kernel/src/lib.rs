@@ -51,5 +51,5 @@ pub use message::{Data, Message};
 pub use object::ObjectOptions;
 pub use process::Ending;
 pub use rights::{ObjectKind, Rights};
-pub use signal::{Disposition, Signal};
+pub use signal::{DefaultAction, Disposition, Signal};
 pub use syscall::{GetFlags, IpcPerm, Outcome, ProcessSpec, Ret, SysResult, Syscall};

@@ -238,6 +238,13 @@ impl Kernel {
     /// Acts on an unblocked, non-ignored signal.
     fn act_on_signal(&mut self, from: Option<Pid>, target: Pid, signal: Signal) {
         match self.procs[target.index()].signals.disposition(signal) {
+            Disposition::Ignore => {
+                self.record(target, || EventKind::SignalSent {
+                    from,
+                    signal,
+                    action: "ignored",
+                });
+            }
             Disposition::Catch => {
                 self.record(target, || EventKind::SignalSent {
                     from,

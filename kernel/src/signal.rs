@@ -166,7 +166,12 @@ impl SignalState {
         self.ignored &= !s.bit();
         match d {
             Disposition::Catch => self.caught |= s.bit(),
-            Disposition::Ignore => self.ignored |= s.bit(),
+            Disposition::Ignore => {
+                self.ignored |= s.bit();
+                // POSIX: setting a pending signal to SIG_IGN discards it.
+                self.pending_std &= !s.bit();
+                self.pending_rt.retain(|p| *p != s);
+            }
             Disposition::Default => {}
         }
     }
