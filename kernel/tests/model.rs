@@ -20,23 +20,54 @@ use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
 enum Op {
-    Send { ep: u8, t: u8 },
-    Call { ep: u8, t: u8 },
-    Recv { ep: u8, t: u8 },
+    Send {
+        ep: u8,
+        t: u8,
+    },
+    /// A send carrying one of the sender's capabilities (`with`).
+    Grant {
+        ep: u8,
+        cap: u8,
+        t: u8,
+    },
+    Call {
+        ep: u8,
+        t: u8,
+    },
+    Recv {
+        ep: u8,
+        t: u8,
+    },
     Reply,
-    ReplyRecv { ep: u8, t: u8 },
-    Derive { cap: u8, rights: u8, badge: u8 },
-    Delete { cap: u8 },
-    Revoke { cap: u8 },
+    ReplyRecv {
+        ep: u8,
+        t: u8,
+    },
+    Derive {
+        cap: u8,
+        rights: u8,
+        badge: u8,
+    },
+    Delete {
+        cap: u8,
+    },
+    Revoke {
+        cap: u8,
+    },
     Forged,
-    Sleep { t: u8 },
+    Sleep {
+        t: u8,
+    },
     Yield,
-    Kill { target: u8 },
+    Kill {
+        target: u8,
+    },
     Exit,
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
+        3 => (0u8..2, any::<u8>(), 0u8..6).prop_map(|(ep, cap, t)| Op::Grant { ep, cap, t }),
         4 => (0u8..2, 0u8..6).prop_map(|(ep, t)| Op::Send { ep, t }),
         4 => (0u8..2, 0u8..6).prop_map(|(ep, t)| Op::Call { ep, t }),
         5 => (0u8..2, 0u8..6).prop_map(|(ep, t)| Op::Recv { ep, t }),
@@ -94,6 +125,9 @@ struct Model {
     gone: BTreeSet<CapId>,
     prio: BTreeMap<Pid, i64>,
     next_id: u64,
+    /// Capabilities in messages not yet received: message id -> (the capability
+    /// passed and its ancestors, its rights, whether a revoke has deleted the copy).
+    inflight: BTreeMap<u64, (Vec<CapId>, Rights, bool)>,
 }
 
 impl Model {
@@ -113,7 +147,22 @@ impl Model {
         }
         self.gone.insert(c);
     }
+    fn chain(&self, c: CapId) -> Vec<CapId> {
+        let mut v = vec![c];
+        let mut at = c;
+        while let Some(p) = self.caps.get(&at).and_then(|m| m.parent) {
+            v.push(p);
+            at = p;
+        }
+        v
+    }
     fn revoke(&mut self, c: CapId) {
+        // A copy travelling in a message is a descendant of the capability passed.
+        for (chain, _, dead) in self.inflight.values_mut() {
+            if chain.contains(&c) {
+                *dead = true;
+            }
+        }
         let mut stack = self.children(c);
         while let Some(d) = stack.pop() {
             stack.extend(self.children(d));
@@ -178,6 +227,7 @@ proptest! {
         let mut m = Model {
             msgs: BTreeMap::new(), delivered_to: BTreeMap::new(), received: BTreeSet::new(), queues: BTreeMap::new(), pending: BTreeMap::new(), reply_owed: BTreeMap::new(),
             caps: BTreeMap::new(), gone: BTreeSet::new(), prio: BTreeMap::new(), next_id: 1,
+            inflight: BTreeMap::new(),
         };
         let mut procs = Vec::new();
         let mut roots: BTreeMap<(Pid, usize), CapId> = BTreeMap::new();
@@ -230,6 +280,17 @@ proptest! {
                     } else {
                         (Syscall::Send { cap: c, msg, timeout: timeout(t) }, Pending::Send(id))
                     }
+                }
+                Op::Grant { ep, cap, t } => {
+                    let id = m.next_id;
+                    m.next_id += 1;
+                    m.msgs.insert(id, (Status::Pending, false, p));
+                    let pass = pick(cap);
+                    if let Some(mc) = m.caps.get(&pass).filter(|mc| mc.owner == p) {
+                        m.inflight.insert(id, (m.chain(pass), mc.rights, false));
+                    }
+                    let msg = Message { data: Data::Int(id as i64), cap: Some(pass), ..Default::default() };
+                    (Syscall::Send { cap: root(ep), msg, timeout: timeout(t) }, Pending::Send(id))
                 }
                 Op::Recv { ep, t } => (Syscall::Recv { cap: root(ep), timeout: timeout(t) }, Pending::Recv),
                 Op::ReplyRecv { ep, t } => {
@@ -333,6 +394,17 @@ proptest! {
                 prop_assert!(info.is_some(), "capability {:?} of {:?} missing in the kernel", c, mc.owner);
                 prop_assert_eq!(info.map(|i| i.2), Some(mc.rights));
             }
+            // Confinement: every capability a process holds was reached by derivation
+            // or transfer from an initial grant (it is in the model), unless its receive
+            // has not been settled yet.
+            for q in &procs {
+                if m.pending.contains_key(q) {
+                    continue;
+                }
+                for c in k.boot_caps(*q) {
+                    prop_assert!(m.caps.contains_key(c), "{:?} holds a capability the model never saw", q);
+                }
+            }
             for c in &m.gone {
                 for q in &procs {
                     prop_assert!(k.cap_info(*q, *c).is_none(), "deleted or revoked capability still usable");
@@ -351,7 +423,7 @@ proptest! {
 }
 
 /// Applies a call's final result to the model.
-fn settle(m: &mut Model, _k: &Kernel, p: Pid, pend: Pending, r: SysResult) -> Result<(), TestCaseError> {
+fn settle(m: &mut Model, k: &Kernel, p: Pid, pend: Pending, r: SysResult) -> Result<(), TestCaseError> {
     match pend {
         Pending::Send(id) => {
             m.forget_queued(p);
@@ -361,6 +433,8 @@ fn settle(m: &mut Model, _k: &Kernel, p: Pid, pend: Pending, r: SysResult) -> Re
                 Err(_) => {
                     prop_assert_ne!(st, Status::Delivered, "send {} failed yet was delivered", id);
                     m.msgs.get_mut(&id).unwrap().0 = Status::Failed;
+                    // The copy it carried went nowhere and is gone.
+                    m.inflight.remove(&id);
                 }
             }
         }
@@ -384,6 +458,35 @@ fn settle(m: &mut Model, _k: &Kernel, p: Pid, pend: Pending, r: SysResult) -> Re
                         id
                     );
                     prop_assert!(m.received.insert(id), "message {} received twice", id);
+                    if let Some((chain, rights, dead)) = m.inflight.remove(&id) {
+                        // A capability received is a copy of the one sent: same rights, and a
+                        // descendant of the nearest ancestor still alive; unless a revoke
+                        // reached it on the way, in which case it is gone.
+                        match (msg.cap, dead) {
+                            (Some(c), false) => {
+                                let info = k.cap_info(p, c);
+                                prop_assert_eq!(info.map(|i| i.2), Some(rights), "transferred rights changed");
+                                let parent = chain.iter().copied().find(|a| m.caps.contains_key(a));
+                                m.caps.insert(
+                                    c,
+                                    MCap {
+                                        owner: p,
+                                        rights,
+                                        parent,
+                                    },
+                                );
+                            }
+                            (Some(c), true) => {
+                                prop_assert!(k.cap_info(p, c).is_none(), "a revoked copy survived transfer")
+                            }
+                            (None, _) => {}
+                        }
+                    } else {
+                        prop_assert!(
+                            msg.cap.is_none() || msg.cap.is_some_and(|c| k.cap_info(p, c).is_none()),
+                            "a capability came from nowhere"
+                        );
+                    }
                     if msg.is_call {
                         m.reply_owed.insert(p, id);
                     } else {

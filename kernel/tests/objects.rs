@@ -579,21 +579,48 @@ fn removing_a_message_queue_frees_its_key_and_wakes_waiters() {
     let mut s = Sim::new();
     let r = s.proc("r");
     let w = s.proc("w");
-    let get = |create| Syscall::Get { kind: ObjectKind::MsgQueue, key: 9, flags: GetFlags { create, exclusive: false, mode: 0o600 }, size: 0 };
+    let get = |create| Syscall::Get {
+        kind: ObjectKind::MsgQueue,
+        key: 9,
+        flags: GetFlags {
+            create,
+            exclusive: false,
+            mode: 0o600,
+        },
+        size: 0,
+    };
     let q = match s.done(r, get(true)) {
         Ok(Ret::Cap(c)) => c,
         other => panic!("{other:?}"),
     };
-    s.blocks(r, Syscall::MsgRcv { cap: q, mtype: 0, timeout: NEVER });
+    s.blocks(
+        r,
+        Syscall::MsgRcv {
+            cap: q,
+            mtype: 0,
+            timeout: NEVER,
+        },
+    );
     let wq = match s.done(w, get(false)) {
         Ok(Ret::Cap(c)) => c,
         other => panic!("{other:?}"),
     };
-    let ro = match s.done(w, Syscall::Derive { cap: wq, rights: Some(Rights::RECV), badge: None }) {
+    let ro = match s.done(
+        w,
+        Syscall::Derive {
+            cap: wq,
+            rights: Some(Rights::RECV),
+            badge: None,
+        },
+    ) {
         Ok(Ret::Cap(c)) => c,
         other => panic!("{other:?}"),
     };
-    assert_eq!(s.done(w, Syscall::Remove { cap: ro }), Err(Error::PermissionDenied), "remove needs send");
+    assert_eq!(
+        s.done(w, Syscall::Remove { cap: ro }),
+        Err(Error::PermissionDenied),
+        "remove needs send"
+    );
     assert_eq!(s.done(w, Syscall::Remove { cap: wq }), Ok(Ret::Unit));
     assert_eq!(s.done(w, get(false)), Err(Error::NotFound), "the key is free at once");
     assert_eq!(s.done(w, Syscall::MsgStat { cap: wq }), Err(Error::InvalidCap));
@@ -606,16 +633,61 @@ fn opening_a_fifo_waits_for_the_other_end() {
     let mut s = Sim::new();
     let a = s.proc("a");
     let b = s.proc("b");
-    let open = |write, timeout| Syscall::Open { path: "/f".into(), write, timeout };
+    let open = |write, timeout| Syscall::Open {
+        path: "/f".into(),
+        write,
+        timeout,
+    };
     assert_eq!(s.done(a, open(false, NEVER)), Err(Error::NotFound));
-    assert_eq!(s.done(a, Syscall::Mkfifo { path: "/f".into(), mode: 0o600 }), Ok(Ret::Unit));
-    assert_eq!(s.done(a, Syscall::Mkfifo { path: "/f".into(), mode: 0o600 }), Err(Error::Exists));
-    assert_eq!(s.done(a, open(true, Timeout::NOWAIT)), Err(Error::WouldBlock), "no reader yet");
-    assert!(matches!(s.done(a, open(false, Timeout::NOWAIT)), Ok(Ret::Cap(_))), "nowait read opens at once");
-    assert!(matches!(s.done(a, open(true, NEVER)), Ok(Ret::Cap(_))), "a reader exists: write opens at once");
+    assert_eq!(
+        s.done(
+            a,
+            Syscall::Mkfifo {
+                path: "/f".into(),
+                mode: 0o600
+            }
+        ),
+        Ok(Ret::Unit)
+    );
+    assert_eq!(
+        s.done(
+            a,
+            Syscall::Mkfifo {
+                path: "/f".into(),
+                mode: 0o600
+            }
+        ),
+        Err(Error::Exists)
+    );
+    assert_eq!(
+        s.done(a, open(true, Timeout::NOWAIT)),
+        Err(Error::WouldBlock),
+        "no reader yet"
+    );
+    assert!(
+        matches!(s.done(a, open(false, Timeout::NOWAIT)), Ok(Ret::Cap(_))),
+        "nowait read opens at once"
+    );
+    assert!(
+        matches!(s.done(a, open(true, NEVER)), Ok(Ret::Cap(_))),
+        "a reader exists: write opens at once"
+    );
     // A reader with no writer waits; the writer's open wakes it with its end.
-    let openg = |write| Syscall::Open { path: "/g".into(), write, timeout: NEVER };
-    assert_eq!(s.done(a, Syscall::Mkfifo { path: "/g".into(), mode: 0o666 }), Ok(Ret::Unit));
+    let openg = |write| Syscall::Open {
+        path: "/g".into(),
+        write,
+        timeout: NEVER,
+    };
+    assert_eq!(
+        s.done(
+            a,
+            Syscall::Mkfifo {
+                path: "/g".into(),
+                mode: 0o666
+            }
+        ),
+        Ok(Ret::Unit)
+    );
     assert_eq!(s.sys(a, Syscall::Yield), Outcome::Switched);
     s.blocks(b, openg(false));
     assert!(matches!(s.done(a, openg(true)), Ok(Ret::Cap(_))));
