@@ -1,7 +1,7 @@
 # The Makefile mirrors CI: fmt, lint, test, doc, bench.
 CARGO ?= cargo
 
-.PHONY: run test fmt lint unit doc bench conformance check-scenarios
+.PHONY: run test fmt lint unit doc bench conformance check-scenarios check-diagrams
 
 run:
 	$(CARGO) run --release -- run scenarios/echo.ipc
@@ -30,3 +30,7 @@ conformance:
 
 check-scenarios:
 	$(CARGO) run --release -q -- check scenarios/*.ipc
+
+# Renders every scenario's Mermaid diagram with Mermaid's CLI in Debian's Chromium.
+check-diagrams:
+	scripts/check-diagrams.sh
