@@ -164,6 +164,11 @@ fn run(
     }
     for (path, text) in [(mermaid_path, produced.mermaid), (chrome_path, produced.chrome)] {
         if let (Some(p), Some(t)) = (path, text) {
+            if p == "-" {
+                // `-` is stdout, after the report (use with --quiet for the diagram alone).
+                print!("{t}");
+                continue;
+            }
             if let Err(e) = std::fs::write(&p, t) {
                 eprintln!("{p}: cannot write: {e}");
                 return 2;
