@@ -2,7 +2,7 @@
 //! handle, run by a single-threaded deterministic executor.
 //!
 //! Each system call is an `.await` and a scheduling point. The kernel decides
-//! who runs: the executor polls exactly the process [`Kernel::schedule`] names, and
+//! who runs: the executor polls exactly the process [`ipcsim_kernel::Kernel::schedule`] names, and
 //! a process's future returns `Pending` only when its system call switched it
 //! out. No wakers, no threads, no clocks: the same processes and seed give the
 //! same event log.
