@@ -62,6 +62,8 @@ pub struct Costs {
 pub struct KernelConfig {
     /// Seed of the scheduler's preemption choices; None: plain scheduling.
     pub seed: Option<u64>,
+    /// How a seeded scheduler uses its seed.
+    pub strategy: crate::Strategy,
     /// The run ends at this virtual time.
     pub max_time: Time,
     /// Limits.
@@ -83,6 +85,7 @@ impl Default for KernelConfig {
     fn default() -> Self {
         KernelConfig {
             seed: None,
+            strategy: crate::Strategy::Random,
             max_time: 1_000_000,
             limits: Limits::default(),
             record_events: true,
@@ -157,6 +160,7 @@ pub struct Kernel {
     pub(crate) log: EventLog,
     pub(crate) stats: Stats,
     pub(crate) rng: Option<SplitMix64>,
+    pub(crate) pct: Option<crate::strategy::PctState>,
     pub(crate) keys: BTreeMap<(ObjectKind, i64), ObjId>,
     pub(crate) fs: BTreeMap<String, FsNode>,
     pub(crate) live_nondaemons: usize,
@@ -169,7 +173,11 @@ pub struct Kernel {
 impl Kernel {
     /// A kernel with no processes and no objects.
     pub fn new(cfg: KernelConfig) -> Self {
-        let rng = cfg.seed.map(SplitMix64::new);
+        let mut rng = cfg.seed.map(SplitMix64::new);
+        let pct = match (cfg.strategy, rng.as_mut()) {
+            (crate::Strategy::Pct { depth, steps }, Some(r)) => Some(crate::strategy::PctState::new(r, depth, steps)),
+            _ => None,
+        };
         let log = EventLog {
             enabled: cfg.record_events,
             ..Default::default()
@@ -190,6 +198,7 @@ impl Kernel {
             log,
             stats: Stats::default(),
             rng,
+            pct,
             keys: BTreeMap::new(),
             fs: BTreeMap::new(),
             live_nondaemons: 0,
@@ -216,6 +225,9 @@ impl Kernel {
             parent,
         ));
         self.in_deadlock.push(false);
+        if let (Some(pct), Some(rng)) = (self.pct.as_mut(), self.rng.as_mut()) {
+            pct.admit(rng, pid);
+        }
         if !spec.daemon {
             self.live_nondaemons += 1;
         }
@@ -509,6 +521,11 @@ impl Kernel {
     /// of draws depends on its schedule alone).
     fn pop_ready(&mut self) -> Option<Pid> {
         let q = self.ready.values_mut().find(|q| !q.is_empty())?;
+        if let Some(pct) = &self.pct {
+            // PCT: the ready process with the highest PCT priority (first in the queue on ties).
+            let best = (0..q.len()).max_by_key(|i| (pct.prio(q[*i]), std::cmp::Reverse(*i)))?;
+            return q.remove(best);
+        }
         match self.rng.as_mut() {
             Some(rng) if q.len() > 1 => {
                 let i = rng.below(q.len() as u64) as usize;
@@ -582,6 +599,9 @@ impl Kernel {
 
     /// With a seed: maybe preempt the caller at this system call boundary.
     fn seeded_preempt(&mut self, pid: Pid) -> bool {
+        if self.pct.is_some() {
+            return self.pct_preempt(pid);
+        }
         let Some(rng) = self.rng.as_mut() else {
             return false;
         };
@@ -596,6 +616,32 @@ impl Kernel {
         }
         let chosen = q.remove(pick as usize - 1);
         if let Some(c) = chosen {
+            q.push_front(c);
+        }
+        q.push_back(pid);
+        self.procs[pid.index()].state = State::Ready;
+        self.current = None;
+        self.switch_hint = Some(SwitchReason::Seeded);
+        true
+    }
+
+    /// PCT at a system call boundary: count the step (maybe a change point),
+    /// then run whichever ready process of the caller's priority ranks highest.
+    fn pct_preempt(&mut self, pid: Pid) -> bool {
+        let Some(pct) = self.pct.as_mut() else { return false };
+        pct.step(pid);
+        let mine = pct.prio(pid);
+        let prio = self.procs[pid.index()].priority;
+        let Some(q) = self.ready.get_mut(&Reverse(prio)) else {
+            return false;
+        };
+        let Some(best) = (0..q.len()).max_by_key(|i| (pct.prio(q[*i]), std::cmp::Reverse(*i))) else {
+            return false;
+        };
+        if pct.prio(q[best]) <= mine {
+            return false;
+        }
+        if let Some(c) = q.remove(best) {
             q.push_front(c);
         }
         q.push_back(pid);

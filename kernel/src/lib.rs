@@ -39,6 +39,7 @@ mod sem;
 mod shm;
 pub mod signal;
 pub mod stats;
+mod strategy;
 mod syscall;
 pub mod sysv;
 
@@ -52,4 +53,5 @@ pub use object::ObjectOptions;
 pub use process::Ending;
 pub use rights::{ObjectKind, Rights};
 pub use signal::{DefaultAction, Disposition, Signal};
+pub use strategy::Strategy;
 pub use syscall::{GetFlags, IpcPerm, Outcome, ProcessSpec, Ret, SysResult, Syscall};

@@ -35,6 +35,7 @@ fn spawn_src(clients: u64, calls: u64) -> String {
 fn run_scenario(src: &str) -> Duration {
     let sc = ipcsim_scenario::load(src).expect("bench scenario loads");
     let opts = RunOptions {
+        strategy: Default::default(),
         seed: None,
         record: false,
         steps_max: None,

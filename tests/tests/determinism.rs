@@ -74,6 +74,7 @@ fn fast_paths_change_nothing_but_speed() {
         let run = |record: bool, seed: Option<u64>| {
             let sc = ipcsim_scenario::load(&src).expect("loads");
             let opts = ipcsim_scenario::RunOptions {
+                strategy: Default::default(),
                 seed,
                 record,
                 steps_max: None,

@@ -16,14 +16,54 @@ use clap::{Args, ValueEnum};
 use ipcsim_scenario::{Outcome, RunOptions};
 
 /// Strategies for choosing schedules.
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug, Default)]
 pub enum Strategy {
     /// Uniform choice among equals at each system call boundary (seed S replays with `run --seed S`).
+    #[default]
     Random,
-    /// Probabilistic concurrency testing (not in this build yet).
+    /// Probabilistic concurrency testing: random priorities, depth-1 change points.
     Pct,
     /// Bounded-exhaustive depth-first search (not in this build yet).
     Dfs,
+}
+
+/// The scheduling strategy flags shared by `run` and `explore`.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct StrategyArgs {
+    /// How schedules are chosen from the seed.
+    #[arg(long, value_enum, default_value = "random")]
+    pub strategy: Strategy,
+    /// PCT: the bug depth d to aim at (d - 1 priority change points).
+    #[arg(long, default_value_t = 2)]
+    pub depth: u32,
+    /// PCT: the number of steps over which change points are drawn (about a run's length).
+    #[arg(long, default_value_t = 100)]
+    pub pct_steps: u64,
+}
+
+impl StrategyArgs {
+    /// The kernel's strategy.
+    pub fn kernel(&self) -> ipcsim_kernel::Strategy {
+        match self.strategy {
+            Strategy::Pct => ipcsim_kernel::Strategy::Pct {
+                depth: self.depth.max(1),
+                steps: self.pct_steps.max(1),
+            },
+            _ => ipcsim_kernel::Strategy::Random,
+        }
+    }
+
+    /// The flags that replay this strategy with `ipcsim run`.
+    fn replay_flags(&self) -> String {
+        match self.strategy {
+            Strategy::Pct => format!(
+                " --strategy pct --depth {} --pct-steps {}",
+                self.depth.max(1),
+                self.pct_steps.max(1)
+            ),
+            _ => String::new(),
+        }
+    }
 }
 
 /// Arguments of `explore`.
@@ -38,8 +78,8 @@ pub struct ExploreArgs {
     #[arg(long)]
     pub jobs: Option<usize>,
     /// How schedules are chosen.
-    #[arg(long, value_enum, default_value = "random")]
-    pub strategy: Strategy,
+    #[command(flatten)]
+    pub strategy: StrategyArgs,
     /// First seed.
     #[arg(long, default_value_t = 0)]
     pub seed_start: u64,
@@ -65,13 +105,11 @@ pub fn explore(args: &ExploreArgs) -> u8 {
     let Some((src, _)) = crate::load(&args.file) else {
         return 2;
     };
-    if args.strategy != Strategy::Random {
-        eprintln!(
-            "ipcsim explore: the {:?} strategy is not in this build yet; use --strategy random",
-            args.strategy
-        );
+    if args.strategy.strategy == Strategy::Dfs {
+        eprintln!("ipcsim explore: the dfs strategy is not in this build yet; use --strategy random or pct");
         return 2;
     }
+    let strategy = args.strategy.kernel();
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -107,6 +145,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                     seed: Some(seed),
                     record: false,
                     steps_max: Some(args.max_steps),
+                    strategy,
                 };
                 let (outcome, _rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
                 if outcome.exit_code() != 0 {
@@ -136,7 +175,11 @@ pub fn explore(args: &ExploreArgs) -> u8 {
             for w in why {
                 println!("  {w}");
             }
-            println!("replay: ipcsim run {} --seed {seed}", args.file);
+            println!(
+                "replay: ipcsim run {} --seed {seed}{}",
+                args.file,
+                args.strategy.replay_flags()
+            );
             1
         }
         None => {

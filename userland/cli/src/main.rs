@@ -5,6 +5,7 @@
 //! found), 2 bad input (unreadable or invalid file, bad command line).
 
 #![forbid(unsafe_code)]
+#![allow(clippy::too_many_arguments)] // `run` takes the command's flags one by one
 
 mod explore;
 
@@ -61,6 +62,9 @@ enum Cmd {
         /// Stop after this many process steps and report a possible livelock.
         #[arg(long, default_value_t = ipcsim_scenario::cli::STEPS_MAX_DEFAULT)]
         max_steps: u64,
+        /// How the seeded scheduler chooses (with --seed or `config seed`).
+        #[command(flatten)]
+        strategy: explore::StrategyArgs,
     },
     /// Parse and check files without running them.
     Check {
@@ -83,7 +87,8 @@ fn main() -> ExitCode {
             chrome,
             quiet,
             max_steps,
-        } => run(&file, seed, trace, mermaid, chrome, quiet, max_steps),
+            strategy,
+        } => run(&file, seed, trace, mermaid, chrome, quiet, max_steps, strategy.kernel()),
         Cmd::Check { files } => check(&files),
         Cmd::Explore(args) => explore::explore(&args),
     };
@@ -137,6 +142,7 @@ fn run(
     chrome_path: Option<String>,
     quiet: bool,
     max_steps: u64,
+    strategy: ipcsim_kernel::Strategy,
 ) -> u8 {
     let src = match std::fs::read_to_string(file) {
         Ok(s) => s,
@@ -155,6 +161,7 @@ fn run(
         mermaid: mermaid_path.is_some(),
         chrome: chrome_path.is_some(),
         steps_max: Some(max_steps),
+        strategy,
     };
     let out: Rc<RefCell<dyn Write>> = Rc::new(RefCell::new(BufWriter::new(std::io::stdout())));
     let produced = cli::run_file(file, &src, seed, &views, out);

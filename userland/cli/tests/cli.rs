@@ -162,3 +162,22 @@ fn help_exists_for_every_command() {
         assert!(!out.stdout.is_empty());
     }
 }
+
+#[test]
+fn explore_with_pct_prints_a_replay_that_reproduces_the_failure() {
+    let file = scenario("race_order.ipc");
+    let out = bin()
+        .args(["explore", &file, "--runs", "100", "--strategy", "pct", "--depth", "2"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8_lossy(&out.stdout);
+    let replay = s
+        .lines()
+        .find_map(|l| l.strip_prefix("replay: ipcsim "))
+        .expect("a replay command");
+    assert!(replay.contains("--strategy pct --depth 2"), "{replay}");
+    let args: Vec<&str> = replay.split(' ').collect();
+    let r = bin().args(&args).output().expect("runs");
+    assert_eq!(r.status.code(), Some(1), "the replay fails the same way");
+}

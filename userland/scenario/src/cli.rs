@@ -36,6 +36,8 @@ pub struct Views {
     /// Process steps after which the run stops as a possible livelock
     /// (default [`STEPS_MAX_DEFAULT`]).
     pub steps_max: Option<u64>,
+    /// How a seeded scheduler uses its seed.
+    pub strategy: ipcsim_kernel::Strategy,
 }
 
 /// Default bound on process steps in one run: far above any real scenario
@@ -110,6 +112,7 @@ pub fn run_file(file: &str, src: &str, seed: Option<u64>, views: &Views, out: Rc
         seed,
         record,
         steps_max: Some(views.steps_max.unwrap_or(STEPS_MAX_DEFAULT)),
+        strategy: views.strategy,
     };
     let (outcome, rt) = crate::run(sc, file, &opts, sink);
     let k = rt.kernel();

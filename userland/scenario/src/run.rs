@@ -25,6 +25,8 @@ pub struct RunOptions {
     pub record: bool,
     /// Stop after this many process steps (livelock guard).
     pub steps_max: Option<u64>,
+    /// How a seeded scheduler uses its seed.
+    pub strategy: ipcsim_kernel::Strategy,
 }
 
 /// One expectation's verdict.
@@ -82,6 +84,7 @@ fn uses_names(sc: &Scenario) -> bool {
 pub fn run(sc: Scenario, file: &str, opts: &RunOptions, sink: Option<Sink>) -> (Outcome, Runtime) {
     let cfg = KernelConfig {
         seed: opts.seed.or(sc.config.seed),
+        strategy: opts.strategy,
         max_time: sc.config.max_time.unwrap_or(1_000_000),
         record_events: opts.record,
         priority_inheritance: sc.config.priority_inheritance,
