@@ -65,7 +65,7 @@ enum Op {
     Exit,
 }
 
-fn op() -> impl Strategy<Value = Op> {
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
     prop_oneof![
         3 => (0u8..2, any::<u8>(), 0u8..6).prop_map(|(ep, cap, t)| Op::Grant { ep, cap, t }),
         4 => (0u8..2, 0u8..6).prop_map(|(ep, t)| Op::Send { ep, t }),

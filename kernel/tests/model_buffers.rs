@@ -30,7 +30,7 @@ enum Op {
     DestroyMailbox,
 }
 
-fn op() -> impl Strategy<Value = Op> {
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
     prop_oneof![
         4 => (0u8..5).prop_map(|t| Op::MbSend { t }),
         4 => (0u8..5).prop_map(|t| Op::MbRecv { t }),

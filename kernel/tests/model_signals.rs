@@ -26,7 +26,7 @@ enum Op {
     Kill(u8),
 }
 
-fn op() -> impl Strategy<Value = Op> {
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
     prop_oneof![
         3 => (0u8..8, 0u8..3).prop_map(|(s, d)| Op::Action(s, d)),
         3 => (0u8..8, any::<bool>()).prop_map(|(s, b)| Op::Mask(s, b)),
