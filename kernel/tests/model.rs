@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use ipcsim_kernel::*;
 use proptest::prelude::*;
+// Explicit, so it wins over the kernel's own `Strategy` enum from the glob above.
+use proptest::strategy::Strategy;
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -65,7 +67,7 @@ enum Op {
     Exit,
 }
 
-fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0u8..2, any::<u8>(), 0u8..6).prop_map(|(ep, cap, t)| Op::Grant { ep, cap, t }),
         4 => (0u8..2, 0u8..6).prop_map(|(ep, t)| Op::Send { ep, t }),

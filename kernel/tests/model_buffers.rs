@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use ipcsim_kernel::*;
 use proptest::prelude::*;
+// Explicit, so it wins over the kernel's own `Strategy` enum from the glob above.
+use proptest::strategy::Strategy;
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -30,7 +32,7 @@ enum Op {
     DestroyMailbox,
 }
 
-fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0u8..5).prop_map(|t| Op::MbSend { t }),
         4 => (0u8..5).prop_map(|t| Op::MbRecv { t }),

@@ -7,6 +7,8 @@ use std::collections::VecDeque;
 
 use ipcsim_kernel::*;
 use proptest::prelude::*;
+// Explicit, so it wins over the kernel's own `Strategy` enum from the glob above.
+use proptest::strategy::Strategy;
 
 const SIGS: [Signal; 8] = [
     Signal::SIGTERM,
@@ -26,7 +28,7 @@ enum Op {
     Kill(u8),
 }
 
-fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0u8..8, 0u8..3).prop_map(|(s, d)| Op::Action(s, d)),
         3 => (0u8..8, any::<bool>()).prop_map(|(s, b)| Op::Mask(s, b)),
