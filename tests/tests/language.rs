@@ -225,6 +225,13 @@ fn exit_1_when_a_run_makes_no_progress_within_its_step_limit() {
 }
 
 #[test]
+fn a_loop_without_system_calls_fails_instead_of_hanging() {
+    let (code, out) = exit_of("process p { loop { let x = 1 } }");
+    assert_eq!(code, 1);
+    assert!(out.contains("p failed LimitReached"), "{out}");
+}
+
+#[test]
 fn exit_2_on_errors_before_the_run() {
     let (code, out) = exit_of("process p { recv nothing -> m }");
     assert_eq!(code, 2);
@@ -254,7 +261,8 @@ proptest! {
         let end = s[at..].char_indices().map(|(i, _)| at + i).nth(len).unwrap_or(s.len());
         s.replace_range(at..end, &junk);
         if ipcsim_scenario::load(&s).is_ok() {
-            let views = Views { trace: TraceFormat::None, quiet: true, ..Default::default() };
+            // Bounded, so a mutation that makes a long or endless run stays cheap.
+            let views = Views { trace: TraceFormat::None, quiet: true, steps_max: Some(100_000), ..Default::default() };
             let (p, _) = run_to_string("m.ipc", &s, None, &views);
             prop_assert!(p.exit == 0 || p.exit == 1);
         }

@@ -61,7 +61,14 @@ struct Interp<'w> {
     handlers: Vec<(Signal, &'w [Stmt])>,
     /// Capability to the naming service's endpoint, once looked up.
     names_cap: Option<CapId>,
+    /// Statements run since the last system call (see [`SPIN_STATEMENTS_MAX`]).
+    spin: u64,
 }
+
+/// Statements a process may run without a system call before it is failed with
+/// `LimitReached`: such a loop never lets the kernel schedule anyone else, and
+/// virtual time cannot move, so the run would otherwise never end.
+pub(crate) const SPIN_STATEMENTS_MAX: u64 = 1_000_000;
 
 /// The body of process `index` of the scenario; `passed` names the capabilities
 /// a spawner passed (they follow the program's own in the child's table).
@@ -80,6 +87,7 @@ pub(crate) fn body(
                 vars: vec![Value::Unit; decl.slots.len()],
                 handlers: Vec::new(),
                 names_cap: None,
+                spin: 0,
             };
             it.bind_boot_caps(decl, &passed);
             match it.exec(&decl.body).await {
@@ -136,6 +144,13 @@ impl<'w> Interp<'w> {
                 kind: FrameKind::Block,
             }];
             while let Some(f) = stack.last_mut() {
+                self.spin += 1;
+                if self.spin > SPIN_STATEMENTS_MAX {
+                    self.sys.print(format!(
+                        "{SPIN_STATEMENTS_MAX} statements without a system call: an endless loop? (it never lets another process run)"
+                    ));
+                    return Err(Stop::Fail(Error::LimitReached));
+                }
                 if f.pc >= f.stmts.len() {
                     match &mut f.kind {
                         FrameKind::Loop => f.pc = 0,
@@ -266,6 +281,7 @@ impl<'w> Interp<'w> {
     }
 
     async fn kernel_op(&mut self, call: Syscall, bind: Option<&Var>, tried: bool) -> Flow {
+        self.spin = 0;
         let r = self.sys.syscall(call).await;
         self.run_handlers().await?;
         let v = r.map(|v| self.ret_value(v));
@@ -475,6 +491,8 @@ impl<'w> Interp<'w> {
     // ----- operations ------------------------------------------------------------------
 
     async fn op(&mut self, op: &'w Op, span: Span) -> Result<Result<Value, Error>, Error> {
+        // Every operation reaches the kernel (or the naming service), a scheduling point.
+        self.spin = 0;
         let call = match self.build(op, span) {
             Ok(Built::Call(c)) => c,
             Ok(Built::Value(v)) => return Ok(Ok(v)),
