@@ -614,15 +614,22 @@ impl Kernel {
         if pick == 0 {
             return false;
         }
-        let chosen = q.remove(pick as usize - 1);
-        if let Some(c) = chosen {
-            q.push_front(c);
+        self.seeded_hand_over(pid, prio, pick as usize - 1);
+        true
+    }
+
+    /// The seeded scheduler preempts `pid`: the ready process at `index` of its
+    /// priority's queue runs next, and `pid` goes to the tail.
+    fn seeded_hand_over(&mut self, pid: Pid, prio: i64, index: usize) {
+        if let Some(q) = self.ready.get_mut(&Reverse(prio)) {
+            if let Some(c) = q.remove(index) {
+                q.push_front(c);
+            }
+            q.push_back(pid);
         }
-        q.push_back(pid);
         self.procs[pid.index()].state = State::Ready;
         self.current = None;
         self.switch_hint = Some(SwitchReason::Seeded);
-        true
     }
 
     /// PCT at a system call boundary: count the step (maybe a change point),
@@ -641,13 +648,7 @@ impl Kernel {
         if pct.prio(q[best]) <= mine {
             return false;
         }
-        if let Some(c) = q.remove(best) {
-            q.push_front(c);
-        }
-        q.push_back(pid);
-        self.procs[pid.index()].state = State::Ready;
-        self.current = None;
-        self.switch_hint = Some(SwitchReason::Seeded);
+        self.seeded_hand_over(pid, prio, best);
         true
     }
 

@@ -730,32 +730,15 @@ impl<'s> Parser<'s> {
             "wait" => OpKind::Wait { cap: self.operand()? },
             "msgget" => {
                 let key = self.operand()?;
-                let mut op = Self::new_op(OpKind::MsgGet {
-                    key,
-                    create: false,
-                    exclusive: false,
-                    mode: None,
-                });
-                let (mut c, mut x, mut m) = (false, false, None);
-                self.options(&mut op, &mut |p, w| {
-                    match w.name.as_str() {
-                        "create" => c = true,
-                        "exclusive" => x = true,
-                        "mode" => m = Some(p.operand()?),
-                        _ => return Ok(false),
-                    }
-                    Ok(true)
-                })?;
-                if let OpKind::MsgGet {
-                    create,
-                    exclusive,
-                    mode,
-                    ..
-                } = &mut op.kind
-                {
-                    (*create, *exclusive, *mode) = (c, x, m);
-                }
-                return Ok(op);
+                return self.keyed_get(
+                    OpKind::MsgGet {
+                        key,
+                        create: false,
+                        exclusive: false,
+                        mode: None,
+                    },
+                    false,
+                );
             }
             "msgsnd" => OpKind::MsgSnd {
                 cap: self.operand()?,
@@ -823,35 +806,16 @@ impl<'s> Parser<'s> {
             "destroy" => OpKind::Destroy { cap: self.operand()? },
             "semget" => {
                 let key = self.operand()?;
-                let mut op = Self::new_op(OpKind::SemGet {
-                    key,
-                    create: false,
-                    exclusive: false,
-                    value: None,
-                    mode: None,
-                });
-                let (mut c, mut x, mut v, mut m) = (false, false, None, None);
-                self.options(&mut op, &mut |p, w| {
-                    match w.name.as_str() {
-                        "create" => c = true,
-                        "exclusive" => x = true,
-                        "value" => v = Some(p.operand()?),
-                        "mode" => m = Some(p.operand()?),
-                        _ => return Ok(false),
-                    }
-                    Ok(true)
-                })?;
-                if let OpKind::SemGet {
-                    create,
-                    exclusive,
-                    value,
-                    mode,
-                    ..
-                } = &mut op.kind
-                {
-                    (*create, *exclusive, *value, *mode) = (c, x, v, m);
-                }
-                return Ok(op);
+                return self.keyed_get(
+                    OpKind::SemGet {
+                        key,
+                        create: false,
+                        exclusive: false,
+                        value: None,
+                        mode: None,
+                    },
+                    true,
+                );
             }
             "sem_wait" => OpKind::SemWait { cap: self.operand()? },
             "sem_post" => OpKind::SemPost { cap: self.operand()? },
@@ -971,33 +935,16 @@ impl<'s> Parser<'s> {
                     return self.err(w.span, "expected `size N` after the key");
                 }
                 let size = self.operand()?;
-                let mut op = Self::new_op(OpKind::ShmGet {
-                    key,
-                    size,
-                    create: false,
-                    exclusive: false,
-                    mode: None,
-                });
-                let (mut c, mut x, mut m) = (false, false, None);
-                self.options(&mut op, &mut |p, w| {
-                    match w.name.as_str() {
-                        "create" => c = true,
-                        "exclusive" => x = true,
-                        "mode" => m = Some(p.operand()?),
-                        _ => return Ok(false),
-                    }
-                    Ok(true)
-                })?;
-                if let OpKind::ShmGet {
-                    create,
-                    exclusive,
-                    mode,
-                    ..
-                } = &mut op.kind
-                {
-                    (*create, *exclusive, *mode) = (c, x, m);
-                }
-                return Ok(op);
+                return self.keyed_get(
+                    OpKind::ShmGet {
+                        key,
+                        size,
+                        create: false,
+                        exclusive: false,
+                        mode: None,
+                    },
+                    false,
+                );
             }
             "shmat" => {
                 let cap = self.operand()?;
@@ -1076,6 +1023,50 @@ impl<'s> Parser<'s> {
                 Ok(Target::Name(Var::new(i.name, i.span)))
             }
         }
+    }
+
+    /// The options of a keyed get (`msgget`, `semget`, `shmget`): `create`,
+    /// `exclusive`, `mode M`, and for `semget` `value N`, in any order.
+    fn keyed_get(&mut self, kind: OpKind, with_value: bool) -> P<Op> {
+        let mut op = Self::new_op(kind);
+        let (mut c, mut x, mut v, mut m) = (false, false, None, None);
+        self.options(&mut op, &mut |p, w| {
+            match w.name.as_str() {
+                "create" => c = true,
+                "exclusive" => x = true,
+                "value" if with_value => v = Some(p.operand()?),
+                "mode" => m = Some(p.operand()?),
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        match &mut op.kind {
+            OpKind::MsgGet {
+                create,
+                exclusive,
+                mode,
+                ..
+            }
+            | OpKind::ShmGet {
+                create,
+                exclusive,
+                mode,
+                ..
+            } => {
+                (*create, *exclusive, *mode) = (c, x, m);
+            }
+            OpKind::SemGet {
+                create,
+                exclusive,
+                value,
+                mode,
+                ..
+            } => {
+                (*create, *exclusive, *value, *mode) = (c, x, v, m);
+            }
+            _ => {}
+        }
+        Ok(op)
     }
 
     fn proc_name(&mut self) -> P<Ident> {
