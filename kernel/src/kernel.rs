@@ -64,6 +64,11 @@ pub struct KernelConfig {
     pub seed: Option<u64>,
     /// How a seeded scheduler uses its seed.
     pub strategy: crate::Strategy,
+    /// Replay these scheduler choices instead of drawing them (the random
+    /// strategy's choices, as [`Kernel::choices`] recorded them; 0 past the end).
+    pub replay: Option<Vec<u32>>,
+    /// Record the scheduler's choices (for schedule strings and shrinking).
+    pub record_choices: bool,
     /// The run ends at this virtual time.
     pub max_time: Time,
     /// Limits.
@@ -86,6 +91,8 @@ impl Default for KernelConfig {
         KernelConfig {
             seed: None,
             strategy: crate::Strategy::Random,
+            replay: None,
+            record_choices: false,
             max_time: 1_000_000,
             limits: Limits::default(),
             record_events: true,
@@ -161,6 +168,10 @@ pub struct Kernel {
     pub(crate) stats: Stats,
     pub(crate) rng: Option<SplitMix64>,
     pub(crate) pct: Option<crate::strategy::PctState>,
+    /// Position in `cfg.replay`.
+    pub(crate) replay_pos: usize,
+    /// The choices made so far (when recording).
+    pub(crate) choices: Vec<u32>,
     pub(crate) keys: BTreeMap<(ObjectKind, i64), ObjId>,
     pub(crate) fs: BTreeMap<String, FsNode>,
     pub(crate) live_nondaemons: usize,
@@ -199,6 +210,8 @@ impl Kernel {
             stats: Stats::default(),
             rng,
             pct,
+            replay_pos: 0,
+            choices: Vec::new(),
             keys: BTreeMap::new(),
             fs: BTreeMap::new(),
             live_nondaemons: 0,
@@ -526,13 +539,41 @@ impl Kernel {
             let best = (0..q.len()).max_by_key(|i| (pct.prio(q[*i]), std::cmp::Reverse(*i)))?;
             return q.remove(best);
         }
-        match self.rng.as_mut() {
-            Some(rng) if q.len() > 1 => {
-                let i = rng.below(q.len() as u64) as usize;
-                q.remove(i)
+        let n = q.len() as u64;
+        if n > 1 {
+            if let Some(i) = self.choose(n) {
+                let q = self.ready.values_mut().find(|q| !q.is_empty())?;
+                return q.remove(i as usize);
             }
-            _ => q.pop_front(),
         }
+        let q = self.ready.values_mut().find(|q| !q.is_empty())?;
+        q.pop_front()
+    }
+
+    /// A seeded choice in `0..n`: drawn from the seed, or taken from the replayed
+    /// schedule; None when scheduling is plain. Recorded when asked.
+    fn choose(&mut self, n: u64) -> Option<u64> {
+        let c = if let Some(r) = &self.cfg.replay {
+            let v = u64::from(r.get(self.replay_pos).copied().unwrap_or(0));
+            self.replay_pos += 1;
+            if v < n {
+                v
+            } else {
+                0
+            }
+        } else {
+            self.rng.as_mut()?.below(n)
+        };
+        if self.cfg.record_choices {
+            self.choices.push(c as u32);
+        }
+        Some(c)
+    }
+
+    /// The scheduler choices made so far (with `record_choices`): replaying them
+    /// (`KernelConfig::replay`) reproduces the run exactly.
+    pub fn choices(&self) -> &[u32] {
+        &self.choices
     }
 
     /// Puts a process into the ready queue of its priority (at the head if it was preempted).
@@ -602,15 +643,15 @@ impl Kernel {
         if self.pct.is_some() {
             return self.pct_preempt(pid);
         }
-        let Some(rng) = self.rng.as_mut() else {
+        if self.rng.is_none() && self.cfg.replay.is_none() {
             return false;
-        };
+        }
         let prio = self.procs[pid.index()].priority;
-        let Some(q) = self.ready.get_mut(&Reverse(prio)) else {
-            return false;
+        let n = match self.ready.get(&Reverse(prio)) {
+            Some(q) if !q.is_empty() => q.len() as u64,
+            _ => return false,
         };
-        let n = q.len() as u64;
-        let pick = rng.below(n + 1);
+        let pick = self.choose(n + 1).unwrap_or(0);
         if pick == 0 {
             return false;
         }

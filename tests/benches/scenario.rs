@@ -39,6 +39,7 @@ fn run_scenario(src: &str) -> Duration {
         seed: None,
         record: false,
         steps_max: None,
+        ..Default::default()
     };
     let t = Instant::now();
     let (outcome, _rt) = ipcsim_scenario::run(sc, "bench.ipc", &opts, None);

@@ -78,6 +78,7 @@ fn fast_paths_change_nothing_but_speed() {
                 seed,
                 record,
                 steps_max: None,
+                ..Default::default()
             };
             let (o, _rt) = ipcsim_scenario::run(sc, "f.ipc", &opts, None);
             let r = o.report;

@@ -34,6 +34,7 @@ fn failures(strategy: Strategy, runs: u64) -> u64 {
                 record: false,
                 steps_max: None,
                 strategy,
+                ..Default::default()
             };
             ipcsim_scenario::run(sc, "d2.ipc", &opts, None).0.exit_code() != 0
         })

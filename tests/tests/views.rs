@@ -27,6 +27,7 @@ fn scenarios() -> Vec<(String, String)> {
 fn views(src: &str) -> (String, String) {
     let v = Views {
         steps_max: None,
+        replay: None,
         strategy: Default::default(),
         trace: TraceFormat::None,
         quiet: true,

@@ -100,6 +100,47 @@ fn reasons(o: &Outcome) -> Vec<String> {
     v
 }
 
+/// Runs `src` replaying `choices`; returns the choices it made if it failed.
+fn fails_with(src: &str, file: &str, choices: &[u32], max_steps: u64) -> Option<Vec<u32>> {
+    let sc = ipcsim_scenario::load(src).ok()?;
+    let opts = RunOptions {
+        seed: None,
+        record: false,
+        steps_max: Some(max_steps),
+        strategy: ipcsim_kernel::Strategy::Random,
+        replay: Some(choices.to_vec()),
+        record_choices: true,
+    };
+    let (outcome, rt) = ipcsim_scenario::run(sc, file, &opts, None);
+    (outcome.exit_code() != 0).then(|| rt.kernel().choices().to_vec())
+}
+
+/// Greedy shrinking: turn each non-default choice into the default (no
+/// preemption, first ready process) while the run still fails, and keep
+/// what the shrunk run actually chose. At most `SHRINK_RUNS` re-runs.
+fn shrink(src: &str, file: &str, mut choices: Vec<u32>, max_steps: u64) -> Vec<u32> {
+    const SHRINK_RUNS: usize = 500;
+    let mut runs = 0;
+    let mut i = 0;
+    while i < choices.len() && runs < SHRINK_RUNS {
+        if choices[i] != 0 {
+            let mut tried = choices.clone();
+            tried[i] = 0;
+            runs += 1;
+            if let Some(c) = fails_with(src, file, &tried, max_steps) {
+                choices = c;
+            }
+        }
+        i += 1;
+    }
+    let end = choices.iter().rposition(|c| *c != 0).map_or(0, |i| i + 1);
+    choices.truncate(end);
+    choices
+}
+
+/// The smallest failing seed so far: seed, reasons, the run's scheduler choices.
+type Failure = (u64, Vec<String>, Vec<u32>);
+
 /// Runs the exploration; returns the exit status.
 pub fn explore(args: &ExploreArgs) -> u8 {
     let Some((src, _)) = crate::load(&args.file) else {
@@ -117,7 +158,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
     let (start, end) = (args.seed_start, args.seed_start.saturating_add(args.runs));
     let next = AtomicU64::new(start);
     let done = AtomicU64::new(0);
-    let best: Mutex<Option<(u64, Vec<String>)>> = Mutex::new(None);
+    let best: Mutex<Option<Failure>> = Mutex::new(None);
     let bar = std::io::stderr().is_terminal().then(|| {
         let b = indicatif::ProgressBar::new(args.runs);
         b.set_style(
@@ -135,7 +176,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                 }
                 if best
                     .lock()
-                    .map(|b| b.as_ref().is_some_and(|(s, _)| seed > *s))
+                    .map(|b| b.as_ref().is_some_and(|(s, _, _)| seed > *s))
                     .unwrap_or(true)
                 {
                     continue;
@@ -146,12 +187,15 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                     record: false,
                     steps_max: Some(args.max_steps),
                     strategy,
+                    replay: None,
+                    record_choices: true,
                 };
-                let (outcome, _rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
+                let (outcome, rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
                 if outcome.exit_code() != 0 {
+                    let choices = rt.kernel().choices().to_vec();
                     if let Ok(mut b) = best.lock() {
-                        if b.as_ref().is_none_or(|(s, _)| seed < *s) {
-                            *b = Some((seed, reasons(&outcome)));
+                        if b.as_ref().is_none_or(|(s, _, _)| seed < *s) {
+                            *b = Some((seed, reasons(&outcome), choices));
                         }
                     }
                 }
@@ -167,7 +211,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
     }
     let ran = done.load(Ordering::Relaxed);
     match best.into_inner().ok().flatten() {
-        Some((seed, why)) => {
+        Some((seed, why, choices)) => {
             // How many runs finished depends on thread timing: it goes to stderr, so
             // stdout stays the same for the same range, whatever the threads did.
             eprintln!("{ran} schedule(s) run on {jobs} thread(s)");
@@ -180,6 +224,15 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                 args.file,
                 args.strategy.replay_flags()
             );
+            if args.strategy.strategy == Strategy::Random {
+                let shrunk = shrink(&src, &args.file, choices, args.max_steps);
+                let preemptions = shrunk.iter().filter(|c| **c != 0).count();
+                println!(
+                    "shrunk to {preemptions} non-default choice(s): ipcsim run {} --schedule {}",
+                    args.file,
+                    ipcsim_scenario::schedule::encode(&src, &shrunk)
+                );
+            }
             1
         }
         None => {

@@ -65,6 +65,9 @@ enum Cmd {
         /// How the seeded scheduler chooses (with --seed or `config seed`).
         #[command(flatten)]
         strategy: explore::StrategyArgs,
+        /// Replay an exact schedule, as `ipcsim explore` prints it (v1:HASH:CHOICES).
+        #[arg(long, value_name = "STR")]
+        schedule: Option<String>,
     },
     /// Parse and check files without running them.
     Check {
@@ -88,7 +91,18 @@ fn main() -> ExitCode {
             quiet,
             max_steps,
             strategy,
-        } => run(&file, seed, trace, mermaid, chrome, quiet, max_steps, strategy.kernel()),
+            schedule,
+        } => run(
+            &file,
+            seed,
+            trace,
+            mermaid,
+            chrome,
+            quiet,
+            max_steps,
+            strategy.kernel(),
+            schedule,
+        ),
         Cmd::Check { files } => check(&files),
         Cmd::Explore(args) => explore::explore(&args),
     };
@@ -143,6 +157,7 @@ fn run(
     quiet: bool,
     max_steps: u64,
     strategy: ipcsim_kernel::Strategy,
+    schedule: Option<String>,
 ) -> u8 {
     let src = match std::fs::read_to_string(file) {
         Ok(s) => s,
@@ -151,7 +166,16 @@ fn run(
             return 2;
         }
     };
+    let replay = match schedule.map(|s| ipcsim_scenario::schedule::decode(&src, &s)) {
+        None => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => {
+            eprintln!("{file}: --schedule: {e}");
+            return 2;
+        }
+    };
     let views = Views {
+        replay,
         trace: match trace {
             TraceFormat::Text => cli::TraceFormat::Text,
             TraceFormat::Json => cli::TraceFormat::Json,

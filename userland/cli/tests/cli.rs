@@ -216,3 +216,26 @@ fn explore_finds_each_documented_bug_and_passes_each_fix() {
         );
     }
 }
+
+#[test]
+fn explore_prints_a_shrunk_schedule_that_replays_byte_for_byte() {
+    let file = scenario("explore_lock_order.ipc");
+    let out = bin().args(["explore", &file, "--runs", "200"]).output().expect("runs");
+    let s = String::from_utf8_lossy(&out.stdout);
+    let line = s
+        .lines()
+        .find(|l| l.starts_with("shrunk to "))
+        .expect("a shrunk schedule");
+    let sched = line.rsplit(' ').next().expect("schedule string");
+    let a = bin().args(["run", &file, "--schedule", sched]).output().expect("runs");
+    let b = bin().args(["run", &file, "--schedule", sched]).output().expect("runs");
+    assert_eq!(a.status.code(), Some(1), "the shrunk schedule still fails");
+    assert_eq!(a.stdout, b.stdout);
+    // A schedule is refused for another scenario rather than replaying something else.
+    let other = bin()
+        .args(["run", &scenario("echo.ipc"), "--schedule", sched])
+        .output()
+        .expect("runs");
+    assert_eq!(other.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&other.stderr).contains("recorded for another version of the scenario"));
+}

@@ -38,6 +38,8 @@ pub struct Views {
     pub steps_max: Option<u64>,
     /// How a seeded scheduler uses its seed.
     pub strategy: ipcsim_kernel::Strategy,
+    /// Replay these scheduler choices (from `--schedule`).
+    pub replay: Option<Vec<u32>>,
 }
 
 /// Default bound on process steps in one run: far above any real scenario
@@ -113,6 +115,8 @@ pub fn run_file(file: &str, src: &str, seed: Option<u64>, views: &Views, out: Rc
         record,
         steps_max: Some(views.steps_max.unwrap_or(STEPS_MAX_DEFAULT)),
         strategy: views.strategy,
+        replay: views.replay.clone(),
+        record_choices: false,
     };
     let (outcome, rt) = crate::run(sc, file, &opts, sink);
     let k = rt.kernel();

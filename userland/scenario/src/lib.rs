@@ -22,6 +22,7 @@ pub mod mermaid;
 pub mod names;
 mod parser;
 pub mod run;
+pub mod schedule;
 pub mod text;
 pub mod value;
 

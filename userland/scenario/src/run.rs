@@ -27,6 +27,10 @@ pub struct RunOptions {
     pub steps_max: Option<u64>,
     /// How a seeded scheduler uses its seed.
     pub strategy: ipcsim_kernel::Strategy,
+    /// Replay these scheduler choices (a decoded schedule string).
+    pub replay: Option<Vec<u32>>,
+    /// Record the scheduler's choices (`Kernel::choices` after the run).
+    pub record_choices: bool,
 }
 
 /// One expectation's verdict.
@@ -85,6 +89,8 @@ pub fn run(sc: Scenario, file: &str, opts: &RunOptions, sink: Option<Sink>) -> (
     let cfg = KernelConfig {
         seed: opts.seed.or(sc.config.seed),
         strategy: opts.strategy,
+        replay: opts.replay.clone(),
+        record_choices: opts.record_choices,
         max_time: sc.config.max_time.unwrap_or(1_000_000),
         record_events: opts.record,
         priority_inheritance: sc.config.priority_inheritance,
