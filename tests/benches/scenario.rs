@@ -97,5 +97,37 @@ fn scenario(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, scenario);
+/// Four processes, about forty steps each, two locks taken in one order: the
+/// shape of the lock-order scenario that `ipcsim explore` runs many times.
+const LOCK_ORDER_4: &str = "semaphore a value 1\nsemaphore b value 1\n\
+program worker caps(a: wait+post, b: wait+post) {\n  repeat 10 {\n    sem_wait a\n    sem_wait b\n    sem_post b\n    sem_post a\n  }\n}\n\
+process p1 caps(a: wait+post, b: wait+post) {\n  repeat 10 {\n    sem_wait a\n    sem_wait b\n    sem_post b\n    sem_post a\n  }\n}\n\
+process p2 caps(a: wait+post, b: wait+post) {\n  repeat 10 {\n    sem_wait a\n    sem_wait b\n    sem_post b\n    sem_post a\n  }\n}\n\
+process p3 caps(a: wait+post, b: wait+post) {\n  repeat 10 {\n    sem_wait a\n    sem_wait b\n    sem_post b\n    sem_post a\n  }\n}\n\
+process p4 caps(a: wait+post, b: wait+post) {\n  repeat 10 {\n    sem_wait a\n    sem_wait b\n    sem_post b\n    sem_post a\n  }\n}\n";
+
+/// Explored runs per second on one core: each iteration runs one seed of an
+/// already checked scenario, as `ipcsim explore` does per schedule.
+fn explore(c: &mut Criterion) {
+    let mut g = c.benchmark_group("explore");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("lock_order_4x40_one_seeded_run", |b| {
+        let mut seed = 0u64;
+        let parsed = ipcsim_scenario::load(LOCK_ORDER_4).expect("loads");
+        b.iter(|| {
+            seed += 1;
+            // As `ipcsim explore` does: parse once per thread, clone per run.
+            let sc = parsed.clone();
+            let opts = RunOptions {
+                seed: Some(seed),
+                ..Default::default()
+            };
+            let (o, _rt) = ipcsim_scenario::run(sc, "lock.ipc", &opts, None);
+            black_box(o.exit_code())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, scenario, explore);
 criterion_main!(benches);

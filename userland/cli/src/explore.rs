@@ -169,39 +169,45 @@ pub fn explore(args: &ExploreArgs) -> u8 {
     });
     std::thread::scope(|scope| {
         for _ in 0..jobs {
-            scope.spawn(|| loop {
-                let seed = next.fetch_add(1, Ordering::Relaxed);
-                if seed >= end {
-                    break;
-                }
-                if best
-                    .lock()
-                    .map(|b| b.as_ref().is_some_and(|(s, _, _)| seed > *s))
-                    .unwrap_or(true)
-                {
-                    continue;
-                }
-                let Ok(sc) = ipcsim_scenario::load(&src) else { break };
-                let opts = RunOptions {
-                    seed: Some(seed),
-                    record: false,
-                    steps_max: Some(args.max_steps),
-                    strategy,
-                    replay: None,
-                    record_choices: true,
+            scope.spawn(|| {
+                // Each thread checks the file once and runs clones of it.
+                let Ok(parsed) = ipcsim_scenario::load(&src) else {
+                    return;
                 };
-                let (outcome, rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
-                if outcome.exit_code() != 0 {
-                    let choices = rt.kernel().choices().to_vec();
-                    if let Ok(mut b) = best.lock() {
-                        if b.as_ref().is_none_or(|(s, _, _)| seed < *s) {
-                            *b = Some((seed, reasons(&outcome), choices));
+                loop {
+                    let seed = next.fetch_add(1, Ordering::Relaxed);
+                    if seed >= end {
+                        break;
+                    }
+                    if best
+                        .lock()
+                        .map(|b| b.as_ref().is_some_and(|(s, _, _)| seed > *s))
+                        .unwrap_or(true)
+                    {
+                        continue;
+                    }
+                    let sc = parsed.clone();
+                    let opts = RunOptions {
+                        seed: Some(seed),
+                        record: false,
+                        steps_max: Some(args.max_steps),
+                        strategy,
+                        replay: None,
+                        record_choices: true,
+                    };
+                    let (outcome, rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
+                    if outcome.exit_code() != 0 {
+                        let choices = rt.kernel().choices().to_vec();
+                        if let Ok(mut b) = best.lock() {
+                            if b.as_ref().is_none_or(|(s, _, _)| seed < *s) {
+                                *b = Some((seed, reasons(&outcome), choices));
+                            }
                         }
                     }
-                }
-                done.fetch_add(1, Ordering::Relaxed);
-                if let Some(b) = &bar {
-                    b.inc(1);
+                    done.fetch_add(1, Ordering::Relaxed);
+                    if let Some(b) = &bar {
+                        b.inc(1);
+                    }
                 }
             });
         }
