@@ -381,6 +381,10 @@ impl Kernel {
                 Outcome::Done(res)
             }
             Flow::Blocked => {
+                // A blocking call costs the same as any other, paid when it returns.
+                if cost > 0 && !self.procs[pid.index()].is_ended() {
+                    self.procs[pid.index()].cost_due += cost;
+                }
                 // A compute keeps the CPU, unless something it readied outranks it.
                 self.maybe_preempt();
                 Outcome::Switched
@@ -465,7 +469,11 @@ impl Kernel {
                 return Next::Finished(Finish::AllEnded);
             }
             if let Some(cur) = self.current {
-                let left = self.procs[cur.index()].compute_left;
+                let p = &mut self.procs[cur.index()];
+                if p.compute_left == 0 && p.cost_due > 0 {
+                    p.compute_left = std::mem::take(&mut p.cost_due);
+                }
+                let left = p.compute_left;
                 if left == 0 {
                     return Next::Run(cur);
                 }

@@ -65,6 +65,7 @@ impl Kernel {
         }
         let p = &mut self.procs[pid.index()];
         p.compute_left = 0;
+        p.cost_due = 0;
         p.result = None;
         p.state = State::Ended(ending);
         p.stopped = false;

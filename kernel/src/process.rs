@@ -148,6 +148,9 @@ pub(crate) struct Process {
     pub reply_right: Option<(Pid, u64)>,
     /// Ticks left of a `compute` in progress.
     pub compute_left: u64,
+    /// System call cost (`config cost syscall=N`) owed by a call that blocked:
+    /// charged as CPU time when the process runs again, before the call returns.
+    pub cost_due: u64,
     pub signals: SignalState,
     pub stopped: bool,
     pub children: Vec<Pid>,
@@ -175,6 +178,7 @@ impl Process {
             caps: Vec::new(),
             reply_right: None,
             compute_left: 0,
+            cost_due: 0,
             signals: SignalState::default(),
             stopped: false,
             children: Vec::new(),
