@@ -694,3 +694,76 @@ fn opening_a_fifo_waits_for_the_other_end() {
     s.k.exit(a, Ending::Exited);
     assert!(matches!(s.result(b), Ok(Ret::Cap(_))));
 }
+
+#[test]
+fn copies_are_counted_per_mechanism_exactly() {
+    for (remap, per) in [(false, 2u64), (true, 1)] {
+        let mut s = Sim::with(KernelConfig {
+            copy_remap: remap,
+            ..KernelConfig::default()
+        });
+        let mb = s.obj(ObjectKind::Mailbox, "mb");
+        let pipe = s.obj(ObjectKind::Pipe, "p");
+        let shm = s.obj_opts(
+            ObjectKind::Shm,
+            "m",
+            ObjectOptions {
+                size: Some(8),
+                ..Default::default()
+            },
+        );
+        let p = s.proc("p");
+        let cm = s.cap(p, mb, Rights::SEND | Rights::RECV);
+        let cp = s.cap(p, pipe, Rights::READ | Rights::WRITE);
+        let cs = s.cap(p, shm, Rights::READ | Rights::WRITE);
+        let _ = s.done(
+            p,
+            Syscall::Send {
+                cap: cm,
+                msg: Message::new(Data::str("abcd")),
+                timeout: NEVER,
+            },
+        );
+        let _ = s.done(p, Sim::recv(cm, NEVER));
+        let _ = s.done(
+            p,
+            Syscall::Write {
+                cap: cp,
+                data: Data::str("xyz"),
+                timeout: NEVER,
+            },
+        );
+        let _ = s.done(
+            p,
+            Syscall::Attach {
+                cap: cs,
+                readonly: false,
+            },
+        );
+        let _ = s.done(
+            p,
+            Syscall::Store {
+                cap: cs,
+                offset: 0,
+                data: Data::str("hi"),
+            },
+        );
+        let st = s.k.stats();
+        assert_eq!(
+            (
+                st.of(ObjectKind::Mailbox).copies,
+                st.of(ObjectKind::Mailbox).bytes_copied
+            ),
+            (per, 4 * per)
+        );
+        assert_eq!(
+            (st.of(ObjectKind::Pipe).copies, st.of(ObjectKind::Pipe).bytes_copied),
+            (per, 3 * per)
+        );
+        assert_eq!(
+            (st.of(ObjectKind::Shm).messages, st.of(ObjectKind::Shm).copies),
+            (1, 0),
+            "shared memory copies nothing"
+        );
+    }
+}
