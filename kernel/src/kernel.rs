@@ -331,6 +331,7 @@ impl Kernel {
                 obj,
                 data: match &call {
                     Syscall::Open { path, .. } | Syscall::Mkfifo { path, .. } => Some(Data::str(path)),
+                    Syscall::Mmap { path: Some(path), .. } => Some(Data::str(path)),
                     _ => call.data().cloned(),
                 },
                 arg,
@@ -456,6 +457,8 @@ impl Kernel {
             Syscall::Poke { addr, data } => Flow::Done(self.sys_poke(pid, addr, &data)),
             Syscall::Peek { addr, len } => Flow::Done(self.sys_peek(pid, addr, len)),
             Syscall::Mkfifo { path, mode } => Flow::Done(self.sys_mkfifo(pid, path, mode)),
+            Syscall::Mmap { path, cap, shared } => Flow::Done(self.sys_mmap(pid, path.as_deref(), cap, shared)),
+            Syscall::Msync { cap } => Flow::Done(self.sys_msync(pid, cap)),
             Syscall::Open { path, write, timeout } => self.sys_open(pid, &path, write, timeout),
         }
     }

@@ -128,6 +128,10 @@ pub(crate) struct Mapping {
     pub base: u64,
     pub size: u64,
     pub readonly: bool,
+    /// A private file mapping's own bytes (copy on write: never reach the file).
+    pub private: Option<Vec<u8>>,
+    /// The capability the mapping was made through (addresses it by offset).
+    pub cap: CapId,
 }
 
 /// A simulated process as the kernel keeps it.

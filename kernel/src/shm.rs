@@ -47,15 +47,16 @@ impl Kernel {
             base,
             size,
             readonly,
+            private: None,
+            cap,
         });
         Ok(Ret::Int(base as i64))
     }
 
     pub(crate) fn sys_detach(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
         let obj = self.lookup(pid, cap, Rights::empty())?.obj;
-        let maps = &mut self.procs[pid.index()].maps;
-        let i = maps.iter().position(|m| m.obj == obj).ok_or(Error::InvalidArgument)?;
-        maps.remove(i);
+        let i = self.mapping_of(pid, obj, cap).map_err(|_| Error::InvalidArgument)?;
+        self.procs[pid.index()].maps.remove(i);
         self.unmap(pid, obj);
         Ok(Ret::Unit)
     }
@@ -74,42 +75,76 @@ impl Kernel {
         }
     }
 
-    fn mapping_of(&self, pid: Pid, obj: ObjId) -> KResult<&Mapping> {
-        self.procs[pid.index()]
-            .maps
-            .iter()
-            .find(|m| m.obj == obj)
+    /// Index of this process's mapping made through `cap`, else of any mapping of `obj`.
+    fn mapping_of(&self, pid: Pid, obj: ObjId, cap: CapId) -> KResult<usize> {
+        let maps = &self.procs[pid.index()].maps;
+        maps.iter()
+            .position(|m| m.cap == cap)
+            .or_else(|| maps.iter().position(|m| m.obj == obj))
             .ok_or(Error::SegFault)
     }
 
-    fn mapping_at(&self, pid: Pid, addr: i64, len: u64) -> KResult<(ObjId, u64, bool)> {
+    /// The mapping holding `[addr, addr+len)`: its index, the offset, whether read-only.
+    fn mapping_at(&self, pid: Pid, addr: i64, len: u64) -> KResult<(usize, u64, bool)> {
         let addr = u64::try_from(addr).map_err(|_| Error::SegFault)?;
-        let m = self.procs[pid.index()]
-            .maps
+        let maps = &self.procs[pid.index()].maps;
+        let i = maps
             .iter()
-            .find(|m| addr >= m.base && addr.checked_add(len).is_some_and(|end| end <= m.base + m.size))
+            .position(|m| addr >= m.base && addr.checked_add(len).is_some_and(|end| end <= m.base + m.size))
             .ok_or(Error::SegFault)?;
-        Ok((m.obj, addr - m.base, m.readonly))
+        Ok((i, addr - maps[i].base, maps[i].readonly))
     }
 
-    fn mem_write(&mut self, obj: ObjId, off: u64, bytes: &[u8]) -> KResult<()> {
-        let Some(Body::Shm { mem, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+    /// Writes through mapping `i` of `pid`: into a segment, a shared file (which
+    /// grows as needed up to the mapping's size), or a private copy.
+    fn mem_write(&mut self, pid: Pid, i: usize, off: u64, bytes: &[u8]) -> KResult<()> {
+        let m = &mut self.procs[pid.index()].maps[i];
+        let end = off.checked_add(bytes.len() as u64).ok_or(Error::SegFault)?;
+        if end > m.size {
             return Err(Error::SegFault);
-        };
-        let end = (off as usize).checked_add(bytes.len()).ok_or(Error::SegFault)?;
-        let dst = mem.get_mut(off as usize..end).ok_or(Error::SegFault)?;
-        dst.copy_from_slice(bytes);
+        }
+        let (obj, (off, end)) = (m.obj, (off as usize, end as usize));
+        if let Some(copy) = m.private.as_mut() {
+            copy[off..end].copy_from_slice(bytes);
+        } else {
+            match self.objs.get_mut(obj.0).map(|o| &mut o.body) {
+                Some(Body::Shm { mem, .. }) => mem.get_mut(off..end).ok_or(Error::SegFault)?.copy_from_slice(bytes),
+                Some(Body::File { contents }) => {
+                    if contents.len() < end {
+                        contents.resize(end, 0);
+                    }
+                    contents[off..end].copy_from_slice(bytes);
+                }
+                _ => return Err(Error::SegFault),
+            }
+        }
         self.stats.count(ObjectKind::Shm, bytes.len(), 0);
         Ok(())
     }
 
-    fn mem_read(&mut self, pid: Pid, obj: ObjId, off: u64, len: u64) -> KResult<Ret> {
-        let Some(Body::Shm { mem, .. }) = self.objs.get(obj.0).map(|o| &o.body) else {
-            return Err(Error::SegFault);
-        };
+    /// Reads through mapping `i` of `pid` (a file reads zeros past its end, within the mapping).
+    fn mem_read(&mut self, pid: Pid, i: usize, off: u64, len: u64) -> KResult<Ret> {
+        let m = &self.procs[pid.index()].maps[i];
         let end = off.checked_add(len).ok_or(Error::SegFault)?;
-        let src = mem.get(off as usize..end as usize).ok_or(Error::SegFault)?;
-        let out = bytes_data(src);
+        if end > m.size {
+            return Err(Error::SegFault);
+        }
+        let (off, end) = (off as usize, end as usize);
+        let out = if let Some(copy) = &m.private {
+            bytes_data(&copy[off..end])
+        } else {
+            match self.objs.get(m.obj.0).map(|o| &o.body) {
+                Some(Body::Shm { mem, .. }) => bytes_data(mem.get(off..end).ok_or(Error::SegFault)?),
+                Some(Body::File { contents }) => {
+                    let mut v = vec![0u8; end - off];
+                    for (k, b) in v.iter_mut().enumerate() {
+                        *b = contents.get(off + k).copied().unwrap_or(0);
+                    }
+                    bytes_data(&v)
+                }
+                _ => return Err(Error::SegFault),
+            }
+        };
         let poll = self.cfg.costs.poll_ticks;
         if poll > 0 {
             self.procs[pid.index()].compute_left += poll;
@@ -118,37 +153,104 @@ impl Kernel {
     }
 
     pub(crate) fn sys_store(&mut self, pid: Pid, cap: CapId, offset: i64, data: &Data) -> KResult<Ret> {
-        let obj = self.lookup(pid, cap, Rights::WRITE)?.obj;
-        let m = self.mapping_of(pid, obj)?;
-        if m.readonly {
+        let n = self.lookup(pid, cap, Rights::empty())?;
+        let obj = n.obj;
+        // A segment needs the write right; a file mapping's writability was settled at mmap.
+        if self.objs.get(obj.0).is_some_and(|o| o.kind == ObjectKind::Shm) && !n.rights.contains(Rights::WRITE) {
+            return Err(Error::PermissionDenied);
+        }
+        let i = self.mapping_of(pid, obj, cap)?;
+        if self.procs[pid.index()].maps[i].readonly {
             return Err(Error::SegFault);
         }
         let off = u64::try_from(offset).map_err(|_| Error::SegFault)?;
-        self.mem_write(obj, off, &memory_bytes(data))?;
+        self.mem_write(pid, i, off, &memory_bytes(data))?;
         Ok(Ret::Unit)
     }
 
     pub(crate) fn sys_load(&mut self, pid: Pid, cap: CapId, offset: i64, len: i64) -> KResult<Ret> {
         let obj = self.lookup(pid, cap, Rights::READ)?.obj;
-        self.mapping_of(pid, obj)?;
+        let i = self.mapping_of(pid, obj, cap)?;
         let off = u64::try_from(offset).map_err(|_| Error::SegFault)?;
         let len = u64::try_from(len).map_err(|_| Error::InvalidArgument)?;
-        self.mem_read(pid, obj, off, len)
+        self.mem_read(pid, i, off, len)
     }
 
     pub(crate) fn sys_poke(&mut self, pid: Pid, addr: i64, data: &Data) -> KResult<Ret> {
         let bytes = memory_bytes(data);
-        let (obj, off, readonly) = self.mapping_at(pid, addr, bytes.len() as u64)?;
+        let (i, off, readonly) = self.mapping_at(pid, addr, bytes.len() as u64)?;
         if readonly {
             return Err(Error::SegFault);
         }
-        self.mem_write(obj, off, &bytes)?;
+        self.mem_write(pid, i, off, &bytes)?;
         Ok(Ret::Unit)
     }
 
     pub(crate) fn sys_peek(&mut self, pid: Pid, addr: i64, len: i64) -> KResult<Ret> {
         let len = u64::try_from(len).map_err(|_| Error::InvalidArgument)?;
-        let (obj, off, _) = self.mapping_at(pid, addr, len)?;
-        self.mem_read(pid, obj, off, len)
+        let (i, off, _) = self.mapping_at(pid, addr, len)?;
+        self.mem_read(pid, i, off, len)
+    }
+
+    /// `mmap`: a file by path (its owner and mode checked) or by capability,
+    /// shared (writes reach the file) or private (copy on write). Returns the
+    /// capability the mapping goes by.
+    pub(crate) fn sys_mmap(&mut self, pid: Pid, path: Option<&str>, cap: Option<CapId>, shared: bool) -> KResult<Ret> {
+        let (obj, rights) = match (path, cap) {
+            (Some(p), _) => {
+                let obj = match self.fs.get(p) {
+                    Some(crate::kernel::FsNode::File(o)) => *o,
+                    Some(_) => return Err(Error::InvalidArgument),
+                    None => return Err(Error::NotFound),
+                };
+                let o = self.objs.get(obj.0).ok_or(Error::NotFound)?;
+                let perm = o.perm.unwrap_or(crate::syscall::IpcPerm {
+                    uid: 1000,
+                    gid: 1000,
+                    mode: 0o644,
+                });
+                let me = &self.procs[pid.index()];
+                (obj, crate::sysv::ipc_rights(ObjectKind::File, &perm, me.uid, me.gid))
+            }
+            (None, Some(c)) => {
+                let n = self.lookup(pid, c, Rights::empty())?;
+                (n.obj, n.rights)
+            }
+            (None, None) => return Err(Error::InvalidArgument),
+        };
+        let Some(Body::File { contents }) = self.objs.get(obj.0).map(|o| &o.body) else {
+            return Err(Error::InvalidArgument);
+        };
+        if !rights.contains(Rights::READ) {
+            return Err(Error::PermissionDenied);
+        }
+        let size = (contents.len() as u64).max(1).div_ceil(PAGE) * PAGE;
+        let private = (!shared).then(|| {
+            let mut v = contents.clone();
+            v.resize(size as usize, 0);
+            v
+        });
+        // A private mapping may always be written (its own copy); a shared one needs write access.
+        let readonly = shared && !rights.contains(Rights::WRITE);
+        let new = self.new_cap(Some(pid), obj, rights, 0, cap)?;
+        let p = &mut self.procs[pid.index()];
+        let base = ((u64::from(pid.0) + 1) << 32) + MAP_START + p.next_map_offset;
+        p.next_map_offset += size + PAGE;
+        p.maps.push(Mapping {
+            obj,
+            base,
+            size,
+            readonly,
+            private,
+            cap: new,
+        });
+        Ok(Ret::Cap(new))
+    }
+
+    /// `msync`: shared writes already reach the file at once here, so it only checks the mapping.
+    pub(crate) fn sys_msync(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
+        let obj = self.lookup(pid, cap, Rights::empty())?.obj;
+        self.mapping_of(pid, obj, cap).map_err(|_| Error::InvalidArgument)?;
+        Ok(Ret::Unit)
     }
 }

@@ -314,6 +314,20 @@ pub enum Syscall {
         /// Bytes.
         len: i64,
     },
+    /// Map a file: by path (owner and mode checked) or through a capability to it.
+    Mmap {
+        /// The file's path.
+        path: Option<String>,
+        /// Or a capability to it.
+        cap: Option<CapId>,
+        /// Shared (writes reach the file) or private (copy on write).
+        shared: bool,
+    },
+    /// Flush a file mapping.
+    Msync {
+        /// The mapping's capability.
+        cap: CapId,
+    },
     /// Create a named pipe.
     Mkfifo {
         /// Path.
@@ -380,6 +394,8 @@ impl Syscall {
             Syscall::Poke { .. } => "poke",
             Syscall::Peek { .. } => "peek",
             Syscall::Mkfifo { .. } => "mkfifo",
+            Syscall::Mmap { .. } => "mmap",
+            Syscall::Msync { .. } => "msync",
             Syscall::Open { .. } => "open",
         }
     }
@@ -409,6 +425,7 @@ impl Syscall {
             | Syscall::SemPost { cap }
             | Syscall::Attach { cap, .. }
             | Syscall::Detach { cap }
+            | Syscall::Msync { cap }
             | Syscall::Store { cap, .. }
             | Syscall::Load { cap, .. } => Some(*cap),
             _ => None,

@@ -767,3 +767,114 @@ fn copies_are_counted_per_mechanism_exactly() {
         );
     }
 }
+
+#[test]
+fn file_mappings_shared_private_and_refused() {
+    let mut s = Sim::new();
+    let perm = Some(IpcPerm {
+        uid: 1000,
+        gid: 1000,
+        mode: 0o600,
+    });
+    let opts = ObjectOptions {
+        contents: b"abc".to_vec(),
+        path: Some("f".into()),
+        perm,
+        ..Default::default()
+    };
+    let _ = s.obj_opts(ObjectKind::File, "f", opts);
+    let a = s.proc("a");
+    let other =
+        s.k.create_process(
+            &ProcessSpec {
+                uid: 7,
+                gid: 7,
+                ..ProcessSpec::new("o")
+            },
+            None,
+        )
+        .expect("o");
+    let mmap = |path: &str, shared| Syscall::Mmap {
+        path: Some(path.into()),
+        cap: None,
+        shared,
+    };
+    assert_eq!(s.done(a, mmap("nope", true)), Err(Error::NotFound));
+    let sh = match s.done(a, mmap("f", true)) {
+        Ok(Ret::Cap(c)) => c,
+        other => panic!("{other:?}"),
+    };
+    let pr = match s.done(
+        a,
+        Syscall::Mmap {
+            path: None,
+            cap: Some(sh),
+            shared: false,
+        },
+    ) {
+        Ok(Ret::Cap(c)) => c,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        s.done(
+            a,
+            Syscall::Store {
+                cap: pr,
+                offset: 0,
+                data: Data::str("P")
+            }
+        ),
+        Ok(Ret::Unit)
+    );
+    assert_eq!(
+        s.done(
+            a,
+            Syscall::Store {
+                cap: sh,
+                offset: 1,
+                data: Data::str("S")
+            }
+        ),
+        Ok(Ret::Unit)
+    );
+    assert_eq!(
+        s.k.file_contents("f"),
+        Some(&b"aSc"[..]),
+        "shared writes reach the file, private ones never"
+    );
+    assert_eq!(
+        s.done(
+            a,
+            Syscall::Load {
+                cap: pr,
+                offset: 0,
+                len: 3
+            }
+        ),
+        Ok(Ret::Bytes(Data::str("Pbc")))
+    );
+    assert_eq!(
+        s.done(
+            a,
+            Syscall::Store {
+                cap: sh,
+                offset: 4096,
+                data: Data::str("x")
+            }
+        ),
+        Err(Error::SegFault)
+    );
+    assert_eq!(s.done(a, Syscall::Msync { cap: sh }), Ok(Ret::Unit));
+    assert_eq!(s.done(a, Syscall::Detach { cap: sh }), Ok(Ret::Unit));
+    assert_eq!(
+        s.done(a, Syscall::Msync { cap: sh }),
+        Err(Error::InvalidArgument),
+        "no mapping left"
+    );
+    s.k.exit(a, Ending::Exited);
+    assert_eq!(
+        s.done(other, mmap("f", false)),
+        Err(Error::PermissionDenied),
+        "mode 0600 gives others nothing"
+    );
+}

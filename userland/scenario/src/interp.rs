@@ -250,7 +250,7 @@ impl<'w> Interp<'w> {
                 .await
             }
             StmtKind::Op(op) => {
-                let r = match self.op(op, stmt.span).await {
+                let r = match self.op(op).await {
                     Ok(r) => r,
                     Err(e) => Err(e),
                 };
@@ -490,10 +490,10 @@ impl<'w> Interp<'w> {
 
     // ----- operations ------------------------------------------------------------------
 
-    async fn op(&mut self, op: &'w Op, span: Span) -> Result<Result<Value, Error>, Error> {
+    async fn op(&mut self, op: &'w Op) -> Result<Result<Value, Error>, Error> {
         // Every operation reaches the kernel (or the naming service), a scheduling point.
         self.spin = 0;
-        let call = match self.build(op, span) {
+        let call = match self.build(op) {
             Ok(Built::Call(c)) => c,
             Ok(Built::Value(v)) => return Ok(Ok(v)),
             Ok(Built::Spawn(prog, name, share, names)) => return Ok(self.spawn(prog, name, share, names).await),
@@ -504,7 +504,7 @@ impl<'w> Interp<'w> {
         Ok(r.map(|v| self.ret_value(v)))
     }
 
-    fn build(&mut self, op: &'w Op, span: Span) -> Result<Built, Error> {
+    fn build(&mut self, op: &'w Op) -> Result<Built, Error> {
         let to = self.timeout(op)?;
         let flags = |create: bool, exclusive: bool, mode: u32| GetFlags {
             create,
@@ -729,15 +729,23 @@ impl<'w> Interp<'w> {
                 addr: self.int(addr)?,
                 len: self.int(len)?,
             },
-            OpKind::Mmap { .. } | OpKind::Msync { .. } | OpKind::Munmap { .. } => {
-                return Err(self.bad(
-                    span,
-                    format!(
-                        "`{}`: file mappings are not implemented yet in this build of ipcsim",
-                        op.kind.keyword()
-                    ),
-                ))
+            OpKind::Mmap { file, shared } => {
+                // A declared file's name needs no capability (its owner and mode are checked).
+                match file {
+                    Expr::Var(v) if v.slot.get() == u32::MAX => Syscall::Mmap {
+                        path: Some(v.name.clone()),
+                        cap: None,
+                        shared: *shared,
+                    },
+                    e => Syscall::Mmap {
+                        path: None,
+                        cap: Some(self.cap(e)?),
+                        shared: *shared,
+                    },
+                }
             }
+            OpKind::Msync { cap } => Syscall::Msync { cap: self.cap(cap)? },
+            OpKind::Munmap { cap } => Syscall::Detach { cap: self.cap(cap)? },
             OpKind::Sleep { t } => Syscall::Sleep { ticks: self.uint(t)? },
             OpKind::Compute { t } => Syscall::Compute { ticks: self.uint(t)? },
             OpKind::Yield => Syscall::Yield,
