@@ -866,6 +866,7 @@ fn file_mappings_shared_private_and_refused() {
     );
     assert_eq!(s.done(a, Syscall::Msync { cap: sh }), Ok(Ret::Unit));
     assert_eq!(s.done(a, Syscall::Detach { cap: sh }), Ok(Ret::Unit));
+    assert_eq!(s.done(a, Syscall::Detach { cap: pr }), Ok(Ret::Unit));
     assert_eq!(
         s.done(a, Syscall::Msync { cap: sh }),
         Err(Error::InvalidArgument),
