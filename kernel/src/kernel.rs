@@ -264,6 +264,14 @@ impl Kernel {
                 return Err(Error::Exists);
             }
         }
+        // Every buffer is bounded: a capacity above the kernel's queue limit, or a
+        // semaphore above SEMVMX, is refused rather than honoured in part.
+        if kind == ObjectKind::Mailbox && opts.capacity.is_some_and(|c| c > self.cfg.limits.queue_len_max as u64) {
+            return Err(Error::LimitReached);
+        }
+        if kind == ObjectKind::Semaphore && opts.value > crate::sem::SEM_VALUE_MAX {
+            return Err(Error::InvalidArgument);
+        }
         let body = crate::objects::new_body(kind, opts)?;
         let id = ObjId(self.objs.insert(Object {
             kind,

@@ -35,7 +35,7 @@ mod pipe;
 mod process;
 mod rights;
 pub mod rng;
-mod sem;
+pub mod sem;
 mod shm;
 pub mod signal;
 pub mod stats;

@@ -215,3 +215,31 @@ fn a_million_processes_fit_in_one_kernel() {
     }
     assert_eq!(k.process_count(), 1_000_000);
 }
+
+#[test]
+fn buffers_beyond_the_kernel_limits_are_refused() {
+    let cfg = KernelConfig {
+        limits: Limits {
+            queue_len_max: 4,
+            ..Limits::default()
+        },
+        ..KernelConfig::default()
+    };
+    let mut k = Kernel::new(cfg);
+    let big = ObjectOptions {
+        capacity: Some(5),
+        ..Default::default()
+    };
+    assert_eq!(
+        k.create_object(ObjectKind::Mailbox, "m", &big),
+        Err(Error::LimitReached)
+    );
+    let sem = ObjectOptions {
+        value: 40_000,
+        ..Default::default()
+    };
+    assert_eq!(
+        k.create_object(ObjectKind::Semaphore, "s", &sem),
+        Err(Error::InvalidArgument)
+    );
+}

@@ -120,6 +120,22 @@ fn misplaced_statements_and_options() {
 }
 
 #[test]
+fn declarations_beyond_kernel_bounds_or_sharing_a_key() {
+    assert_eq!(
+        errors("msgqueue a key 5\nmsgqueue b key 5"),
+        vec!["2:10: key 0x5 is already the key of msgqueue `a`"]
+    );
+    assert_eq!(
+        errors("mailbox m capacity 9999999"),
+        vec!["1:9: a mailbox holds at most 1048576 messages (use `unbounded` for the kernel's limit)"]
+    );
+    assert_eq!(
+        errors("semaphore s value 40000"),
+        vec!["1:11: a semaphore's value is at most 32767"]
+    );
+}
+
+#[test]
 fn several_errors_are_reported_at_once() {
     let src = "process p {\n  frob\n  let = 2\n}\nprocess q {\n  send x 1\n}\n";
     assert_eq!(errors(src).len(), 2, "{:?}", errors(src));

@@ -5,7 +5,6 @@
 //! found), 2 bad input (unreadable or invalid file, bad command line).
 
 #![forbid(unsafe_code)]
-#![allow(clippy::too_many_arguments)] // `run` takes the command's flags one by one
 
 mod explore;
 
@@ -41,34 +40,7 @@ enum TraceFormat {
 #[derive(Subcommand)]
 enum Cmd {
     /// Run one scenario: print its trace and closing report.
-    Run {
-        /// The scenario file.
-        file: String,
-        /// Seed for the scheduler (overrides `config seed`): it may then preempt at any system call.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// What to print on stdout.
-        #[arg(long, value_enum, default_value = "text")]
-        trace: TraceFormat,
-        /// Write a Mermaid sequence diagram of the run to PATH.
-        #[arg(long, value_name = "PATH")]
-        mermaid: Option<String>,
-        /// Write Chrome Trace Event JSON (for Perfetto or chrome://tracing) to PATH.
-        #[arg(long, value_name = "PATH")]
-        chrome: Option<String>,
-        /// Print neither trace nor report: only diagnostics and the exit status.
-        #[arg(long)]
-        quiet: bool,
-        /// Stop after this many process steps and report a possible livelock.
-        #[arg(long, default_value_t = ipcsim_scenario::cli::STEPS_MAX_DEFAULT)]
-        max_steps: u64,
-        /// How the seeded scheduler chooses (with --seed or `config seed`).
-        #[command(flatten)]
-        strategy: explore::StrategyArgs,
-        /// Replay an exact schedule, as `ipcsim explore` prints it (v1:HASH:CHOICES).
-        #[arg(long, value_name = "STR")]
-        schedule: Option<String>,
-    },
+    Run(RunArgs),
     /// Parse and check files without running them.
     Check {
         /// Scenario files.
@@ -79,30 +51,41 @@ enum Cmd {
     Explore(explore::ExploreArgs),
 }
 
+/// The flags of `ipcsim run`.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The scenario file.
+    file: String,
+    /// Seed for the scheduler (overrides `config seed`): it may then preempt at any system call.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    trace: TraceFormat,
+    /// Write a Mermaid sequence diagram of the run to PATH.
+    #[arg(long, value_name = "PATH")]
+    mermaid: Option<String>,
+    /// Write Chrome Trace Event JSON (for Perfetto or chrome://tracing) to PATH.
+    #[arg(long, value_name = "PATH")]
+    chrome: Option<String>,
+    /// Print neither trace nor report: only diagnostics and the exit status.
+    #[arg(long)]
+    quiet: bool,
+    /// Stop after this many process steps and report a possible livelock.
+    #[arg(long, default_value_t = ipcsim_scenario::cli::STEPS_MAX_DEFAULT)]
+    max_steps: u64,
+    /// How the seeded scheduler chooses (with --seed or `config seed`).
+    #[command(flatten)]
+    strategy: explore::StrategyArgs,
+    /// Replay an exact schedule, as `ipcsim explore` prints it (v1:HASH:CHOICES).
+    #[arg(long, value_name = "STR")]
+    schedule: Option<String>,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.cmd {
-        Cmd::Run {
-            file,
-            seed,
-            trace,
-            mermaid,
-            chrome,
-            quiet,
-            max_steps,
-            strategy,
-            schedule,
-        } => run(
-            &file,
-            seed,
-            trace,
-            mermaid,
-            chrome,
-            quiet,
-            max_steps,
-            strategy.kernel(),
-            schedule,
-        ),
+        Cmd::Run(args) => run(&args),
         Cmd::Check { files } => check(&files),
         Cmd::Explore(args) => explore::explore(&args),
     };
@@ -148,17 +131,8 @@ fn check(files: &[String]) -> u8 {
     }
 }
 
-fn run(
-    file: &str,
-    seed: Option<u64>,
-    trace: TraceFormat,
-    mermaid_path: Option<String>,
-    chrome_path: Option<String>,
-    quiet: bool,
-    max_steps: u64,
-    strategy: ipcsim_kernel::Strategy,
-    schedule: Option<String>,
-) -> u8 {
+fn run(args: &RunArgs) -> u8 {
+    let file = args.file.as_str();
     let src = match std::fs::read_to_string(file) {
         Ok(s) => s,
         Err(e) => {
@@ -166,7 +140,11 @@ fn run(
             return 2;
         }
     };
-    let replay = match schedule.map(|s| ipcsim_scenario::schedule::decode(&src, &s)) {
+    let replay = match args
+        .schedule
+        .as_deref()
+        .map(|s| ipcsim_scenario::schedule::decode(&src, s))
+    {
         None => None,
         Some(Ok(c)) => Some(c),
         Some(Err(e)) => {
@@ -176,24 +154,27 @@ fn run(
     };
     let views = Views {
         replay,
-        trace: match trace {
+        trace: match args.trace {
             TraceFormat::Text => cli::TraceFormat::Text,
             TraceFormat::Json => cli::TraceFormat::Json,
             TraceFormat::None => cli::TraceFormat::None,
         },
-        quiet,
-        mermaid: mermaid_path.is_some(),
-        chrome: chrome_path.is_some(),
-        steps_max: Some(max_steps),
-        strategy,
+        quiet: args.quiet,
+        mermaid: args.mermaid.is_some(),
+        chrome: args.chrome.is_some(),
+        steps_max: Some(args.max_steps),
+        strategy: args.strategy.kernel(),
     };
     let out: Rc<RefCell<dyn Write>> = Rc::new(RefCell::new(BufWriter::new(std::io::stdout())));
-    let produced = cli::run_file(file, &src, seed, &views, out);
+    let produced = cli::run_file(file, &src, args.seed, &views, out);
     if produced.exit == 2 {
         eprint!("{}", produced.diagnostics);
         return 2;
     }
-    for (path, text) in [(mermaid_path, produced.mermaid), (chrome_path, produced.chrome)] {
+    for (path, text) in [
+        (args.mermaid.clone(), produced.mermaid),
+        (args.chrome.clone(), produced.chrome),
+    ] {
         if let (Some(p), Some(t)) = (path, text) {
             if p == "-" {
                 // `-` is stdout, after the report (use with --quiet for the diagram alone).

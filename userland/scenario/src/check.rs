@@ -217,9 +217,34 @@ impl Checker {
     }
 
     fn run(&mut self, sc: &mut Scenario) {
+        let mut keys = BTreeMap::new();
         for o in &sc.objects {
             if self.objects.insert(o.name.name.clone(), o.kind).is_some() {
                 self.err(o.name.span, format!("`{}` is declared twice", o.name.name));
+            }
+            if let Some(k) = o.opts.key {
+                if let Some(first) = keys.insert((o.kind, k), o.name.name.clone()) {
+                    self.err(
+                        o.name.span,
+                        format!("key {k:#x} is already the key of {} `{first}`", o.kind.name()),
+                    );
+                }
+            }
+            let limits = ipcsim_kernel::Limits::default();
+            if o.kind == ObjectKind::Mailbox && o.opts.capacity.is_some_and(|c| c > limits.queue_len_max as u64) {
+                self.err(
+                    o.name.span,
+                    format!(
+                        "a mailbox holds at most {} messages (use `unbounded` for the kernel's limit)",
+                        limits.queue_len_max
+                    ),
+                );
+            }
+            if o.kind == ObjectKind::Semaphore && o.opts.value > ipcsim_kernel::sem::SEM_VALUE_MAX {
+                self.err(
+                    o.name.span,
+                    format!("a semaphore's value is at most {}", ipcsim_kernel::sem::SEM_VALUE_MAX),
+                );
             }
         }
         for p in &sc.procs {
