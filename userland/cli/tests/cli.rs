@@ -242,9 +242,15 @@ fn explore_prints_a_shrunk_schedule_that_replays_byte_for_byte() {
 
 #[test]
 fn a_dash_writes_the_diagram_to_stdout() {
-    let out = bin().args(["run", &scenario("echo.ipc"), "--quiet", "--mermaid", "-"]).output().expect("runs");
+    let out = bin()
+        .args(["run", &scenario("echo.ipc"), "--quiet", "--mermaid", "-"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("sequenceDiagram\n"));
-    let chrome = bin().args(["run", &scenario("echo.ipc"), "--quiet", "--chrome", "-"]).output().expect("runs");
+    let chrome = bin()
+        .args(["run", &scenario("echo.ipc"), "--quiet", "--chrome", "-"])
+        .output()
+        .expect("runs");
     assert!(String::from_utf8_lossy(&chrome.stdout).starts_with("{\"displayTimeUnit\""));
 }
