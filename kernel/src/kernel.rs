@@ -323,7 +323,14 @@ impl Kernel {
             // Only the running process may trap into the kernel.
             return Outcome::Done(Err(Error::InvalidArgument));
         }
-        self.stats.syscalls += 1;
+        // A load or store of mapped memory is an instruction, not a trap: the
+        // simulator steps at it only so the scheduler may interleave there.
+        let memory = call.is_memory_access();
+        if memory {
+            self.stats.memory_accesses += 1;
+        } else {
+            self.stats.syscalls += 1;
+        }
         if self.log.enabled || tracing::level_enabled!(tracing::Level::TRACE) {
             let obj = call.cap().and_then(|c| self.caps.get(c.0)).map(|n| n.obj);
             let arg = match &call {
@@ -360,7 +367,7 @@ impl Kernel {
         } else {
             call
         };
-        let cost = self.cfg.costs.syscall_ticks;
+        let cost = if memory { 0 } else { self.cfg.costs.syscall_ticks };
         let flow = self.dispatch(pid, call);
         match flow {
             Flow::Done(res) => {
@@ -370,7 +377,9 @@ impl Kernel {
                 if self.procs[pid.index()].is_ended() {
                     return Outcome::Switched;
                 }
-                if cost > 0 {
+                // Charges the call ran up (copies, polls) are CPU time too: spent
+                // before the caller sees its result.
+                if cost > 0 || self.procs[pid.index()].compute_left > 0 {
                     self.maybe_preempt();
                     // The call's cost is CPU time spent in the kernel on the caller's behalf.
                     let p = &mut self.procs[pid.index()];
@@ -492,7 +501,9 @@ impl Kernel {
                 let end = self.now.saturating_add(left);
                 let target = due.map_or(end, |d| d.min(end)).min(self.cfg.max_time);
                 let spent = target - self.now;
-                self.procs[cur.index()].compute_left -= spent;
+                let p = &mut self.procs[cur.index()];
+                p.compute_left -= spent;
+                p.cpu += spent;
                 self.now = target;
                 if self.now >= self.cfg.max_time && self.procs[cur.index()].compute_left > 0 {
                     return Next::Finished(Finish::TimeLimit);
@@ -915,6 +926,12 @@ impl Kernel {
     pub fn waiting_on(&self, pid: Pid) -> Option<(crate::WaitKind, Option<ObjId>, Option<Time>)> {
         let b = self.procs.get(pid.index())?.blocked()?;
         Some((b.wait.kind(), b.obj, b.deadline))
+    }
+
+    /// CPU ticks the process has consumed: its computes and the cost model's
+    /// charges (system calls, switches, copies, polls). Blocking and sleeping cost none.
+    pub fn cpu_time(&self, pid: Pid) -> u64 {
+        self.procs.get(pid.index()).map_or(0, |p| p.cpu)
     }
 
     /// Whether the process is stopped (SIGSTOP).

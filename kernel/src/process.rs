@@ -155,6 +155,8 @@ pub(crate) struct Process {
     /// System call cost (`config cost syscall=N`) owed by a call that blocked:
     /// charged as CPU time when the process runs again, before the call returns.
     pub cost_due: u64,
+    /// CPU ticks consumed: computes and the cost model's charges.
+    pub cpu: u64,
     pub signals: SignalState,
     pub stopped: bool,
     pub children: Vec<Pid>,
@@ -183,6 +185,7 @@ impl Process {
             reply_right: None,
             compute_left: 0,
             cost_due: 0,
+            cpu: 0,
             signals: SignalState::default(),
             stopped: false,
             children: Vec::new(),

@@ -22,6 +22,9 @@ pub struct MechStats {
 pub struct Stats {
     /// System calls issued.
     pub syscalls: u64,
+    /// Loads and stores of mapped memory (`store`, `load`, `poke`, `peek`):
+    /// steps the scheduler may interleave at, but not system calls.
+    pub memory_accesses: u64,
     /// Context switches (the CPU moving to another process).
     pub switches: u64,
     /// Of which control-flow transfers.

@@ -347,6 +347,14 @@ pub enum Syscall {
 }
 
 impl Syscall {
+    /// A load or store of mapped memory rather than a trap into the kernel.
+    pub fn is_memory_access(&self) -> bool {
+        matches!(
+            self,
+            Syscall::Store { .. } | Syscall::Load { .. } | Syscall::Poke { .. } | Syscall::Peek { .. }
+        )
+    }
+
     /// The short name shown in traces.
     pub fn name(&self) -> &'static str {
         match self {

@@ -63,6 +63,8 @@ pub struct ProcessReport {
     pub state: ProcState,
     /// The server it waits for a reply from, by name.
     pub reply_from: Option<String>,
+    /// CPU ticks it consumed (computes and the cost model's charges).
+    pub cpu: u64,
 }
 
 /// The closing report.
@@ -116,6 +118,7 @@ impl Report {
                     daemon: info.is_some_and(|i| i.daemon),
                     state,
                     reply_from,
+                    cpu: k.cpu_time(pid),
                 }
             })
             .collect();

@@ -173,7 +173,8 @@ pub fn report_json(o: &Outcome, k: &Kernel) -> String {
             };
             json!({
                 "pid": p.pid.0, "name": p.name, "daemon": p.daemon,
-                "service": Some(p.pid) == o.service, "state": state, "detail": detail
+                "service": Some(p.pid) == o.service, "state": state, "detail": detail,
+                "cpu": p.cpu
             })
         })
         .collect();
@@ -218,7 +219,7 @@ pub fn report_json(o: &Outcome, k: &Kernel) -> String {
         "processes": procs,
         "deadlocks": deadlocks,
         "counters": {
-            "syscalls": st.syscalls, "switches": st.switches, "transfers": st.transfers,
+            "syscalls": st.syscalls, "memory_accesses": st.memory_accesses, "switches": st.switches, "transfers": st.transfers,
             "messages": st.messages(), "bytes_copied": st.bytes_copied(), "copies": st.copies(),
             "per_mechanism": per,
         },

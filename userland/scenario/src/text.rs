@@ -187,7 +187,11 @@ pub fn report_text(o: &Outcome, k: &Kernel) -> String {
             }
             st => st.to_string(),
         };
-        let _ = writeln!(s, "  {:<width$}  {:<7}  {state}", p.name, tag);
+        let _ = write!(s, "  {:<width$}  {:<7}  {state}", p.name, tag);
+        if p.cpu > 0 {
+            let _ = write!(s, " (cpu {} ticks)", p.cpu);
+        }
+        s.push('\n');
     }
     if r.deadlocks.is_empty() {
         let _ = writeln!(s, "deadlocks: none");
@@ -217,6 +221,13 @@ pub fn report_text(o: &Outcome, k: &Kernel) -> String {
         st.bytes_copied(),
         st.copies()
     );
+    if st.memory_accesses > 0 {
+        let _ = writeln!(
+            s,
+            "  {} loads/stores of mapped memory (not system calls)",
+            st.memory_accesses
+        );
+    }
     let kinds = [
         ObjectKind::Endpoint,
         ObjectKind::Mailbox,
