@@ -63,6 +63,20 @@ fn msg(r: SysResult) -> Result<Message, Error> {
     }
 }
 
+fn int(r: SysResult) -> Result<i64, Error> {
+    match r? {
+        Ret::Int(i) => Ok(i),
+        _ => Err(Error::InvalidArgument),
+    }
+}
+
+fn bytes(r: SysResult) -> Result<Data, Error> {
+    match r? {
+        Ret::Bytes(d) => Ok(d),
+        _ => Err(Error::InvalidArgument),
+    }
+}
+
 /// A system call whose result is converted on completion: a plain struct
 /// rather than an `async fn`, so the hot calls add no state machine of their own.
 pub struct Mapped<T> {
@@ -193,6 +207,28 @@ impl Sys {
     /// Yields to the next ready process of equal priority.
     pub fn yield_now(&self) -> Mapped<()> {
         self.mapped(Syscall::Yield, unit)
+    }
+
+    /// Maps a shared memory segment (or file mapping) into this process; gives its base address.
+    pub fn shmat(&self, cap: CapId, readonly: bool) -> Mapped<i64> {
+        self.mapped(Syscall::Attach { cap, readonly }, int)
+    }
+
+    /// Unmaps a segment.
+    pub fn shmdt(&self, cap: CapId) -> Mapped<()> {
+        self.mapped(Syscall::Detach { cap }, unit)
+    }
+
+    /// Stores data at `offset` in an attached mapping (a memory access, not a
+    /// system call: no `syscall` cost, but a step the scheduler may preempt at).
+    pub fn store(&self, cap: CapId, offset: i64, data: Data) -> Mapped<()> {
+        self.mapped(Syscall::Store { cap, offset, data }, unit)
+    }
+
+    /// Loads `len` bytes at `offset` from an attached mapping, as a string
+    /// (costs the cost model's `poll` ticks).
+    pub fn load(&self, cap: CapId, offset: i64, len: i64) -> Mapped<Data> {
+        self.mapped(Syscall::Load { cap, offset, len }, bytes)
     }
 
     /// Takes the next caught signal whose handler must run now (not a system call).
