@@ -6,6 +6,8 @@
 
 #![forbid(unsafe_code)]
 
+mod chart;
+mod compare;
 mod explore;
 
 use std::cell::RefCell;
@@ -49,6 +51,9 @@ enum Cmd {
     },
     /// Run a scenario under many seeded schedules; stop at the first failing one.
     Explore(explore::ExploreArgs),
+    /// Run the same request/reply exchange over endpoint, mailbox, message queue,
+    /// pipe and polled shared memory at several sizes; tabulate latency, CPU and copies.
+    Compare(compare::CompareArgs),
 }
 
 /// The flags of `ipcsim run`.
@@ -88,6 +93,7 @@ fn main() -> ExitCode {
         Cmd::Run(args) => run(&args),
         Cmd::Check { files } => check(&files),
         Cmd::Explore(args) => explore::explore(&args),
+        Cmd::Compare(args) => compare::compare(&args),
     };
     ExitCode::from(code)
 }

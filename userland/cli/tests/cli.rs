@@ -156,6 +156,7 @@ fn help_exists_for_every_command() {
         vec!["run", "--help"],
         vec!["check", "--help"],
         vec!["explore", "--help"],
+        vec!["compare", "--help"],
     ] {
         let out = bin().args(&cmd).output().expect("runs");
         assert_eq!(out.status.code(), Some(0), "{cmd:?}");
@@ -253,4 +254,65 @@ fn a_dash_writes_the_diagram_to_stdout() {
         .output()
         .expect("runs");
     assert!(String::from_utf8_lossy(&chrome.stdout).starts_with("{\"displayTimeUnit\""));
+}
+
+#[test]
+fn compare_writes_the_table_the_chart_and_the_scenarios() {
+    let svg = tmp("compare.svg");
+    let md = tmp("compare.md");
+    let dir = tmp("emitted");
+    let out = bin()
+        .args([
+            "compare",
+            "--sizes",
+            "8,1024",
+            "--rounds",
+            "3",
+            "--intervals",
+            "100,10000",
+            "--svg",
+            svg.to_str().expect("path"),
+            "--markdown",
+            md.to_str().expect("path"),
+            "--emit",
+            dir.to_str().expect("path"),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = std::fs::read_to_string(&md).expect("markdown");
+    assert!(table.contains("| endpoint | 8 B | - |"), "{table}");
+    assert!(table.contains("| shm-polling | 1 KiB | 1000 |"), "{table}");
+    assert!(table.contains("the poll interval at 64 B"), "{table}");
+    let chart = std::fs::read_to_string(&svg).expect("svg");
+    assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
+    for m in ["endpoint", "mailbox", "msgqueue", "pipe", "shm-polling"] {
+        assert!(chart.contains(m), "legend lacks {m}");
+        // Each emitted scenario runs and passes on its own.
+        let f = dir.join(format!("{m}-1024.ipc"));
+        let run = bin()
+            .args(["run", f.to_str().expect("path"), "--trace", "none"])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{m}: {}",
+            String::from_utf8_lossy(&run.stdout)
+        );
+    }
+}
+
+#[test]
+fn compare_refuses_bad_arguments_with_exit_2() {
+    for args in [
+        vec!["compare", "--mechanisms", "socket"],
+        vec!["compare", "--cost", "syscall=x"],
+        vec!["compare", "--rounds", "0"],
+        vec!["compare", "--sizes", "2000000"],
+    ] {
+        let out = bin().args(&args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}");
+    }
 }

@@ -14,6 +14,7 @@ pub mod ast;
 mod check;
 pub mod chrome;
 pub mod cli;
+pub mod compare;
 pub mod diag;
 mod interp;
 pub mod json;
