@@ -130,6 +130,14 @@ pub enum EventKind {
         /// Kernel copies made (2, or 1 under remap; 0 for shared memory).
         copies: u8,
     },
+    /// A load or peek of mapped memory read these bytes (shown so a trace
+    /// says what a polling process saw).
+    Loaded {
+        /// The segment or file mapped.
+        obj: ObjId,
+        /// The bytes read, as a string.
+        data: Data,
+    },
     /// A message was buffered in a kernel object (pid is the sender).
     Enqueue {
         /// Mailbox or queue.

@@ -73,6 +73,7 @@ impl fmt::Display for Data {
                         '\\' => f.write_str("\\\\")?,
                         '\n' => f.write_str("\\n")?,
                         '\t' => f.write_str("\\t")?,
+                        '\0' => f.write_str("\\0")?,
                         c if c.is_control() => write!(f, "\\u{{{:x}}}", c as u32)?,
                         c => write!(f, "{c}")?,
                     }

@@ -125,6 +125,7 @@ impl Kernel {
     /// Reads through mapping `i` of `pid` (a file reads zeros past its end, within the mapping).
     fn mem_read(&mut self, pid: Pid, i: usize, off: u64, len: u64) -> KResult<Ret> {
         let m = &self.procs[pid.index()].maps[i];
+        let obj = m.obj;
         let end = off.checked_add(len).ok_or(Error::SegFault)?;
         if end > m.size {
             return Err(Error::SegFault);
@@ -149,6 +150,7 @@ impl Kernel {
         if poll > 0 {
             self.procs[pid.index()].compute_left += poll;
         }
+        self.record(pid, || crate::EventKind::Loaded { obj, data: out.clone() });
         Ok(Ret::Bytes(out))
     }
 

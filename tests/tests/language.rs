@@ -284,3 +284,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_zero_byte_escape_matches_fresh_shared_memory() {
+    let (p, out) = run_to_string(
+        "t.ipc",
+        "shm m size 8\nprocess p caps(m: read+write) {\n    shmat m -> b\n    load m 3 1 -> z\n    expect z == \"\\0\" and \"\\0\".len == 1\n}\nexpect p exited\n",
+        None,
+        &Views::default(),
+    );
+    assert_eq!(p.exit, 0, "{out}");
+    assert!(out.contains(r#"reads "\0" from m"#), "{out}");
+}

@@ -88,6 +88,11 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
             put("copies", json!(copies));
             put("bytes", json!(d.len_bytes()));
         }
+        EventKind::Loaded { obj, data: d } => {
+            put("event", json!("loaded"));
+            put("object", label(k, *obj));
+            put("data", data(d));
+        }
         EventKind::Enqueue { obj, data: d } => {
             put("event", json!("enqueue"));
             put("object", label(k, *obj));

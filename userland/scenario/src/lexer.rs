@@ -117,6 +117,8 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                                 't' => s.push('\t'),
                                 '"' => s.push('"'),
                                 '\\' => s.push('\\'),
+                                // A zero byte: what fresh shared memory holds.
+                                '0' => s.push('\0'),
                                 other => {
                                     errs.push(Diagnostic::new(
                                         Span {
@@ -125,7 +127,7 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                                             start: esc_at,
                                             end: i,
                                         },
-                                        format!("unknown escape `\\{other}` (use \\n, \\t, \\\" or \\\\)"),
+                                        format!("unknown escape `\\{other}` (use \\n, \\t, \\0, \\\" or \\\\)"),
                                     ));
                                 }
                             }

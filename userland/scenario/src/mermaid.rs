@@ -95,6 +95,26 @@ impl Mermaid {
                     e.time
                 ));
             }
+            // Shared memory carries no messages: its stores and loads are the conversation.
+            EventKind::Syscall {
+                name: "store" | "poke",
+                obj,
+                data: Some(data),
+                ..
+            } => self.push(format!(
+                "    Note over {}: stores {} in {} (t={})",
+                id(p),
+                short(data),
+                obj.map_or("memory", |o| k.object_label(o)),
+                e.time
+            )),
+            EventKind::Loaded { obj, data } => self.push(format!(
+                "    Note over {}: reads {} from {} (t={})",
+                id(p),
+                short(data),
+                k.object_label(*obj),
+                e.time
+            )),
             EventKind::Enqueue { obj, data } => self.push(format!(
                 "    Note over {}: {} buffered in {} (t={})",
                 id(p),

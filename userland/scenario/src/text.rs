@@ -89,6 +89,7 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
             notes.push(format!("{copies} {}", if *copies == 1 { "copy" } else { "copies" }));
             write!(out, " ({})", notes.join(", "))
         }
+        EventKind::Loaded { obj: o, data } => write!(out, "reads {data} from {}", k.object_label(*o)),
         EventKind::Enqueue { obj: o, data } => {
             write!(out, "-> {data} buffered in {}", k.object_label(*o))
         }
