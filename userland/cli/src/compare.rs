@@ -31,9 +31,12 @@ pub struct CompareArgs {
     /// Ticks the client pauses before each request (a polling server keeps looking meanwhile).
     #[arg(long, default_value_t = 10_000)]
     think: u64,
-    /// Poll intervals for the shared-memory sweep table (empty: no sweep).
+    /// Poll intervals for the shared-memory sweep table.
     #[arg(long, value_delimiter = ',', default_values_t = [100u64, 300, 1000, 3000, 10000])]
     intervals: Vec<u64>,
+    /// Leave out the shared-memory sweep table.
+    #[arg(long)]
+    no_sweep: bool,
     /// Message size of the sweep.
     #[arg(long, default_value_t = 64)]
     sweep_size: usize,
@@ -110,7 +113,7 @@ pub fn compare(args: &CompareArgs) -> u8 {
             return 1;
         }
     };
-    let sweep = if args.intervals.is_empty() || !e.mechanisms.contains(&Mechanism::ShmPolling) {
+    let sweep = if args.no_sweep || args.intervals.is_empty() || !e.mechanisms.contains(&Mechanism::ShmPolling) {
         Vec::new()
     } else {
         match compare::poll_sweep(&e, args.sweep_size, &args.intervals) {
