@@ -316,3 +316,21 @@ fn compare_refuses_bad_arguments_with_exit_2() {
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn the_guide_embeds_the_current_comparison() {
+    let out = bin().args(["compare"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/guide");
+    let ch1 = std::fs::read_to_string(root.join("01-shared-memory.md")).expect("chapter 1");
+    let ch2 = std::fs::read_to_string(root.join("02-kernel-messages.md")).expect("chapter 2");
+    for line in table.lines().filter(|l| l.starts_with("| ")) {
+        // The main table is in chapter 2, the poll sweep in chapter 1; regenerate both with
+        // `cargo run --release -- compare` if the model changes.
+        assert!(
+            ch1.contains(line) || ch2.contains(line),
+            "docs/guide lacks the row `{line}`"
+        );
+    }
+}
