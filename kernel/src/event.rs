@@ -197,6 +197,14 @@ pub enum EventKind {
         /// Text.
         text: String,
     },
+    /// An injected fault struck (`--kill-random`: the victim is killed next;
+    /// `--delay`: the victim stalls for `delay` ticks).
+    Fault {
+        /// The process hit.
+        victim: Pid,
+        /// Ticks of stall; 0 for a kill.
+        delay: u64,
+    },
     /// The process ended.
     End {
         /// How.

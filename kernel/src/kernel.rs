@@ -84,6 +84,8 @@ pub struct KernelConfig {
     /// Take the fast paths for `call` and `reply_recv` where they apply (same
     /// effects and events; off only to test that claim).
     pub fast_paths: bool,
+    /// Faults to inject (only in a seeded or replayed run).
+    pub faults: crate::Faults,
 }
 
 impl Default for KernelConfig {
@@ -100,6 +102,7 @@ impl Default for KernelConfig {
             copy_remap: false,
             costs: Costs::default(),
             fast_paths: true,
+            faults: crate::Faults::default(),
         }
     }
 }
@@ -172,6 +175,8 @@ pub struct Kernel {
     pub(crate) replay_pos: usize,
     /// The choices made so far (when recording).
     pub(crate) choices: Vec<u32>,
+    /// How many options each recorded choice had.
+    pub(crate) arities: Vec<u32>,
     pub(crate) keys: BTreeMap<(ObjectKind, i64), ObjId>,
     pub(crate) fs: BTreeMap<String, FsNode>,
     pub(crate) live_nondaemons: usize,
@@ -179,6 +184,10 @@ pub struct Kernel {
     pub(crate) in_deadlock: Vec<bool>,
     /// Pending switch reason for the next pick (e.g. Preempt).
     pub(crate) switch_hint: Option<SwitchReason>,
+    /// Steps counted for fault injection, and when the faults strike.
+    pub(crate) fault_steps: u64,
+    pub(crate) fault_plan: Option<crate::fault::FaultPlan>,
+    pub(crate) injected_kill: Option<Pid>,
 }
 
 impl Kernel {
@@ -212,12 +221,16 @@ impl Kernel {
             pct,
             replay_pos: 0,
             choices: Vec::new(),
+            arities: Vec::new(),
             keys: BTreeMap::new(),
             fs: BTreeMap::new(),
             live_nondaemons: 0,
             deadlocks: Vec::new(),
             in_deadlock: Vec::new(),
             switch_hint: None,
+            fault_steps: 0,
+            fault_plan: None,
+            injected_kill: None,
         }
     }
 
@@ -323,6 +336,11 @@ impl Kernel {
             // Only the running process may trap into the kernel.
             return Outcome::Done(Err(Error::InvalidArgument));
         }
+        if self.cfg.faults.any() {
+            if let Some(out) = self.inject_faults(pid) {
+                return out;
+            }
+        }
         // A load or store of mapped memory is an instruction, not a trap: the
         // simulator steps at it only so the scheduler may interleave there.
         let memory = call.is_memory_access();
@@ -368,10 +386,12 @@ impl Kernel {
             call
         };
         let cost = if memory { 0 } else { self.cfg.costs.syscall_ticks };
+        // A refused reply records its own failure (reply_recv goes on receiving after one).
+        let reply = matches!(call, Syscall::Reply { .. });
         let flow = self.dispatch(pid, call);
         match flow {
             Flow::Done(res) => {
-                if let Err(e) = &res {
+                if let (Err(e), false) = (&res, reply) {
                     self.record(pid, || EventKind::Fail { error: *e });
                 }
                 if self.procs[pid.index()].is_ended() {
@@ -582,7 +602,7 @@ impl Kernel {
 
     /// A seeded choice in `0..n`: drawn from the seed, or taken from the replayed
     /// schedule; None when scheduling is plain. Recorded when asked.
-    fn choose(&mut self, n: u64) -> Option<u64> {
+    pub(crate) fn choose(&mut self, n: u64) -> Option<u64> {
         let c = if let Some(r) = &self.cfg.replay {
             let v = u64::from(r.get(self.replay_pos).copied().unwrap_or(0));
             self.replay_pos += 1;
@@ -596,6 +616,7 @@ impl Kernel {
         };
         if self.cfg.record_choices {
             self.choices.push(c as u32);
+            self.arities.push(n.min(u64::from(u32::MAX)) as u32);
         }
         Some(c)
     }
@@ -604,6 +625,14 @@ impl Kernel {
     /// (`KernelConfig::replay`) reproduces the run exactly.
     pub fn choices(&self) -> &[u32] {
         &self.choices
+    }
+
+    /// How many options each recorded choice had (the choice is in `0..arity`;
+    /// 0 is the default: no preemption, the first ready process). With
+    /// [`Kernel::choices`] this lets an explorer enumerate the schedules near
+    /// a run's.
+    pub fn choice_arities(&self) -> &[u32] {
+        &self.arities
     }
 
     /// Puts a process into the ready queue of its priority (at the head if it was preempted).

@@ -33,6 +33,7 @@ fn views(src: &str) -> (String, String) {
         quiet: true,
         mermaid: true,
         chrome: true,
+        ..Views::default()
     };
     let (p, _) = run_to_string("s.ipc", src, None, &v);
     (p.mermaid.expect("mermaid"), p.chrome.expect("chrome"))

@@ -1,12 +1,13 @@
-//! `ipcsim explore`: runs one scenario under many seeded schedules, in
-//! parallel, and reports the smallest failing seed with the command that
-//! replays it.
+//! `ipcsim explore`: runs one scenario under many schedules, in parallel,
+//! and reports the first failing one with the commands that replay it.
 //!
-//! Each run is single-threaded and deterministic; threads only share the
-//! counter of the next seed and the smallest failure found so far. Once a
-//! failure is known, workers finish the seeds below it and skip the rest, so
-//! the seed reported is the smallest failing one in the range whatever the
-//! thread timing: the command's output is deterministic too.
+//! Each run is single-threaded and deterministic. With `random` and `pct`,
+//! threads only share the counter of the next seed and the smallest failure
+//! found so far; once a failure is known, workers finish the seeds below it
+//! and skip the rest, so the seed reported is the smallest failing one in the
+//! range whatever the thread timing. With `dfs`, schedules are enumerated in
+//! batches whose results are read back in a fixed order (see `dfs.rs`). Either
+//! way the command's output is deterministic.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,7 +24,7 @@ pub enum Strategy {
     Random,
     /// Probabilistic concurrency testing: random priorities, depth-1 change points.
     Pct,
-    /// Bounded-exhaustive depth-first search (not in this build yet).
+    /// Bounded-exhaustive search: every schedule with at most --preemptions non-default choices.
     Dfs,
 }
 
@@ -66,6 +67,47 @@ impl StrategyArgs {
     }
 }
 
+/// Fault injection flags shared by `run` and `explore`.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct FaultArgs {
+    /// Kill one random non-daemon process (SIGKILL) at one random step of the run; the
+    /// victim's own expectations are excused, the survivors must still pass.
+    #[arg(long)]
+    pub kill_random: bool,
+    /// Stall the running process for TICKS of CPU at one random step of the run.
+    #[arg(long, value_name = "TICKS", default_value_t = 0)]
+    pub delay: u64,
+    /// The fault's step is drawn in 1..=N (set it near a run's number of system calls).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    pub fault_steps: u64,
+}
+
+impl FaultArgs {
+    /// The kernel's faults.
+    pub fn kernel(&self) -> ipcsim_kernel::Faults {
+        ipcsim_kernel::Faults {
+            kill_random: self.kill_random,
+            delay: self.delay,
+            within: self.fault_steps,
+        }
+    }
+
+    /// The flags that replay these faults with `ipcsim run`.
+    pub fn replay_flags(&self) -> String {
+        let mut s = String::new();
+        if self.kill_random {
+            s.push_str(" --kill-random");
+        }
+        if self.delay > 0 {
+            s.push_str(&format!(" --delay {}", self.delay));
+        }
+        if self.kernel().any() && self.fault_steps != 50 {
+            s.push_str(&format!(" --fault-steps {}", self.fault_steps));
+        }
+        s
+    }
+}
+
 /// Arguments of `explore`.
 #[derive(Args, Debug)]
 pub struct ExploreArgs {
@@ -86,10 +128,16 @@ pub struct ExploreArgs {
     /// Steps (process activations) after which a run counts as a possible livelock.
     #[arg(long, default_value_t = 10_000_000)]
     pub max_steps: u64,
+    /// dfs: the most non-default scheduler choices (preemptions, out-of-order picks) per schedule.
+    #[arg(long, default_value_t = 2)]
+    pub preemptions: u32,
+    /// Faults to inject into every run.
+    #[command(flatten)]
+    pub faults: FaultArgs,
 }
 
 /// Why a run failed, in lines.
-fn reasons(o: &Outcome) -> Vec<String> {
+pub(crate) fn reasons(o: &Outcome) -> Vec<String> {
     let mut v: Vec<String> = o
         .verdicts
         .iter()
@@ -101,7 +149,13 @@ fn reasons(o: &Outcome) -> Vec<String> {
 }
 
 /// Runs `src` replaying `choices`; returns the choices it made if it failed.
-fn fails_with(src: &str, file: &str, choices: &[u32], max_steps: u64) -> Option<Vec<u32>> {
+fn fails_with(
+    src: &str,
+    file: &str,
+    choices: &[u32],
+    max_steps: u64,
+    faults: ipcsim_kernel::Faults,
+) -> Option<Vec<u32>> {
     let sc = ipcsim_scenario::load(src).ok()?;
     let opts = RunOptions {
         seed: None,
@@ -110,6 +164,7 @@ fn fails_with(src: &str, file: &str, choices: &[u32], max_steps: u64) -> Option<
         strategy: ipcsim_kernel::Strategy::Random,
         replay: Some(choices.to_vec()),
         record_choices: true,
+        faults,
     };
     let (outcome, rt) = ipcsim_scenario::run(sc, file, &opts, None);
     (outcome.exit_code() != 0).then(|| rt.kernel().choices().to_vec())
@@ -118,7 +173,13 @@ fn fails_with(src: &str, file: &str, choices: &[u32], max_steps: u64) -> Option<
 /// Greedy shrinking: turn each non-default choice into the default (no
 /// preemption, first ready process) while the run still fails, and keep
 /// what the shrunk run actually chose. At most `SHRINK_RUNS` re-runs.
-fn shrink(src: &str, file: &str, mut choices: Vec<u32>, max_steps: u64) -> Vec<u32> {
+pub(crate) fn shrink(
+    src: &str,
+    file: &str,
+    mut choices: Vec<u32>,
+    max_steps: u64,
+    faults: ipcsim_kernel::Faults,
+) -> Vec<u32> {
     const SHRINK_RUNS: usize = 500;
     let mut runs = 0;
     let mut i = 0;
@@ -127,7 +188,7 @@ fn shrink(src: &str, file: &str, mut choices: Vec<u32>, max_steps: u64) -> Vec<u
             let mut tried = choices.clone();
             tried[i] = 0;
             runs += 1;
-            if let Some(c) = fails_with(src, file, &tried, max_steps) {
+            if let Some(c) = fails_with(src, file, &tried, max_steps, faults) {
                 choices = c;
             }
         }
@@ -147,9 +208,9 @@ pub fn explore(args: &ExploreArgs) -> u8 {
         return 2;
     };
     if args.strategy.strategy == Strategy::Dfs {
-        eprintln!("ipcsim explore: the dfs strategy is not in this build yet; use --strategy random or pct");
-        return 2;
+        return crate::dfs::dfs(args, &src);
     }
+    let faults = args.faults.kernel();
     let strategy = args.strategy.kernel();
     let jobs = args
         .jobs
@@ -194,6 +255,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                         strategy,
                         replay: None,
                         record_choices: true,
+                        faults,
                     };
                     let (outcome, rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
                     if outcome.exit_code() != 0 {
@@ -225,16 +287,17 @@ pub fn explore(args: &ExploreArgs) -> u8 {
             for w in why {
                 println!("  {w}");
             }
+            let fault_flags = args.faults.replay_flags();
             println!(
-                "replay: ipcsim run {} --seed {seed}{}",
+                "replay: ipcsim run {} --seed {seed}{}{fault_flags}",
                 args.file,
                 args.strategy.replay_flags()
             );
             if args.strategy.strategy == Strategy::Random {
-                let shrunk = shrink(&src, &args.file, choices, args.max_steps);
+                let shrunk = shrink(&src, &args.file, choices, args.max_steps, faults);
                 let preemptions = shrunk.iter().filter(|c| **c != 0).count();
                 println!(
-                    "shrunk to {preemptions} non-default choice(s): ipcsim run {} --schedule {}",
+                    "shrunk to {preemptions} non-default choice(s): ipcsim run {} --schedule {}{fault_flags}",
                     args.file,
                     ipcsim_scenario::schedule::encode(&src, &shrunk)
                 );

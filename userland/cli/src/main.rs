@@ -8,6 +8,7 @@
 
 mod chart;
 mod compare;
+mod dfs;
 mod explore;
 
 use std::cell::RefCell;
@@ -85,6 +86,9 @@ struct RunArgs {
     /// Replay an exact schedule, as `ipcsim explore` prints it (v1:HASH:CHOICES).
     #[arg(long, value_name = "STR")]
     schedule: Option<String>,
+    /// Faults to inject (need --seed, --schedule or `config seed`: the fault is a scheduler choice).
+    #[command(flatten)]
+    faults: explore::FaultArgs,
 }
 
 fn main() -> ExitCode {
@@ -158,7 +162,18 @@ fn run(args: &RunArgs) -> u8 {
             return 2;
         }
     };
+    let faults = args.faults.kernel();
+    if faults.any() && args.seed.is_none() && replay.is_none() {
+        let seeded = ipcsim_scenario::load(&src).is_ok_and(|sc| sc.config.seed.is_some());
+        if !seeded {
+            eprintln!(
+                "{file}: --kill-random and --delay draw their step from the schedule: give --seed N or --schedule STR"
+            );
+            return 2;
+        }
+    }
     let views = Views {
+        faults,
         replay,
         trace: match args.trace {
             TraceFormat::Text => cli::TraceFormat::Text,

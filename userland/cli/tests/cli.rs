@@ -185,9 +185,11 @@ fn explore_with_pct_prints_a_replay_that_reproduces_the_failure() {
 
 #[test]
 fn explore_finds_each_documented_bug_and_passes_each_fix() {
-    for (buggy, fixed) in [
-        ("explore_lock_order.ipc", "explore_lock_order_fixed.ipc"),
-        ("lost_wakeup.ipc", "lost_wakeup_fixed.ipc"),
+    let kill: &[&str] = &["--kill-random", "--fault-steps", "20"];
+    for (buggy, fixed, flags) in [
+        ("explore_lock_order.ipc", "explore_lock_order_fixed.ipc", &[][..]),
+        ("lost_wakeup.ipc", "lost_wakeup_fixed.ipc", &[][..]),
+        ("kill_lost_replies.ipc", "kill_lost_replies_fixed.ipc", kill),
     ] {
         // Without a seed both pass: the bug hides.
         for f in [buggy, fixed] {
@@ -197,6 +199,7 @@ fn explore_finds_each_documented_bug_and_passes_each_fix() {
         // The documented budget (200 runs) finds the bug; the fix survives 10,000 schedules.
         let found = bin()
             .args(["explore", &scenario(buggy), "--runs", "200"])
+            .args(flags)
             .output()
             .expect("runs");
         assert_eq!(
@@ -207,6 +210,7 @@ fn explore_finds_each_documented_bug_and_passes_each_fix() {
         );
         let clean = bin()
             .args(["explore", &scenario(fixed), "--runs", "10000"])
+            .args(flags)
             .output()
             .expect("runs");
         assert_eq!(
@@ -333,4 +337,97 @@ fn the_guide_embeds_the_current_comparison() {
             "docs/guide lacks the row `{line}`"
         );
     }
+}
+
+#[test]
+fn dfs_finds_the_bug_covers_the_fix_and_is_deterministic() {
+    let buggy = scenario("explore_lock_order.ipc");
+    let out = bin()
+        .args(["explore", &buggy, "--strategy", "dfs"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8_lossy(&out.stdout);
+    let replay = s.lines().find(|l| l.starts_with("replay: ")).expect("replay line");
+    let sched = replay.rsplit(' ').next().expect("schedule");
+    let again = bin()
+        .args(["run", &buggy, "--schedule", sched, "--quiet"])
+        .output()
+        .expect("runs");
+    assert_eq!(again.status.code(), Some(1), "the reported schedule fails on replay");
+    let fixed = scenario("explore_lock_order_fixed.ipc");
+    let mut outs = Vec::new();
+    for jobs in ["1", "2"] {
+        let o = bin()
+            .args([
+                "explore",
+                &fixed,
+                "--strategy",
+                "dfs",
+                "--preemptions",
+                "4",
+                "--jobs",
+                jobs,
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(o.status.code(), Some(0));
+        outs.push(String::from_utf8_lossy(&o.stdout).into_owned());
+    }
+    assert_eq!(outs[0], outs[1], "thread count must not change the output");
+    assert!(outs[0].contains("was covered"), "{}", outs[0]);
+    // A budget too small to cover the space says so.
+    let short = bin()
+        .args([
+            "explore",
+            &fixed,
+            "--strategy",
+            "dfs",
+            "--preemptions",
+            "4",
+            "--runs",
+            "10",
+        ])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&short.stdout).contains("NOT covered"));
+}
+
+#[test]
+fn kill_random_replays_exactly_and_excuses_only_the_victim() {
+    let file = scenario("kill_lost_replies.ipc");
+    let out = bin()
+        .args(["explore", &file, "--kill-random", "--fault-steps", "20"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8_lossy(&out.stdout);
+    let replay = s.lines().find(|l| l.starts_with("replay: ")).expect("replay line");
+    let args: Vec<&str> = replay.trim_start_matches("replay: ipcsim ").split(' ').collect();
+    let a = bin().args(&args).output().expect("runs");
+    let b = bin().args(&args).output().expect("runs");
+    assert_eq!(a.status.code(), Some(1));
+    assert_eq!(a.stdout, b.stdout, "byte for byte");
+    let t = String::from_utf8_lossy(&a.stdout);
+    assert!(t.contains("FAULT injected: killed (--kill-random)"), "{t}");
+    assert!(
+        t.contains("excused expect") && t.contains("by an injected fault"),
+        "{t}"
+    );
+    assert!(t.contains("DEADLOCK forms"), "the survivors hang: {t}");
+    // Faults need a schedule to draw from.
+    let plain = bin().args(["run", &file, "--kill-random"]).output().expect("runs");
+    assert_eq!(plain.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("--seed"));
+}
+
+#[test]
+fn a_delay_stalls_one_process_at_one_step() {
+    let file = scenario("timeouts.ipc");
+    let out = bin()
+        .args(["run", &file, "--seed", "3", "--delay", "7", "--fault-steps", "3"])
+        .output()
+        .expect("runs");
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(t.matches("FAULT injected: stalls 7 ticks (--delay)").count(), 1, "{t}");
 }

@@ -40,6 +40,8 @@ pub struct Views {
     pub strategy: ipcsim_kernel::Strategy,
     /// Replay these scheduler choices (from `--schedule`).
     pub replay: Option<Vec<u32>>,
+    /// Faults to inject (`--kill-random`, `--delay`).
+    pub faults: ipcsim_kernel::Faults,
 }
 
 /// Default bound on process steps in one run: far above any real scenario
@@ -117,6 +119,7 @@ pub fn run_file(file: &str, src: &str, seed: Option<u64>, views: &Views, out: Rc
         strategy: views.strategy,
         replay: views.replay.clone(),
         record_choices: false,
+        faults: views.faults,
     };
     let (outcome, rt) = crate::run(sc, file, &opts, sink);
     let k = rt.kernel();

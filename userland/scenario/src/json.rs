@@ -144,6 +144,11 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
             put("priority", json!(priority));
             put("inherited", json!(inherited));
         }
+        EventKind::Fault { delay, .. } => {
+            put("event", json!("fault"));
+            put("fault", json!(if *delay == 0 { "kill" } else { "delay" }));
+            put("ticks", json!(delay));
+        }
         EventKind::End { ending } => {
             put("event", json!("end"));
             put("ending", json!(ending.to_string()));
@@ -228,7 +233,7 @@ pub fn report_json(o: &Outcome, k: &Kernel) -> String {
             "messages": st.messages(), "bytes_copied": st.bytes_copied(), "copies": st.copies(),
             "per_mechanism": per,
         },
-        "expectations": o.verdicts.iter().map(|v| json!({"expect": v.text, "holds": v.holds, "found": v.found})).collect::<Vec<_>>(),
+        "expectations": o.verdicts.iter().map(|v| json!({"expect": v.text, "holds": v.holds, "found": v.found, "excused": v.excused})).collect::<Vec<_>>(),
         "unexpected": o.unexpected,
         "exit": o.exit_code(),
     })

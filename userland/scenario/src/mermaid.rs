@@ -166,6 +166,16 @@ impl Mermaid {
                     self.push(format!("    Note over {}: {signal} from the kernel ({action})", id(p)));
                 }
             }
+            EventKind::Fault { delay, .. } => self.push(format!(
+                "    Note over {}: FAULT injected: {} (t={})",
+                id(p),
+                if *delay == 0 {
+                    "killed".to_string()
+                } else {
+                    format!("stalls {delay} ticks")
+                },
+                e.time
+            )),
             EventKind::End { ending } => self.push(format!("    Note over {}: {ending} (t={})", id(p), e.time)),
             EventKind::Priority { priority, inherited } => {
                 let what = if *inherited {

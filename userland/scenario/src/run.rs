@@ -31,6 +31,9 @@ pub struct RunOptions {
     pub replay: Option<Vec<u32>>,
     /// Record the scheduler's choices (`Kernel::choices` after the run).
     pub record_choices: bool,
+    /// Faults to inject (with a seed or a replayed schedule); the process an
+    /// injected kill ends is excused from the scenario's expectations.
+    pub faults: ipcsim_kernel::Faults,
 }
 
 /// One expectation's verdict.
@@ -42,6 +45,8 @@ pub struct Verdict {
     pub holds: bool,
     /// What was found instead, when it does not.
     pub found: String,
+    /// It names the process an injected fault killed, so it is not judged.
+    pub excused: bool,
 }
 
 /// The judged end of a run.
@@ -96,6 +101,7 @@ pub fn run(sc: Scenario, file: &str, opts: &RunOptions, sink: Option<Sink>) -> (
         priority_inheritance: sc.config.priority_inheritance,
         copy_remap: sc.config.copy_remap,
         costs: sc.config.costs,
+        faults: opts.faults,
         ..KernelConfig::default()
     };
     let mut rt = Runtime::new(cfg);
@@ -225,10 +231,20 @@ pub fn run(sc: Scenario, file: &str, opts: &RunOptions, sink: Option<Sink>) -> (
                 .map(|c| (o.name.name.clone(), c.to_vec()))
         })
         .collect();
-    (judge(&world.sc, report, service, &files), rt)
+    let victim = rt.kernel().injected_kill();
+    (judge(&world.sc, report, service, victim, &files), rt)
 }
 
-fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<String, Vec<u8>>) -> Outcome {
+/// Judges a run by the contract. `victim`, the process an injected kill
+/// ended, is excused: its expectations hold and its ending is not unexpected;
+/// the survivors are judged as usual.
+fn judge(
+    sc: &Scenario,
+    report: Report,
+    service: Option<Pid>,
+    victim: Option<Pid>,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Outcome {
     let mut verdicts = Vec::new();
     let mut named: Vec<&str> = Vec::new();
     let mut expect_deadlock = false;
@@ -242,8 +258,10 @@ fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<S
                     .filter(|p| Some(p.pid) != service)
                     .rev()
                     .find(|p| p.name == name.name);
+                let excused = p.is_some_and(|p| Some(p.pid) == victim);
                 let (holds, found) = match p {
                     None => (false, "never started".to_string()),
+                    Some(p) if excused => (true, format!("{} by an injected fault", p.state)),
                     Some(p) => {
                         let ok = match (what, &p.state) {
                             (ProcExpect::Exited, ProcState::Ended(Ending::Exited)) => true,
@@ -267,6 +285,7 @@ fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<S
                     text: format!("{} {what_s}", name.name),
                     holds,
                     found,
+                    excused,
                 });
             }
             TopExpect::Deadlock(want, _) => {
@@ -276,6 +295,7 @@ fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<S
                     text: if *want { "deadlock".into() } else { "no deadlock".into() },
                     holds: got == *want,
                     found: if got { "a deadlock".into() } else { "no deadlock".into() },
+                    excused: false,
                 });
             }
             TopExpect::File { name, value, .. } => {
@@ -295,6 +315,7 @@ fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<S
                     text: format!("file {} == {want}", name.name),
                     holds,
                     found: got.map_or("no such file".into(), |g| format!("\"{g}\"")),
+                    excused: false,
                 });
             }
         }
@@ -302,7 +323,7 @@ fn judge(sc: &Scenario, report: Report, service: Option<Pid>, files: &BTreeMap<S
     let in_deadlock = |pid: Pid| report.deadlocks.iter().any(|d| d.members.contains(&pid));
     let mut unexpected = Vec::new();
     for p in &report.processes {
-        if Some(p.pid) == service {
+        if Some(p.pid) == service || Some(p.pid) == victim {
             continue;
         }
         let is_named = named.contains(&p.name.as_str());

@@ -143,6 +143,8 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
             priority,
             inherited: false,
         } => write!(out, "priority back to {priority}"),
+        EventKind::Fault { delay: 0, .. } => write!(out, "FAULT injected: killed (--kill-random)"),
+        EventKind::Fault { delay, .. } => write!(out, "FAULT injected: stalls {delay} ticks (--delay)"),
         EventKind::End { ending } => write!(out, "ends: {ending}"),
         EventKind::Deadlock { members } => {
             let names: Vec<&str> = members.iter().map(|p| k.process_name(*p)).collect();
@@ -259,7 +261,9 @@ pub fn report_text(o: &Outcome, k: &Kernel) -> String {
     if !o.verdicts.is_empty() {
         let _ = writeln!(s, "expectations:");
         for v in &o.verdicts {
-            if v.holds {
+            if v.excused {
+                let _ = writeln!(s, "  excused expect {} ({})", v.text, v.found);
+            } else if v.holds {
                 let _ = writeln!(s, "  ok      expect {}", v.text);
             } else {
                 let _ = writeln!(s, "  FAILED  expect {} (found: {})", v.text, v.found);

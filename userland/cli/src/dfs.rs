@@ -1,0 +1,179 @@
+//! `ipcsim explore --strategy dfs`: bounded-exhaustive exploration.
+//!
+//! A schedule is the sequence of the scheduler's choices; 0 is the default at
+//! every choice point (no preemption, the first ready process), anything else
+//! a *non-default* choice. DFS runs every schedule with at most K non-default
+//! choices (iterative context bounding, Musuvathi and Qadeer, PLDI 2007): it
+//! runs a prefix (the rest of the run takes defaults), then, if the prefix has
+//! fewer than K non-default choices, derives one child per later choice point
+//! and alternative, `prefix + zeros + [v]`. Each schedule is derived from
+//! exactly one parent (the one without its last non-default choice), so none
+//! is run twice, and when the stack empties the bounded space was covered.
+//!
+//! Runs go in batches, in parallel (rayon); the results of a batch are read
+//! in stack order, so the failure reported and every count printed are the
+//! same whatever the threads did.
+
+use rayon::prelude::*;
+
+use ipcsim_scenario::RunOptions;
+
+use crate::explore::{reasons, shrink, ExploreArgs};
+
+/// What one run of a prefix gave.
+struct Ran {
+    failure: Option<Vec<String>>,
+    choices: Vec<u32>,
+    arities: Vec<u32>,
+}
+
+fn run_prefix(parsed: &ipcsim_scenario::ast::Scenario, args: &ExploreArgs, prefix: &[u32]) -> Ran {
+    let opts = RunOptions {
+        seed: None,
+        record: false,
+        steps_max: Some(args.max_steps),
+        strategy: ipcsim_kernel::Strategy::Random,
+        replay: Some(prefix.to_vec()),
+        record_choices: true,
+        faults: args.faults.kernel(),
+    };
+    let (outcome, rt) = ipcsim_scenario::run(parsed.clone(), &args.file, &opts, None);
+    let k = rt.kernel();
+    Ran {
+        failure: (outcome.exit_code() != 0).then(|| reasons(&outcome)),
+        choices: k.choices().to_vec(),
+        arities: k.choice_arities().to_vec(),
+    }
+}
+
+/// The children of a run of `prefix`: one per later choice point and alternative.
+fn children(prefix_len: usize, ran: &Ran, bound: u32) -> Vec<Vec<u32>> {
+    let used = ran.choices.iter().take(prefix_len).filter(|c| **c != 0).count() as u32;
+    let mut out = Vec::new();
+    if used >= bound {
+        return out;
+    }
+    for i in prefix_len..ran.choices.len() {
+        for v in 1..ran.arities.get(i).copied().unwrap_or(1) {
+            let mut c = ran.choices[..i].to_vec();
+            c.push(v);
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Runs the bounded-exhaustive exploration; returns the exit status.
+pub fn dfs(args: &ExploreArgs, src: &str) -> u8 {
+    if let Some(j) = args.jobs {
+        // A local pool, so `--jobs` holds without touching the global one.
+        return match rayon::ThreadPoolBuilder::new().num_threads(j.max(1)).build() {
+            Ok(pool) => pool.install(|| explore(args, src)),
+            Err(e) => {
+                eprintln!("ipcsim explore: cannot start {j} threads: {e}");
+                2
+            }
+        };
+    }
+    explore(args, src)
+}
+
+fn explore(args: &ExploreArgs, src: &str) -> u8 {
+    if ipcsim_scenario::load(src).is_err() {
+        return 2;
+    }
+    let bound = args.preemptions;
+    let batch_max = (rayon::current_num_threads() * 16).max(16);
+    let mut stack: Vec<Vec<u32>> = vec![Vec::new()];
+    let mut ran: u64 = 0;
+    while !stack.is_empty() && ran < args.runs {
+        let n = stack.len().min(batch_max).min((args.runs - ran) as usize);
+        // The top n prefixes; the last is the top of the stack, run first in order.
+        let batch: Vec<Vec<u32>> = stack.split_off(stack.len() - n);
+        let results: Vec<Ran> = batch
+            .par_iter()
+            // Each worker checks the file once (a scenario is not shared across threads).
+            .map_init(
+                || ipcsim_scenario::load(src).ok(),
+                |sc, prefix| match sc {
+                    Some(sc) => run_prefix(sc, args, prefix),
+                    None => Ran {
+                        failure: Some(vec!["the file no longer loads".into()]),
+                        choices: Vec::new(),
+                        arities: Vec::new(),
+                    },
+                },
+            )
+            .collect();
+        ran += n as u64;
+        for (prefix, r) in batch.iter().zip(&results).rev() {
+            if let Some(why) = &r.failure {
+                report_failure(args, src, why, r.choices.clone(), ran);
+                return 1;
+            }
+            let mut kids = children(prefix.len(), r, bound);
+            // Reversed, so the earliest deviation is on top and runs first.
+            kids.reverse();
+            stack.extend(kids);
+        }
+    }
+    if stack.is_empty() {
+        println!(
+            "{ran} schedules explored: every schedule with at most {bound} non-default choice(s) was covered; no failure found"
+        );
+    } else {
+        println!(
+            "{ran} schedules explored, no failure found; the space of schedules with at most {bound} non-default choice(s) \
+             was NOT covered ({} known schedules left: raise --runs or lower --preemptions)",
+            stack.len()
+        );
+    }
+    0
+}
+
+fn report_failure(args: &ExploreArgs, src: &str, why: &[String], choices: Vec<u32>, ran: u64) {
+    eprintln!("{ran} schedule(s) run");
+    let nondefault = choices.iter().filter(|c| **c != 0).count();
+    println!("schedule with {nondefault} non-default choice(s) fails:");
+    for w in why {
+        println!("  {w}");
+    }
+    let flags = args.faults.replay_flags();
+    println!(
+        "replay: ipcsim run {} --schedule {}{flags}",
+        args.file,
+        ipcsim_scenario::schedule::encode(src, &trim(choices.clone()))
+    );
+    let shrunk = shrink(src, &args.file, choices, args.max_steps, args.faults.kernel());
+    let n = shrunk.iter().filter(|c| **c != 0).count();
+    println!(
+        "shrunk to {n} non-default choice(s): ipcsim run {} --schedule {}{flags}",
+        args.file,
+        ipcsim_scenario::schedule::encode(src, &shrunk)
+    );
+}
+
+/// Drops trailing defaults: replay takes 0 past the end anyway.
+fn trim(mut c: Vec<u32>) -> Vec<u32> {
+    let end = c.iter().rposition(|x| *x != 0).map_or(0, |i| i + 1);
+    c.truncate(end);
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn children_branch_only_after_the_prefix_and_within_the_bound() {
+        let ran = Ran {
+            failure: None,
+            choices: vec![1, 0, 0],
+            arities: vec![2, 3, 2],
+        };
+        let kids = children(1, &ran, 2);
+        assert_eq!(kids, vec![vec![1, 1], vec![1, 2], vec![1, 0, 1]]);
+        assert!(children(1, &ran, 1).is_empty(), "the prefix already used the bound");
+        assert_eq!(trim(vec![0, 2, 0, 0]), vec![0, 2]);
+    }
+}
