@@ -431,3 +431,29 @@ fn a_delay_stalls_one_process_at_one_step() {
     let t = String::from_utf8_lossy(&out.stdout);
     assert_eq!(t.matches("FAULT injected: stalls 7 ticks (--delay)").count(), 1, "{t}");
 }
+
+#[test]
+fn the_same_seed_gives_the_same_json_trace_in_two_processes() {
+    for f in ["explore_lock_order.ipc", "race_order.ipc", "kill_lost_replies.ipc"] {
+        let file = scenario(f);
+        let args = [
+            "run",
+            &file,
+            "--seed",
+            "7",
+            "--trace",
+            "json",
+            "--kill-random",
+            "--fault-steps",
+            "10",
+        ];
+        let a = bin().args(args).output().expect("runs");
+        let b = bin().args(args).output().expect("runs");
+        assert!(!a.stdout.is_empty());
+        assert_eq!(a.stdout, b.stdout, "{f}: two processes, one seed, one trace");
+        // Every line is JSON.
+        for line in String::from_utf8_lossy(&a.stdout).lines() {
+            assert!(line.starts_with('{') && line.ends_with('}'), "{line}");
+        }
+    }
+}
