@@ -145,6 +145,22 @@ pub(crate) fn reasons(o: &Outcome) -> Vec<String> {
         .map(|v| format!("expect {} failed (found: {})", v.text, v.found))
         .collect();
     v.extend(o.unexpected.iter().cloned());
+    let r = &o.report;
+    let name = |p: ipcsim_kernel::Pid| r.processes.get(p.index()).map_or("?", |q| q.name.as_str());
+    for d in &r.deadlocks {
+        let cycle: Vec<&str> = d.cycle.iter().map(|p| name(*p)).collect();
+        let members: Vec<&str> = d.members.iter().map(|p| name(*p)).collect();
+        if cycle.is_empty() {
+            v.push(format!("deadlock at t={}: {}", d.time, members.join(", ")));
+        } else {
+            v.push(format!("deadlock at t={}: cycle {}", d.time, cycle.join(" -> ")));
+        }
+    }
+    for p in &r.processes {
+        if !p.daemon && matches!(p.state, ipcsim_runtime::ProcState::Blocked { .. }) {
+            v.push(format!("{} is {}", p.name, p.state));
+        }
+    }
     v
 }
 
