@@ -113,10 +113,10 @@ fn explore(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function("lock_order_4x40_one_seeded_run", |b| {
         let mut seed = 0u64;
-        let parsed = ipcsim_scenario::load(LOCK_ORDER_4).expect("loads");
+        let parsed = std::rc::Rc::new(ipcsim_scenario::load(LOCK_ORDER_4).expect("loads"));
         b.iter(|| {
             seed += 1;
-            // As `ipcsim explore` does: parse once per thread, clone per run.
+            // As `ipcsim explore` does: parse once per thread, share it with every run.
             let sc = parsed.clone();
             let opts = RunOptions {
                 seed: Some(seed),

@@ -27,7 +27,7 @@ struct Ran {
     arities: Vec<u32>,
 }
 
-fn run_prefix(parsed: &ipcsim_scenario::ast::Scenario, args: &ExploreArgs, prefix: &[u32]) -> Ran {
+fn run_prefix(parsed: &std::rc::Rc<ipcsim_scenario::ast::Scenario>, args: &ExploreArgs, prefix: &[u32]) -> Ran {
     let opts = RunOptions {
         seed: None,
         record: false,
@@ -94,7 +94,7 @@ fn explore(args: &ExploreArgs, src: &str) -> u8 {
             .par_iter()
             // Each worker checks the file once (a scenario is not shared across threads).
             .map_init(
-                || ipcsim_scenario::load(src).ok(),
+                || ipcsim_scenario::load(src).ok().map(std::rc::Rc::new),
                 |sc, prefix| match sc {
                     Some(sc) => run_prefix(sc, args, prefix),
                     None => Ran {

@@ -251,6 +251,8 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                 let Ok(parsed) = ipcsim_scenario::load(&src) else {
                     return;
                 };
+                // Shared by every run of this thread: a run never changes its scenario.
+                let parsed = std::rc::Rc::new(parsed);
                 loop {
                     let seed = next.fetch_add(1, Ordering::Relaxed);
                     if seed >= end {

@@ -31,6 +31,10 @@ pub struct SysCall {
     pid: Pid,
     shared: Rc<Shared>,
     call: Option<Syscall>,
+    /// Submitted elsewhere and switched out: the first poll must yield to the
+    /// executor (the result may already be stored, but the process must wait
+    /// until the kernel schedules it, e.g. after a `compute`).
+    switched: bool,
 }
 
 impl Future for SysCall {
@@ -38,6 +42,9 @@ impl Future for SysCall {
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<SysResult> {
         let this = &mut *self;
+        if std::mem::take(&mut this.switched) {
+            return Poll::Pending;
+        }
         let mut k = this.shared.kernel.borrow_mut();
         if let Some(call) = this.call.take() {
             return match k.syscall(this.pid, call) {
@@ -128,6 +135,30 @@ impl Sys {
             pid: self.pid,
             shared: self.shared.clone(),
             call: Some(call),
+            switched: false,
+        }
+    }
+
+    /// Issues a system call at once, without a future: `Some(result)` if it
+    /// completed and this process keeps the CPU, `None` if the process was
+    /// switched out; then await [`Sys::result`] for the result. This is the
+    /// interpreter's fast path: most calls complete at once, and no future
+    /// is built for them.
+    pub fn submit(&self, call: Syscall) -> Option<SysResult> {
+        match self.shared.kernel.borrow_mut().syscall(self.pid, call) {
+            Outcome::Done(r) => Some(r),
+            Outcome::Switched => None,
+        }
+    }
+
+    /// The result of the call [`Sys::submit`] left pending: ready when the
+    /// kernel schedules this process again.
+    pub fn result(&self) -> SysCall {
+        SysCall {
+            pid: self.pid,
+            shared: self.shared.clone(),
+            call: None,
+            switched: true,
         }
     }
 

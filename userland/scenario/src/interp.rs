@@ -22,7 +22,8 @@ use crate::value::Value;
 
 /// What every interpreted process shares: the scenario and the boot-time tables.
 pub(crate) struct World {
-    pub sc: Scenario,
+    /// Shared, so explorers run one checked scenario many times without copying it.
+    pub sc: std::rc::Rc<Scenario>,
     pub objects: BTreeMap<String, ObjId>,
     pub proc_index: BTreeMap<String, usize>,
     pub spawn_counts: RefCell<BTreeMap<String, u32>>,
@@ -201,6 +202,26 @@ impl<'w> Interp<'w> {
                         if stack.is_empty() {
                             return Ok(());
                         }
+                    }
+                    StmtKind::Op(op) => {
+                        // The fast path: build the call and submit it without a
+                        // future; await only when the process was switched out.
+                        self.spin = 0;
+                        let r = match self.build(op) {
+                            Ok(Built::Call(call)) => {
+                                let r = match self.sys.submit(call) {
+                                    Some(r) => r,
+                                    None => self.sys.result().await,
+                                };
+                                Ok(r.map(|v| self.ret_value(v)))
+                            }
+                            built => self.op_built(op, built).await,
+                        };
+                        let r = r.unwrap_or_else(Err);
+                        if !self.handlers.is_empty() {
+                            self.run_handlers().await?;
+                        }
+                        self.finish(op, r, false)?;
                     }
                     _ => self.simple(stmt, false).await?,
                 }
@@ -493,7 +514,13 @@ impl<'w> Interp<'w> {
     async fn op(&mut self, op: &'w Op) -> Result<Result<Value, Error>, Error> {
         // Every operation reaches the kernel (or the naming service), a scheduling point.
         self.spin = 0;
-        let call = match self.build(op) {
+        let built = self.build(op);
+        self.op_built(op, built).await
+    }
+
+    /// Runs an operation already built.
+    async fn op_built(&mut self, op: &'w Op, built: Result<Built, Error>) -> Result<Result<Value, Error>, Error> {
+        let call = match built {
             Ok(Built::Call(c)) => c,
             Ok(Built::Value(v)) => return Ok(Ok(v)),
             Ok(Built::Spawn(prog, name, share, names)) => return Ok(self.spawn(prog, name, share, names).await),

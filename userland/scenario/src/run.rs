@@ -89,8 +89,10 @@ fn uses_names(sc: &Scenario) -> bool {
     sc.procs.iter().any(|p| any(&p.body))
 }
 
-/// Runs a checked scenario. `sink` sees every event as the run goes.
-pub fn run(sc: Scenario, file: &str, opts: &RunOptions, sink: Option<Sink>) -> (Outcome, Runtime) {
+/// Runs a checked scenario. `sink` sees every event as the run goes. Pass an
+/// `Rc<Scenario>` to run one scenario many times without copying it.
+pub fn run(sc: impl Into<Rc<Scenario>>, file: &str, opts: &RunOptions, sink: Option<Sink>) -> (Outcome, Runtime) {
+    let sc: Rc<Scenario> = sc.into();
     let cfg = KernelConfig {
         seed: opts.seed.or(sc.config.seed),
         strategy: opts.strategy,
