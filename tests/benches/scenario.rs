@@ -126,6 +126,35 @@ fn explore(c: &mut Criterion) {
             black_box(o.exit_code())
         })
     });
+    // All cores, as `ipcsim explore` runs: each thread parses once and takes
+    // seeds from a shared counter. Throughput is runs per second in total.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    g.bench_function(format!("lock_order_4x40_seeded_runs_on_{threads}_threads"), |b| {
+        b.iter_custom(|iters| {
+            let next = std::sync::atomic::AtomicU64::new(0);
+            let start = std::time::Instant::now();
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    scope.spawn(|| {
+                        let parsed = std::rc::Rc::new(ipcsim_scenario::load(LOCK_ORDER_4).expect("loads"));
+                        loop {
+                            let seed = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            if seed >= iters {
+                                break;
+                            }
+                            let opts = RunOptions {
+                                seed: Some(seed),
+                                ..Default::default()
+                            };
+                            let (o, _rt) = ipcsim_scenario::run(parsed.clone(), "lock.ipc", &opts, None);
+                            black_box(o.exit_code());
+                        }
+                    });
+                }
+            });
+            start.elapsed()
+        })
+    });
     g.finish();
 }
 
