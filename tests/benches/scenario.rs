@@ -12,7 +12,19 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ipcsim_scenario::RunOptions;
 
+/// The echo exchange as the Rust runtime version runs it: the server answers
+/// and waits for the next call in one system call (`reply_recv`).
 fn echo_src(calls: u64) -> String {
+    format!(
+        "endpoint echo\n\
+         process server priority 1 daemon caps(echo: recv) {{\n  recv echo -> m\n  loop {{\n    reply_recv echo m.data -> m\n  }}\n}}\n\
+         process client caps(echo: send) {{\n  repeat {calls} {{\n    call echo 42 -> r\n  }}\n}}\n\
+         expect client exited\n"
+    )
+}
+
+/// The textbook server: `recv`, then `reply` (one system call more per round trip).
+fn echo_recv_reply_src(calls: u64) -> String {
     format!(
         "endpoint echo\n\
          process server priority 1 daemon caps(echo: recv) {{\n  loop {{\n    recv echo -> m\n    reply m.data\n  }}\n}}\n\
@@ -56,6 +68,10 @@ fn scenario(c: &mut Criterion) {
     g.throughput(Throughput::Elements(calls));
     g.bench_function("echo_repeat_scenario", |b| {
         let src = echo_src(calls);
+        b.iter_custom(|iters| (0..iters).map(|_| run_scenario(&src)).sum())
+    });
+    g.bench_function("echo_repeat_scenario_recv_then_reply", |b| {
+        let src = echo_recv_reply_src(calls);
         b.iter_custom(|iters| (0..iters).map(|_| run_scenario(&src)).sum())
     });
     g.bench_function("echo_rust_runtime", |b| {

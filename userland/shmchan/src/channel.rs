@@ -63,7 +63,7 @@ pub enum ChanError {
     },
 }
 
-/// So that a process body (which returns the kernel's [`Error`]) can use `?`.
+/// So that a process body (which returns the kernel's [`enum@Error`]) can use `?`.
 impl From<ChanError> for Error {
     fn from(e: ChanError) -> Error {
         match e {
