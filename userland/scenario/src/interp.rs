@@ -213,15 +213,17 @@ impl<'w> Interp<'w> {
                                     Some(r) => r,
                                     None => self.sys.result().await,
                                 };
-                                Ok(r.map(|v| self.ret_value(v)))
+                                // None: a received message went straight into its variable.
+                                self.bind_in_place(op, r).map(|r| r.map(|v| self.ret_value(v)))
                             }
-                            built => self.op_built(op, built).await,
+                            built => Some(self.op_built(op, built).await.unwrap_or_else(Err)),
                         };
-                        let r = r.unwrap_or_else(Err);
                         if !self.handlers.is_empty() {
                             self.run_handlers().await?;
                         }
-                        self.finish(op, r, false)?;
+                        if let Some(r) = r {
+                            self.finish(op, r, false)?;
+                        }
                     }
                     _ => self.simple(stmt, false).await?,
                 }
@@ -280,6 +282,26 @@ impl<'w> Interp<'w> {
             }
             StmtKind::If(..) | StmtKind::Loop(_) | StmtKind::Repeat(..) | StmtKind::Break => Ok(()),
         }
+    }
+
+    /// Binds a received message into the variable's own allocation when the
+    /// variable holds the only reference to the previous message (a server
+    /// loop's `recv ... -> m`): no allocation per message. Returns the result
+    /// when it was not bound here.
+    fn bind_in_place(&mut self, op: &Op, r: ipcsim_kernel::SysResult) -> Option<ipcsim_kernel::SysResult> {
+        let (Ok(Ret::Msg(_)), Some(b)) = (&r, &op.bind) else {
+            return Some(r);
+        };
+        let Some(Value::Msg(rc)) = self.vars.get_mut(b.slot.get() as usize) else {
+            return Some(r);
+        };
+        let Some(slot) = Rc::get_mut(rc) else {
+            return Some(r);
+        };
+        if let Ok(Ret::Msg(m)) = r {
+            *slot = m;
+        }
+        None
     }
 
     /// Binds an operation's result (or, under `try`, its error); an error without `try` fails the process.
