@@ -381,14 +381,46 @@ impl<'w> Interp<'w> {
         u64::try_from(i).map_err(|_| self.bad(e.span(), format!("expected a number not below 0, found {i}")))
     }
 
+    #[inline]
     fn cap(&self, e: &Expr) -> Result<CapId, Error> {
+        // The common case, a variable holding a capability, without copying the value.
+        if let Expr::Var(v) = e {
+            if let Some(Value::Cap(c)) = self.vars.get(v.slot.get() as usize) {
+                return Ok(*c);
+            }
+        }
+        self.cap_slow(e)
+    }
+
+    fn cap_slow(&self, e: &Expr) -> Result<CapId, Error> {
         match self.eval(e)? {
             Value::Cap(c) => Ok(c),
             v => Err(self.bad(e.span(), format!("expected a capability, found {} ({v})", v.kind()))),
         }
     }
 
+    #[inline]
     fn data(&self, e: &Expr) -> Result<Data, Error> {
+        // The common cases (a literal, a variable, `m.data`) without building a Value.
+        let quick = match e {
+            Expr::Int(i, _) => Some(Data::Int(*i)),
+            Expr::Var(v) => self.vars.get(v.slot.get() as usize).and_then(Value::to_data),
+            Expr::Field(x, f) if f.name == "data" => match &**x {
+                Expr::Var(v) => match self.vars.get(v.slot.get() as usize) {
+                    Some(Value::Msg(m)) => Some(m.data.clone()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        match quick {
+            Some(d) => Ok(d),
+            None => self.data_slow(e),
+        }
+    }
+
+    fn data_slow(&self, e: &Expr) -> Result<Data, Error> {
         let v = self.eval(e)?;
         v.to_data().ok_or_else(|| {
             self.bad(
