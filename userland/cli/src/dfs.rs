@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use ipcsim_scenario::RunOptions;
 
-use crate::explore::{reasons, shrink, ExploreArgs};
+use crate::explore::{reasons, shrink, steps_flag, ExploreArgs};
 
 /// What one run of a prefix gave.
 struct Ran {
@@ -138,7 +138,7 @@ fn report_failure(args: &ExploreArgs, src: &str, why: &[String], choices: Vec<u3
     for w in why {
         println!("  {w}");
     }
-    let flags = args.faults.replay_flags();
+    let flags = format!("{}{}", args.faults.replay_flags(), steps_flag(why, args.max_steps));
     println!(
         "replay: ipcsim run {} --schedule {}{flags}",
         args.file,

@@ -136,6 +136,15 @@ pub struct ExploreArgs {
     pub faults: FaultArgs,
 }
 
+/// `--max-steps N` for a replay of a run that hit the step limit (`run`'s default is higher).
+pub(crate) fn steps_flag(why: &[String], max_steps: u64) -> String {
+    if why.iter().any(|w| w.starts_with("step limit reached")) {
+        format!(" --max-steps {max_steps}")
+    } else {
+        String::new()
+    }
+}
+
 /// Why a run failed, in lines.
 pub(crate) fn reasons(o: &Outcome) -> Vec<String> {
     let mut v: Vec<String> = o
@@ -302,10 +311,10 @@ pub fn explore(args: &ExploreArgs) -> u8 {
             // stdout stays the same for the same range, whatever the threads did.
             eprintln!("{ran} schedule(s) run on {jobs} thread(s)");
             println!("seed {seed} fails:");
-            for w in why {
+            for w in &why {
                 println!("  {w}");
             }
-            let fault_flags = args.faults.replay_flags();
+            let fault_flags = format!("{}{}", args.faults.replay_flags(), steps_flag(&why, args.max_steps));
             println!(
                 "replay: ipcsim run {} --seed {seed}{}{fault_flags}",
                 args.file,

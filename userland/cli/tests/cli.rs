@@ -457,3 +457,31 @@ fn the_same_seed_gives_the_same_json_trace_in_two_processes() {
         }
     }
 }
+
+#[test]
+fn explore_reports_a_run_over_max_steps_as_a_possible_livelock() {
+    let f = tmp("spin.ipc");
+    std::fs::write(&f, "process spinner {\n    loop {\n        yield\n    }\n}\n").expect("write");
+    let file = f.to_str().expect("path");
+    for strategy in ["random", "dfs"] {
+        let out = bin()
+            .args([
+                "explore",
+                file,
+                "--runs",
+                "3",
+                "--max-steps",
+                "5000",
+                "--strategy",
+                strategy,
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{strategy}");
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(s.contains("possibly a livelock"), "{s}");
+        // The replay keeps the bound, so it stops where the explorer stopped.
+        let replay = s.lines().find(|l| l.starts_with("replay: ")).expect("replay");
+        assert!(replay.ends_with("--max-steps 5000"), "{replay}");
+    }
+}
