@@ -105,7 +105,12 @@ fn explore(args: &ExploreArgs, src: &str) -> u8 {
                 },
             )
             .collect();
+        let before = ran;
         ran += n as u64;
+        // A plain progress line every 10,000 schedules, on stderr (its timing is not part of the result).
+        if ran / 10_000 > before / 10_000 {
+            eprintln!("{ran} schedules explored, {} known still to run", stack.len());
+        }
         for (prefix, r) in batch.iter().zip(&results).rev() {
             if let Some(why) = &r.failure {
                 report_failure(args, src, why, r.choices.clone(), ran);

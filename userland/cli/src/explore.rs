@@ -253,6 +253,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
         );
         b
     });
+    let step = (args.runs / 10).max(1);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
@@ -293,9 +294,12 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                             }
                         }
                     }
-                    done.fetch_add(1, Ordering::Relaxed);
-                    if let Some(b) = &bar {
-                        b.inc(1);
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    match &bar {
+                        Some(b) => b.inc(1),
+                        // Not a terminal: a plain line every tenth of the way.
+                        None if n % step == 0 => eprintln!("{n}/{} schedules", args.runs),
+                        None => {}
                     }
                 }
             });
