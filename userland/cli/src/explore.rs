@@ -298,7 +298,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                     match &bar {
                         Some(b) => b.inc(1),
                         // Not a terminal: a plain line every tenth of the way.
-                        None if n % step == 0 => eprintln!("{n}/{} schedules", args.runs),
+                        None if n.is_multiple_of(step) => eprintln!("{n}/{} schedules", args.runs),
                         None => {}
                     }
                 }
