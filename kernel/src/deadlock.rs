@@ -108,6 +108,36 @@ impl Kernel {
         out
     }
 
+    /// The answer of [`Kernel::has_free_unblocker`] in the usual case, in a few
+    /// loads: the owner of the capability that unblocked this object's last
+    /// waiter (`holder_hint`) still holds the right and is not blocked for
+    /// ever. False means "look properly", not "none".
+    #[inline]
+    fn hinted_free_unblocker(&self, pid: Pid) -> bool {
+        let Some(b) = self.procs[pid.index()].blocked() else {
+            return false;
+        };
+        let need = match &b.wait {
+            Wait::Send { .. } | Wait::MsgSnd { .. } => Rights::RECV,
+            Wait::Recv | Wait::MsgRcv { .. } => Rights::SEND,
+            Wait::Semaphore => Rights::POST,
+            Wait::PipeRead { .. } => Rights::WRITE,
+            Wait::PipeWrite { .. } => Rights::READ,
+            _ => return false,
+        };
+        let Some(obj) = b.obj else { return false };
+        let Some(h) = self.objs.get(obj.0).and_then(|o| o.holder_hint.get()) else {
+            return false;
+        };
+        let Some(n) = self.caps.get(h.0) else { return false };
+        match n.owner {
+            Some(q) if q != pid && n.obj == obj && n.rights.contains(need) => {
+                !self.procs[q.index()].is_ended() && !self.blocked_for_ever(q)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether some process that could complete `pid`'s wait is not itself blocked for ever.
     /// Allocates nothing: this is the common answer, asked at every blocking call.
     fn has_free_unblocker(&self, pid: Pid) -> bool {
@@ -122,10 +152,21 @@ impl Kernel {
     /// Visits live processes that hold, or could obtain, `need` on `obj`; false if `f` stopped it.
     fn visit_holders(&self, obj: ObjId, need: Rights, f: &mut dyn FnMut(Pid) -> bool) -> bool {
         let Some(o) = self.objs.get(obj.0) else { return true };
+        // The holder that stopped the last visit first (usually the one answer wanted).
+        if let Some(h) = o.holder_hint.get() {
+            if let Some(n) = self.caps.get(h.0) {
+                if let (true, Some(owner)) = (n.obj == obj && n.rights.contains(need), n.owner) {
+                    if !f(owner) {
+                        return false;
+                    }
+                }
+            }
+        }
         for h in &o.holders {
             if let Some(n) = self.caps.get(h.0) {
                 if let Some(owner) = n.owner {
                     if n.rights.contains(need) && !f(owner) {
+                        o.holder_hint.set(Some(*h));
                         return false;
                     }
                 }
@@ -155,7 +196,9 @@ impl Kernel {
     /// in turn, since a server blocking can close a set that only its clients
     /// make a deadlock (they are the non-daemons).
     pub(crate) fn check_deadlock_around(&mut self, pid: Pid) {
-        if !self.blocked_for_ever(pid) || (!self.in_deadlock[pid.index()] && self.has_free_unblocker(pid)) {
+        if !self.blocked_for_ever(pid)
+            || (!self.in_deadlock[pid.index()] && (self.hinted_free_unblocker(pid) || self.has_free_unblocker(pid)))
+        {
             return;
         }
         let mut work = vec![pid];

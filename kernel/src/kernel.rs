@@ -295,6 +295,7 @@ impl Kernel {
             right_counts: [0; 8],
             spawnable: Rights::empty(),
             watched: Vec::new(),
+            holder_hint: std::cell::Cell::new(None),
             body,
         }));
         if let Some(k) = opts.key {
@@ -1055,13 +1056,22 @@ impl Kernel {
     /// a `tracing` subscriber at TRACE), so an unobserved run pays one branch.
     #[inline]
     pub(crate) fn record(&mut self, pid: Pid, kind: impl FnOnce() -> EventKind) {
-        // `level_enabled!` is one relaxed load; the full check runs only when TRACE is on somewhere.
+        // Inlined so that, with the log off and no TRACE subscriber, an event
+        // costs one flag test and one relaxed load at its call site.
+        if !self.log.enabled && !tracing::level_enabled!(tracing::Level::TRACE) {
+            return;
+        }
+        self.record_event(pid, kind());
+    }
+
+    #[inline(never)]
+    fn record_event(&mut self, pid: Pid, kind: EventKind) {
+        // The full check runs only when TRACE is on somewhere.
         let traced = tracing::level_enabled!(tracing::Level::TRACE)
             && tracing::enabled!(target: "ipcsim::kernel", tracing::Level::TRACE);
         if !self.log.enabled && !traced {
             return;
         }
-        let kind = kind();
         if traced {
             tracing::trace!(target: "ipcsim::kernel", time = self.now, pid = pid.0, event = ?kind);
         }

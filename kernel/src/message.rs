@@ -101,10 +101,14 @@ pub struct Message {
 
 impl Message {
     /// A message with this data and nothing else.
+    #[inline]
     pub fn new(data: Data) -> Self {
         Message {
             data,
-            ..Default::default()
+            badge: 0,
+            mtype: 0,
+            is_call: false,
+            cap: None,
         }
     }
 

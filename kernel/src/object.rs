@@ -23,7 +23,12 @@ impl WaitQueue {
         while at > 0 && self.q[at - 1].0 < prio {
             at -= 1;
         }
-        self.q.insert(at, (prio, pid));
+        if at == self.q.len() {
+            // The common case (equal priorities): no shifting.
+            self.q.push_back((prio, pid));
+        } else {
+            self.q.insert(at, (prio, pid));
+        }
     }
     pub fn pop(&mut self) -> Option<Pid> {
         self.q.pop_front().map(|(_, p)| p)
@@ -113,6 +118,11 @@ pub(crate) struct Object {
     pub spawnable: Rights,
     /// Live processes whose end signals this notification (`watch`).
     pub watched: Vec<Pid>,
+    /// The capability through which the deadlock check last found a process
+    /// able to complete a wait on this object: looked at first next time, so
+    /// the check at every blocking call is usually one lookup. Only an order
+    /// of visit, never trusted without checking the capability again.
+    pub holder_hint: std::cell::Cell<Option<CapId>>,
     pub body: Body,
 }
 
