@@ -282,11 +282,18 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                         steps_max: Some(args.max_steps),
                         strategy,
                         replay: None,
-                        record_choices: true,
+                        // Choices are recorded only for a failing seed, by running it
+                        // again: a run is the same with or without recording.
+                        record_choices: false,
                         faults,
                     };
-                    let (outcome, rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
+                    let (outcome, _rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
                     if outcome.exit_code() != 0 {
+                        let again = RunOptions {
+                            record_choices: true,
+                            ..opts.clone()
+                        };
+                        let (_, rt) = ipcsim_scenario::run(parsed.clone(), &args.file, &again, None);
                         let choices = rt.kernel().choices().to_vec();
                         if let Ok(mut b) = best.lock() {
                             if b.as_ref().is_none_or(|(s, _, _)| seed < *s) {
