@@ -15,6 +15,19 @@ fn scenario(name: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// Runs the binary, checks its exit status, and returns its stdout.
+fn expect_exit(args: &[&str], code: i32) -> String {
+    let out = bin().args(args).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ipcsim-cli-{}", std::process::id()));
     std::fs::create_dir_all(&d).expect("temp dir");
@@ -197,28 +210,9 @@ fn explore_finds_each_documented_bug_and_passes_each_fix() {
             assert_eq!(plain.status.code(), Some(0), "{f} unseeded");
         }
         // The documented budget (200 runs) finds the bug; the fix survives 10,000 schedules.
-        let found = bin()
-            .args(["explore", &scenario(buggy), "--runs", "200"])
-            .args(flags)
-            .output()
-            .expect("runs");
-        assert_eq!(
-            found.status.code(),
-            Some(1),
-            "{buggy}: {}",
-            String::from_utf8_lossy(&found.stdout)
-        );
-        let clean = bin()
-            .args(["explore", &scenario(fixed), "--runs", "10000"])
-            .args(flags)
-            .output()
-            .expect("runs");
-        assert_eq!(
-            clean.status.code(),
-            Some(0),
-            "{fixed}: {}",
-            String::from_utf8_lossy(&clean.stdout)
-        );
+        let (b, f) = (scenario(buggy), scenario(fixed));
+        expect_exit(&[&["explore", &b, "--runs", "200"], flags].concat(), 1);
+        expect_exit(&[&["explore", &f, "--runs", "10000"], flags].concat(), 0);
     }
 }
 
@@ -294,16 +288,7 @@ fn compare_writes_the_table_the_chart_and_the_scenarios() {
         assert!(chart.contains(m), "legend lacks {m}");
         // Each emitted scenario runs and passes on its own.
         let f = dir.join(format!("{m}-1024.ipc"));
-        let run = bin()
-            .args(["run", f.to_str().expect("path"), "--trace", "none"])
-            .output()
-            .expect("runs");
-        assert_eq!(
-            run.status.code(),
-            Some(0),
-            "{m}: {}",
-            String::from_utf8_lossy(&run.stdout)
-        );
+        expect_exit(&["run", f.to_str().expect("path"), "--trace", "none"], 0);
     }
 }
 
@@ -342,66 +327,26 @@ fn the_guide_embeds_the_current_comparison() {
 #[test]
 fn dfs_finds_the_bug_covers_the_fix_and_is_deterministic() {
     let buggy = scenario("explore_lock_order.ipc");
-    let out = bin()
-        .args(["explore", &buggy, "--strategy", "dfs"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let s = String::from_utf8_lossy(&out.stdout);
+    let s = expect_exit(&["explore", &buggy, "--strategy", "dfs"], 1);
     let replay = s.lines().find(|l| l.starts_with("replay: ")).expect("replay line");
     let sched = replay.rsplit(' ').next().expect("schedule");
-    let again = bin()
-        .args(["run", &buggy, "--schedule", sched, "--quiet"])
-        .output()
-        .expect("runs");
-    assert_eq!(again.status.code(), Some(1), "the reported schedule fails on replay");
+    // The reported schedule fails on replay.
+    expect_exit(&["run", &buggy, "--schedule", sched, "--quiet"], 1);
     let fixed = scenario("explore_lock_order_fixed.ipc");
-    let mut outs = Vec::new();
-    for jobs in ["1", "2"] {
-        let o = bin()
-            .args([
-                "explore",
-                &fixed,
-                "--strategy",
-                "dfs",
-                "--preemptions",
-                "4",
-                "--jobs",
-                jobs,
-            ])
-            .output()
-            .expect("runs");
-        assert_eq!(o.status.code(), Some(0));
-        outs.push(String::from_utf8_lossy(&o.stdout).into_owned());
-    }
-    assert_eq!(outs[0], outs[1], "thread count must not change the output");
-    assert!(outs[0].contains("was covered"), "{}", outs[0]);
+    let dfs = ["explore", &fixed, "--strategy", "dfs", "--preemptions", "4"];
+    let one = expect_exit(&[&dfs[..], &["--jobs", "1"]].concat(), 0);
+    let two = expect_exit(&[&dfs[..], &["--jobs", "2"]].concat(), 0);
+    assert_eq!(one, two, "thread count must not change the output");
+    assert!(one.contains("was covered"), "{one}");
     // A budget too small to cover the space says so.
-    let short = bin()
-        .args([
-            "explore",
-            &fixed,
-            "--strategy",
-            "dfs",
-            "--preemptions",
-            "4",
-            "--runs",
-            "10",
-        ])
-        .output()
-        .expect("runs");
-    assert!(String::from_utf8_lossy(&short.stdout).contains("NOT covered"));
+    let short = expect_exit(&[&dfs[..], &["--runs", "10"]].concat(), 0);
+    assert!(short.contains("NOT covered"), "{short}");
 }
 
 #[test]
 fn kill_random_replays_exactly_and_excuses_only_the_victim() {
     let file = scenario("kill_lost_replies.ipc");
-    let out = bin()
-        .args(["explore", &file, "--kill-random", "--fault-steps", "20"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let s = String::from_utf8_lossy(&out.stdout);
+    let s = expect_exit(&["explore", &file, "--kill-random", "--fault-steps", "20"], 1);
     let replay = s.lines().find(|l| l.starts_with("replay: ")).expect("replay line");
     let args: Vec<&str> = replay.trim_start_matches("replay: ipcsim ").split(' ').collect();
     let a = bin().args(&args).output().expect("runs");
