@@ -308,9 +308,8 @@ fn compare_refuses_bad_arguments_with_exit_2() {
 
 #[test]
 fn the_guide_embeds_the_current_comparison() {
-    let out = bin().args(["compare"]).output().expect("runs");
-    assert_eq!(out.status.code(), Some(0));
-    let table = String::from_utf8_lossy(&out.stdout);
+    let svg = tmp("guide-compare.svg");
+    let table = expect_exit(&["compare", "--svg", svg.to_str().expect("path")], 0);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/guide");
     let ch1 = std::fs::read_to_string(root.join("01-shared-memory.md")).expect("chapter 1");
     let ch2 = std::fs::read_to_string(root.join("02-kernel-messages.md")).expect("chapter 2");
@@ -322,6 +321,12 @@ fn the_guide_embeds_the_current_comparison() {
             "docs/guide lacks the row `{line}`"
         );
     }
+    let drawn = std::fs::read(&svg).expect("svg");
+    let embedded = std::fs::read(root.join("img/compare.svg")).expect("docs/guide/img/compare.svg");
+    assert!(
+        drawn == embedded,
+        "docs/guide/img/compare.svg is stale: cargo run --release -- compare --svg docs/guide/img/compare.svg"
+    );
 }
 
 #[test]
