@@ -27,6 +27,13 @@ impl Kernel {
                 }
             }
         }
+        if in_ready.len() != self.ready_len {
+            return Err(format!(
+                "{} processes in ready queues but ready_len says {}",
+                in_ready.len(),
+                self.ready_len
+            ));
+        }
         let mut in_wait: BTreeMap<Pid, u32> = BTreeMap::new();
         for (_, o) in self.objs.iter() {
             let queues: Vec<_> = match &o.body {

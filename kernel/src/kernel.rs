@@ -161,6 +161,8 @@ pub struct Kernel {
     pub(crate) objs: Arena<Object>,
     pub(crate) caps: Arena<CapNode>,
     pub(crate) ready: BTreeMap<Reverse<i64>, VecDeque<Pid>>,
+    /// Processes in the ready queues, all priorities (so "nobody is ready" costs one test).
+    pub(crate) ready_len: usize,
     pub(crate) current: Option<Pid>,
     pub(crate) last_run: Option<Pid>,
     pub(crate) timers: BinaryHeap<Reverse<Timer>>,
@@ -209,6 +211,7 @@ impl Kernel {
             objs: Arena::default(),
             caps: Arena::default(),
             ready: BTreeMap::new(),
+            ready_len: 0,
             current: None,
             last_run: None,
             timers: BinaryHeap::new(),
@@ -584,6 +587,17 @@ impl Kernel {
     /// the seeded source's (drawn only when there is a choice, so a run's stream
     /// of draws depends on its schedule alone).
     fn pop_ready(&mut self) -> Option<Pid> {
+        let picked = self.pick_ready();
+        if picked.is_some() {
+            self.ready_len -= 1;
+        }
+        picked
+    }
+
+    fn pick_ready(&mut self) -> Option<Pid> {
+        if self.ready_len == 0 {
+            return None;
+        }
         let q = self.ready.values_mut().find(|q| !q.is_empty())?;
         if let Some(pct) = &self.pct {
             // PCT: the ready process with the highest PCT priority (first in the queue on ties).
@@ -644,6 +658,7 @@ impl Kernel {
             return;
         }
         let q = self.ready.entry(Reverse(p.priority)).or_default();
+        self.ready_len += 1;
         if head {
             q.push_front(pid);
         } else {
@@ -668,6 +683,7 @@ impl Kernel {
         if let Some(q) = self.ready.get_mut(&Reverse(prio)) {
             if let Some(i) = q.iter().position(|p| *p == pid) {
                 q.remove(i);
+                self.ready_len -= 1;
                 return true;
             }
         }
@@ -676,6 +692,9 @@ impl Kernel {
 
     /// The highest priority among ready processes.
     pub(crate) fn top_ready_priority(&self) -> Option<i64> {
+        if self.ready_len == 0 {
+            return None;
+        }
         self.ready.iter().find(|(_, q)| !q.is_empty()).map(|(r, _)| r.0)
     }
 
@@ -727,6 +746,7 @@ impl Kernel {
                 q.push_front(c);
             }
             q.push_back(pid);
+            self.ready_len += 1;
         }
         self.procs[pid.index()].state = State::Ready;
         self.current = None;
