@@ -87,6 +87,10 @@ pub fn compare(args: &CompareArgs) -> u8 {
         eprintln!("compare: give at least one size and one mechanism");
         return 2;
     }
+    if sizes.first() == Some(&0) {
+        eprintln!("compare: sizes start at 1 byte (an empty message cannot travel a byte stream: a pipe read of 0 bytes returns at once)");
+        return 2;
+    }
     if let Some(big) = sizes.iter().find(|&&s| s > 1 << 20) {
         eprintln!("compare: size {big} exceeds the kernel's message limit of 1 MiB");
         return 2;

@@ -221,7 +221,12 @@ fn measure(m: Mechanism, size: usize, src: &str) -> Result<Totals, CompareError>
         size,
         message: d.0.iter().map(|x| x.message.clone()).collect::<Vec<_>>().join("; "),
     })?;
-    let (out, _rt) = run(sc, "compare.ipc", &RunOptions::default(), None);
+    // A bound on steps, so a mechanism that stops making progress is reported, not waited for.
+    let opts = RunOptions {
+        steps_max: Some(50_000_000),
+        ..RunOptions::default()
+    };
+    let (out, _rt) = run(sc, "compare.ipc", &opts, None);
     if out.exit_code() != 0 {
         let mut why: Vec<String> = out.unexpected.clone();
         why.extend(out.verdicts.iter().filter(|v| !v.holds).map(|v| v.found.clone()));
