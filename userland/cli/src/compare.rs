@@ -87,6 +87,12 @@ pub fn compare(args: &CompareArgs) -> u8 {
         eprintln!("compare: give at least one size and one mechanism");
         return 2;
     }
+    if args.intervals.contains(&0) {
+        eprintln!(
+            "compare: poll intervals start at 1 tick (a poller that never sleeps never lets its peer run on one CPU)"
+        );
+        return 2;
+    }
     if sizes.first() == Some(&0) {
         eprintln!("compare: sizes start at 1 byte (an empty message cannot travel a byte stream: a pipe read of 0 bytes returns at once)");
         return 2;

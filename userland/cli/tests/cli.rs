@@ -300,6 +300,7 @@ fn compare_refuses_bad_arguments_with_exit_2() {
         vec!["compare", "--rounds", "0"],
         vec!["compare", "--sizes", "2000000"],
         vec!["compare", "--sizes", "0,8"],
+        vec!["compare", "--intervals", "0,10"],
     ] {
         let out = bin().args(&args).output().expect("runs");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
