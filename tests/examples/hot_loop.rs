@@ -2,6 +2,7 @@
 //! call/reply round trips through the kernel API or the runtime.
 //!
 //! `cargo run --release -p ipcsim-tests --example hot_loop -- kernel 10000000`
+//! (modes: `kernel`, `kernel-log` with the event log on, `runtime`, `floor`)
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -21,6 +22,12 @@ fn main() {
         "runtime" => {
             let mut rt = common::runtime_pingpong(n, false);
             std::hint::black_box(rt.run());
+        }
+        "kernel-log" => {
+            let mut pair = common::KernelPair::new(true);
+            for i in 0..n as i64 {
+                std::hint::black_box(pair.roundtrip(i));
+            }
         }
         _ => {
             let mut pair = common::KernelPair::new(false);
