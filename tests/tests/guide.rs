@@ -1,0 +1,93 @@
+//! The guide stays true to the tool: every Mermaid diagram embedded in
+//! `docs/guide/*.md` is (a leading excerpt of) the diagram that `ipcsim run
+//! scenarios/NAME.ipc --mermaid` draws today, unseeded or with `--seed 0`.
+//! When a view changes, regenerate the block from the scenario it shows.
+
+use std::path::{Path, PathBuf};
+
+use ipcsim_scenario::cli::{run_to_string, TraceFormat, Views};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("root")
+        .to_path_buf()
+}
+
+/// Every bundled scenario's diagram, unseeded and with seed 0, by name.
+fn diagrams() -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let dir = root().join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("scenarios")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ipc"))
+        .collect();
+    files.sort();
+    for p in files {
+        let name = format!("scenarios/{}", p.file_name().and_then(|n| n.to_str()).expect("name"));
+        let src = std::fs::read_to_string(&p).expect("readable");
+        for seed in [None, Some(0)] {
+            let views = Views {
+                trace: TraceFormat::None,
+                quiet: true,
+                mermaid: true,
+                ..Views::default()
+            };
+            let (produced, _) = run_to_string(&name, &src, seed, &views);
+            let lines = produced
+                .mermaid
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_string)
+                .collect();
+            out.push((format!("{name} (seed {seed:?})"), lines));
+        }
+    }
+    out
+}
+
+/// The Mermaid blocks of one Markdown file.
+fn blocks(md: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(md).expect("readable");
+    let mut out = Vec::new();
+    let mut cur: Option<Vec<String>> = None;
+    for line in text.lines() {
+        match (&mut cur, line) {
+            (None, "```mermaid") => cur = Some(Vec::new()),
+            (Some(_), "```") => out.extend(cur.take()),
+            (Some(b), l) => b.push(l.to_string()),
+            (None, _) => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn every_embedded_diagram_is_what_its_scenario_draws_today() {
+    let drawn = diagrams();
+    let mut checked = 0;
+    let mut guides: Vec<PathBuf> = std::fs::read_dir(root().join("docs/guide"))
+        .expect("guide")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    guides.sort();
+    for md in guides {
+        for block in blocks(&md) {
+            let found = drawn
+                .iter()
+                .any(|(_, d)| d.len() >= block.len() && d[..block.len()] == block[..]);
+            assert!(
+                found,
+                "{}: a Mermaid block starting {:?} matches no scenario's diagram: regenerate it",
+                md.display(),
+                block.iter().take(4).collect::<Vec<_>>()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} diagrams found in the guide");
+}
