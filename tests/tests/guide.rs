@@ -91,3 +91,82 @@ fn every_embedded_diagram_is_what_its_scenario_draws_today() {
     }
     assert!(checked >= 10, "only {checked} diagrams found in the guide");
 }
+
+/// Every timeline or report line of every bundled scenario, under the runs the
+/// guide shows: unseeded, seeds 0 and 5, and seed 0 with `--kill-random --fault-steps 20`.
+fn trace_lines() -> std::collections::BTreeSet<String> {
+    let mut all = std::collections::BTreeSet::new();
+    let dir = root().join("scenarios");
+    for e in std::fs::read_dir(&dir).expect("scenarios").flatten() {
+        let p = e.path();
+        if p.extension().is_none_or(|x| x != "ipc") {
+            continue;
+        }
+        let name = format!("scenarios/{}", p.file_name().and_then(|n| n.to_str()).expect("name"));
+        let src = std::fs::read_to_string(&p).expect("readable");
+        let kill = ipcsim_kernel::Faults {
+            kill_random: true,
+            delay: 0,
+            within: 20,
+        };
+        for (seed, faults) in [
+            (None, Default::default()),
+            (Some(0), Default::default()),
+            (Some(5), Default::default()),
+            (Some(0), kill),
+        ] {
+            let views = Views {
+                faults,
+                ..Views::default()
+            };
+            let (_, out) = run_to_string(&name, &src, seed, &views);
+            all.extend(out.lines().map(|l| l.trim_end().to_string()));
+        }
+    }
+    all
+}
+
+/// A line of the text timeline (`  TIME  PROCESS  what`) or of the report's counters.
+fn is_trace_line(l: &str) -> bool {
+    let t = l.trim_start();
+    let indent = l.len() - t.len();
+    let timeline = indent <= 6
+        && t.split_once("  ").is_some_and(|(time, rest)| {
+            !time.is_empty() && time.bytes().all(|b| b.is_ascii_digit()) && !rest.trim().is_empty()
+        });
+    timeline || l.starts_with("counters: ")
+}
+
+#[test]
+fn every_trace_line_in_the_docs_is_one_ipcsim_prints_today() {
+    let all = trace_lines();
+    let mut checked = 0;
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root().join("docs/guide"))
+        .expect("guide")
+        .flatten()
+        .map(|e| e.path())
+        .chain([root().join("docs/cli.md"), root().join("docs/scenario-language.md")])
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    for md in docs {
+        let text = std::fs::read_to_string(&md).expect("readable");
+        let mut in_code = false;
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if in_code && is_trace_line(line) {
+                assert!(
+                    all.contains(line.trim_end()),
+                    "{}:{}: `{line}` is not a line ipcsim prints for any bundled scenario: regenerate the excerpt",
+                    md.display(),
+                    i + 1
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 50, "only {checked} trace lines found in the docs");
+}
