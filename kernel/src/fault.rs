@@ -68,7 +68,8 @@ impl Kernel {
                 victim: pid,
                 delay: f.delay,
             });
-            self.procs[pid.index()].compute_left += f.delay;
+            let p = &mut self.procs[pid.index()];
+            p.compute_left = p.compute_left.saturating_add(f.delay);
         }
         if plan.kill_at == Some(step) {
             let live: Vec<Pid> = (0..self.procs.len())

@@ -407,7 +407,7 @@ impl Kernel {
                     self.maybe_preempt();
                     // The call's cost is CPU time spent in the kernel on the caller's behalf.
                     let p = &mut self.procs[pid.index()];
-                    p.compute_left += cost;
+                    p.compute_left = p.compute_left.saturating_add(cost);
                     p.result = Some(res);
                     return Outcome::Switched;
                 }
@@ -425,7 +425,8 @@ impl Kernel {
             Flow::Blocked => {
                 // A blocking call costs the same as any other, paid when it returns.
                 if cost > 0 && !self.procs[pid.index()].is_ended() {
-                    self.procs[pid.index()].cost_due += cost;
+                    let p = &mut self.procs[pid.index()];
+                    p.cost_due = p.cost_due.saturating_add(cost);
                 }
                 // A compute keeps the CPU, unless something it readied outranks it.
                 self.maybe_preempt();
@@ -461,7 +462,7 @@ impl Kernel {
             }
             Syscall::Compute { ticks } => {
                 let p = &mut self.procs[pid.index()];
-                p.compute_left += ticks;
+                p.compute_left = p.compute_left.saturating_add(ticks);
                 p.result = Some(Ok(Ret::Unit));
                 Flow::Blocked
             }
@@ -568,7 +569,8 @@ impl Kernel {
             self.last_run = Some(pid);
             let cost = self.cfg.costs.switch_ticks;
             if cost > 0 {
-                self.procs[pid.index()].compute_left += cost;
+                let p = &mut self.procs[pid.index()];
+                p.compute_left = p.compute_left.saturating_add(cost);
             }
         }
     }
@@ -1119,7 +1121,10 @@ impl Kernel {
     pub(crate) fn charge_copy(&mut self, pid: Pid, bytes: usize, copies: u8) {
         let per = self.cfg.costs.copy_per_byte_ticks;
         if per > 0 {
-            self.procs[pid.index()].compute_left += per * bytes as u64 * u64::from(copies);
+            // Costs come from the scenario: saturate rather than overflow.
+            let ticks = per.saturating_mul(bytes as u64).saturating_mul(u64::from(copies));
+            let p = &mut self.procs[pid.index()];
+            p.compute_left = p.compute_left.saturating_add(ticks);
         }
     }
 

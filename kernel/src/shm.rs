@@ -148,7 +148,8 @@ impl Kernel {
         };
         let poll = self.cfg.costs.poll_ticks;
         if poll > 0 {
-            self.procs[pid.index()].compute_left += poll;
+            let p = &mut self.procs[pid.index()];
+            p.compute_left = p.compute_left.saturating_add(poll);
         }
         self.record(pid, || crate::EventKind::Loaded { obj, data: out.clone() });
         Ok(Ret::Bytes(out))

@@ -296,3 +296,17 @@ fn a_zero_byte_escape_matches_fresh_shared_memory() {
     assert_eq!(p.exit, 0, "{out}");
     assert!(out.contains(r#"reads "\0" from m"#), "{out}");
 }
+
+#[test]
+fn huge_costs_and_computes_saturate_instead_of_overflowing() {
+    // Every cost and tick count comes from the file: the kernel must not overflow on any
+    // (here 3 bytes x 2 copies x i64::MAX ticks a byte).
+    let big = i64::MAX;
+    let src = format!(
+        "config max_time {big}\nconfig cost copy_per_byte={big}\nmailbox m\nshm s size 8\n\
+         process p caps(m: send+recv, s: read+write) {{\n    shmat s -> b\n    load s 0 1 -> x\n    send m \"abc\"\n    recv m -> y\n    compute {big}\n    compute {big}\n}}\n"
+    );
+    let (code, out) = exit_of(&src);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("max_time reached"), "{out}");
+}
