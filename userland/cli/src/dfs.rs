@@ -14,26 +14,58 @@
 //! in stack order, so the failure reported and every count printed are the
 //! same whatever the threads did.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use ipcsim_scenario::RunOptions;
 
-use crate::explore::{reasons, shrink, steps_flag, ExploreArgs};
+use crate::explore::{reasons, shrink, ExploreArgs, Why};
+
+/// A schedule still to run: its parent run's choices up to `at`, then
+/// `value`. The parent's choices are shared by all its children, so the
+/// stack costs a few words per schedule however long the runs are.
+#[derive(Clone)]
+struct Prefix {
+    base: Arc<[u32]>,
+    at: usize,
+    value: Option<u32>,
+}
+
+impl Prefix {
+    fn root() -> Prefix {
+        Prefix {
+            base: Arc::from(Vec::new()),
+            at: 0,
+            value: None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.at + usize::from(self.value.is_some())
+    }
+
+    fn choices(&self) -> Vec<u32> {
+        let mut c = self.base[..self.at].to_vec();
+        c.extend(self.value);
+        c
+    }
+}
 
 /// What one run of a prefix gave.
 struct Ran {
-    failure: Option<Vec<String>>,
+    failure: Option<Why>,
     choices: Vec<u32>,
     arities: Vec<u32>,
 }
 
-fn run_prefix(parsed: &std::rc::Rc<ipcsim_scenario::ast::Scenario>, args: &ExploreArgs, prefix: &[u32]) -> Ran {
+fn run_prefix(parsed: &std::rc::Rc<ipcsim_scenario::ast::Scenario>, args: &ExploreArgs, prefix: &Prefix) -> Ran {
     let opts = RunOptions {
         seed: None,
         record: false,
         steps_max: Some(args.max_steps),
         strategy: ipcsim_kernel::Strategy::Random,
-        replay: Some(prefix.to_vec()),
+        replay: Some(prefix.choices()),
         record_choices: true,
         faults: args.faults.kernel(),
     };
@@ -47,17 +79,20 @@ fn run_prefix(parsed: &std::rc::Rc<ipcsim_scenario::ast::Scenario>, args: &Explo
 }
 
 /// The children of a run of `prefix`: one per later choice point and alternative.
-fn children(prefix_len: usize, ran: &Ran, bound: u32) -> Vec<Vec<u32>> {
+fn children(prefix_len: usize, ran: &Ran, bound: u32) -> Vec<Prefix> {
     let used = ran.choices.iter().take(prefix_len).filter(|c| **c != 0).count() as u32;
     let mut out = Vec::new();
     if used >= bound {
         return out;
     }
+    let base: Arc<[u32]> = Arc::from(ran.choices.as_slice());
     for i in prefix_len..ran.choices.len() {
         for v in 1..ran.arities.get(i).copied().unwrap_or(1) {
-            let mut c = ran.choices[..i].to_vec();
-            c.push(v);
-            out.push(c);
+            out.push(Prefix {
+                base: base.clone(),
+                at: i,
+                value: Some(v),
+            });
         }
     }
     out
@@ -84,12 +119,12 @@ fn explore(args: &ExploreArgs, src: &str) -> u8 {
     }
     let bound = args.preemptions;
     let batch_max = (rayon::current_num_threads() * 16).max(16);
-    let mut stack: Vec<Vec<u32>> = vec![Vec::new()];
+    let mut stack: Vec<Prefix> = vec![Prefix::root()];
     let mut ran: u64 = 0;
     while !stack.is_empty() && ran < args.runs {
         let n = stack.len().min(batch_max).min((args.runs - ran) as usize);
         // The top n prefixes; the last is the top of the stack, run first in order.
-        let batch: Vec<Vec<u32>> = stack.split_off(stack.len() - n);
+        let batch: Vec<Prefix> = stack.split_off(stack.len() - n);
         let results: Vec<Ran> = batch
             .par_iter()
             // Each worker checks the file once (a scenario is not shared across threads).
@@ -98,7 +133,10 @@ fn explore(args: &ExploreArgs, src: &str) -> u8 {
                 |sc, prefix| match sc {
                     Some(sc) => run_prefix(sc, args, prefix),
                     None => Ran {
-                        failure: Some(vec!["the file no longer loads".into()]),
+                        failure: Some(Why {
+                            lines: vec!["the file no longer loads".into()],
+                            step_limit: false,
+                        }),
                         choices: Vec::new(),
                         arities: Vec::new(),
                     },
@@ -136,14 +174,14 @@ fn explore(args: &ExploreArgs, src: &str) -> u8 {
     0
 }
 
-fn report_failure(args: &ExploreArgs, src: &str, why: &[String], choices: Vec<u32>, ran: u64) {
+fn report_failure(args: &ExploreArgs, src: &str, why: &Why, choices: Vec<u32>, ran: u64) {
     eprintln!("{ran} schedule(s) run");
     let nondefault = choices.iter().filter(|c| **c != 0).count();
     println!("schedule with {nondefault} non-default choice(s) fails:");
-    for w in why {
+    for w in &why.lines {
         println!("  {w}");
     }
-    let flags = format!("{}{}", args.faults.replay_flags(), steps_flag(why, args.max_steps));
+    let flags = format!("{}{}", args.faults.replay_flags(), why.steps_flag(args.max_steps));
     println!(
         "replay: ipcsim run {} --schedule {}{flags}",
         args.file,
@@ -176,9 +214,11 @@ mod tests {
             choices: vec![1, 0, 0],
             arities: vec![2, 3, 2],
         };
-        let kids = children(1, &ran, 2);
+        let kids: Vec<Vec<u32>> = children(1, &ran, 2).iter().map(Prefix::choices).collect();
         assert_eq!(kids, vec![vec![1, 1], vec![1, 2], vec![1, 0, 1]]);
         assert!(children(1, &ran, 1).is_empty(), "the prefix already used the bound");
         assert_eq!(trim(vec![0, 2, 0, 0]), vec![0, 2]);
+        assert_eq!(Prefix::root().choices(), Vec::<u32>::new());
+        assert_eq!(children(1, &ran, 2)[2].len(), 3);
     }
 }

@@ -136,17 +136,27 @@ pub struct ExploreArgs {
     pub faults: FaultArgs,
 }
 
-/// `--max-steps N` for a replay of a run that hit the step limit (`run`'s default is higher).
-pub(crate) fn steps_flag(why: &[String], max_steps: u64) -> String {
-    if why.iter().any(|w| w.starts_with("step limit reached")) {
-        format!(" --max-steps {max_steps}")
-    } else {
-        String::new()
+/// Why a run failed: the lines to print, and whether it hit the step limit
+/// (its replay then needs the same `--max-steps`: `run`'s default is higher).
+#[derive(Clone, Debug)]
+pub(crate) struct Why {
+    pub lines: Vec<String>,
+    pub step_limit: bool,
+}
+
+impl Why {
+    /// `--max-steps N` for the replay of a run that hit the step limit.
+    pub(crate) fn steps_flag(&self, max_steps: u64) -> String {
+        if self.step_limit {
+            format!(" --max-steps {max_steps}")
+        } else {
+            String::new()
+        }
     }
 }
 
-/// Why a run failed, in lines.
-pub(crate) fn reasons(o: &Outcome) -> Vec<String> {
+/// Why a run failed.
+pub(crate) fn reasons(o: &Outcome) -> Why {
     let mut v: Vec<String> = o
         .verdicts
         .iter()
@@ -170,7 +180,10 @@ pub(crate) fn reasons(o: &Outcome) -> Vec<String> {
             v.push(format!("{} is {}", p.name, p.state));
         }
     }
-    v
+    Why {
+        lines: v,
+        step_limit: r.finish == ipcsim_kernel::Finish::StepLimit,
+    }
 }
 
 /// Runs `src` replaying `choices`; returns the choices it made if it failed.
@@ -225,7 +238,7 @@ pub(crate) fn shrink(
 }
 
 /// The smallest failing seed so far: seed, reasons, the run's scheduler choices.
-type Failure = (u64, Vec<String>, Vec<u32>);
+type Failure = (u64, Why, Vec<u32>);
 
 /// Runs the exploration; returns the exit status.
 pub fn explore(args: &ExploreArgs) -> u8 {
@@ -322,10 +335,10 @@ pub fn explore(args: &ExploreArgs) -> u8 {
             // stdout stays the same for the same range, whatever the threads did.
             eprintln!("{ran} schedule(s) run on {jobs} thread(s)");
             println!("seed {seed} fails:");
-            for w in &why {
+            for w in &why.lines {
                 println!("  {w}");
             }
-            let fault_flags = format!("{}{}", args.faults.replay_flags(), steps_flag(&why, args.max_steps));
+            let fault_flags = format!("{}{}", args.faults.replay_flags(), why.steps_flag(args.max_steps));
             println!(
                 "replay: ipcsim run {} --seed {seed}{}{fault_flags}",
                 args.file,
