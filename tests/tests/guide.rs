@@ -14,18 +14,22 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The files of `dir` ending in `.ext`, sorted.
+fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("readable directory")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    v.sort();
+    v
+}
+
 /// Every bundled scenario's diagram, unseeded and with seed 0, by name.
 fn diagrams() -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
-    let dir = root().join("scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("scenarios")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ipc"))
-        .collect();
-    files.sort();
-    for p in files {
+    for p in files(&root().join("scenarios"), "ipc") {
         let name = format!("scenarios/{}", p.file_name().and_then(|n| n.to_str()).expect("name"));
         let src = std::fs::read_to_string(&p).expect("readable");
         for seed in [None, Some(0)] {
@@ -68,14 +72,7 @@ fn blocks(md: &Path) -> Vec<Vec<String>> {
 fn every_embedded_diagram_is_what_its_scenario_draws_today() {
     let drawn = diagrams();
     let mut checked = 0;
-    let mut guides: Vec<PathBuf> = std::fs::read_dir(root().join("docs/guide"))
-        .expect("guide")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    guides.sort();
-    for md in guides {
+    for md in files(&root().join("docs/guide"), "md") {
         for block in blocks(&md) {
             let found = drawn
                 .iter()
@@ -96,12 +93,7 @@ fn every_embedded_diagram_is_what_its_scenario_draws_today() {
 /// guide shows: unseeded, seeds 0 and 5, and seed 0 with `--kill-random --fault-steps 20`.
 fn trace_lines() -> std::collections::BTreeSet<String> {
     let mut all = std::collections::BTreeSet::new();
-    let dir = root().join("scenarios");
-    for e in std::fs::read_dir(&dir).expect("scenarios").flatten() {
-        let p = e.path();
-        if p.extension().is_none_or(|x| x != "ipc") {
-            continue;
-        }
+    for p in files(&root().join("scenarios"), "ipc") {
         let name = format!("scenarios/{}", p.file_name().and_then(|n| n.to_str()).expect("name"));
         let src = std::fs::read_to_string(&p).expect("readable");
         let kill = ipcsim_kernel::Faults {
@@ -141,14 +133,8 @@ fn is_trace_line(l: &str) -> bool {
 fn every_trace_line_in_the_docs_is_one_ipcsim_prints_today() {
     let all = trace_lines();
     let mut checked = 0;
-    let mut docs: Vec<PathBuf> = std::fs::read_dir(root().join("docs/guide"))
-        .expect("guide")
-        .flatten()
-        .map(|e| e.path())
-        .chain([root().join("docs/cli.md"), root().join("docs/scenario-language.md")])
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    docs.sort();
+    let mut docs = files(&root().join("docs/guide"), "md");
+    docs.extend([root().join("docs/cli.md"), root().join("docs/scenario-language.md")]);
     for md in docs {
         let text = std::fs::read_to_string(&md).expect("readable");
         let mut in_code = false;

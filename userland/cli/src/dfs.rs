@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use ipcsim_scenario::RunOptions;
 
-use crate::explore::{reasons, shrink, ExploreArgs, Why};
+use crate::explore::{print_failure, reasons, ExploreArgs, Why};
 
 /// A schedule still to run: its parent run's choices up to `at`, then
 /// `value`. The parent's choices are shared by all its children, so the
@@ -177,23 +177,12 @@ fn explore(args: &ExploreArgs, src: &str) -> u8 {
 fn report_failure(args: &ExploreArgs, src: &str, why: &Why, choices: Vec<u32>, ran: u64) {
     eprintln!("{ran} schedule(s) run");
     let nondefault = choices.iter().filter(|c| **c != 0).count();
-    println!("schedule with {nondefault} non-default choice(s) fails:");
-    for w in &why.lines {
-        println!("  {w}");
-    }
-    let flags = format!("{}{}", args.faults.replay_flags(), why.steps_flag(args.max_steps));
-    println!(
-        "replay: ipcsim run {} --schedule {}{flags}",
-        args.file,
+    let replay = format!(
+        "--schedule {}",
         ipcsim_scenario::schedule::encode(src, &trim(choices.clone()))
     );
-    let shrunk = shrink(src, &args.file, choices, args.max_steps, args.faults.kernel());
-    let n = shrunk.iter().filter(|c| **c != 0).count();
-    println!(
-        "shrunk to {n} non-default choice(s): ipcsim run {} --schedule {}{flags}",
-        args.file,
-        ipcsim_scenario::schedule::encode(src, &shrunk)
-    );
+    let title = format!("schedule with {nondefault} non-default choice(s) fails:");
+    print_failure(args, src, &title, why, &replay, Some(choices));
 }
 
 /// Drops trailing defaults: replay takes 0 past the end anyway.

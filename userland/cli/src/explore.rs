@@ -155,6 +155,34 @@ impl Why {
     }
 }
 
+/// Prints a failure: its title and reasons, the `ipcsim run` arguments that
+/// replay it (`replay`, then the fault and step flags), and, given the run's
+/// choices, the shrunk schedule that still fails.
+pub(crate) fn print_failure(
+    args: &ExploreArgs,
+    src: &str,
+    title: &str,
+    why: &Why,
+    replay: &str,
+    choices: Option<Vec<u32>>,
+) {
+    println!("{title}");
+    for w in &why.lines {
+        println!("  {w}");
+    }
+    let flags = format!("{}{}", args.faults.replay_flags(), why.steps_flag(args.max_steps));
+    println!("replay: ipcsim run {} {replay}{flags}", args.file);
+    if let Some(choices) = choices {
+        let shrunk = shrink(src, &args.file, choices, args.max_steps, args.faults.kernel());
+        let n = shrunk.iter().filter(|c| **c != 0).count();
+        println!(
+            "shrunk to {n} non-default choice(s): ipcsim run {} --schedule {}{flags}",
+            args.file,
+            ipcsim_scenario::schedule::encode(src, &shrunk)
+        );
+    }
+}
+
 /// Why a run failed.
 pub(crate) fn reasons(o: &Outcome) -> Why {
     let mut v: Vec<String> = o
@@ -334,25 +362,10 @@ pub fn explore(args: &ExploreArgs) -> u8 {
             // How many runs finished depends on thread timing: it goes to stderr, so
             // stdout stays the same for the same range, whatever the threads did.
             eprintln!("{ran} schedule(s) run on {jobs} thread(s)");
-            println!("seed {seed} fails:");
-            for w in &why.lines {
-                println!("  {w}");
-            }
-            let fault_flags = format!("{}{}", args.faults.replay_flags(), why.steps_flag(args.max_steps));
-            println!(
-                "replay: ipcsim run {} --seed {seed}{}{fault_flags}",
-                args.file,
-                args.strategy.replay_flags()
-            );
-            if args.strategy.strategy == Strategy::Random {
-                let shrunk = shrink(&src, &args.file, choices, args.max_steps, faults);
-                let preemptions = shrunk.iter().filter(|c| **c != 0).count();
-                println!(
-                    "shrunk to {preemptions} non-default choice(s): ipcsim run {} --schedule {}{fault_flags}",
-                    args.file,
-                    ipcsim_scenario::schedule::encode(&src, &shrunk)
-                );
-            }
+            // PCT choices are not replay choices: only a random schedule shrinks.
+            let shrinkable = (args.strategy.strategy == Strategy::Random).then_some(choices);
+            let replay = format!("--seed {seed}{}", args.strategy.replay_flags());
+            print_failure(args, &src, &format!("seed {seed} fails:"), &why, &replay, shrinkable);
             1
         }
         None => {

@@ -9,6 +9,10 @@ use ipcsim_runtime::{Report, Runtime, Sys};
 use ipcsim_shmchan::{ChanError, Layout, Poll, Receiver, Sender};
 use proptest::prelude::*;
 
+#[path = "../examples/poll_interval.rs"]
+#[allow(dead_code)]
+mod poll_interval;
+
 fn runtime(cfg: KernelConfig, bytes: usize) -> (Runtime, ipcsim_kernel::ObjId) {
     let mut rt = Runtime::new(cfg);
     let opts = ObjectOptions {
@@ -32,66 +36,21 @@ fn exited(r: &Report, pid: Pid) -> bool {
     r.process(pid).is_some_and(|p| p.state.to_string() == "exited")
 }
 
-/// A client/server ping-pong over two one-slot channels in one segment;
-/// returns (mean round trip, server CPU per round trip, report).
+/// A client/server ping-pong over two one-slot channels in one segment (the
+/// example's); returns (mean round trip, server CPU per round trip, report).
 fn ping_pong(interval: u64, rounds: u64) -> (u64, u64, Report) {
-    let req = Layout::one_slot(0, 16);
-    let rep = Layout::one_slot(req.bytes(), 16);
     let costs = Costs {
         syscall_ticks: 1,
         switch_ticks: 1,
         copy_per_byte_ticks: 1,
         poll_ticks: 1,
     };
-    let (mut rt, seg) = runtime(
-        KernelConfig {
-            costs,
-            ..KernelConfig::default()
-        },
-        rep.bytes(),
-    );
-    let total = Rc::new(RefCell::new(0u64));
-    let t = total.clone();
-    let server = rt
-        .spawn(
-            ProcessSpec {
-                daemon: true,
-                ..ProcessSpec::new("server")
-            },
-            move |sys: Sys| async move {
-                let rx = Receiver::attach(&sys, sys.boot_cap(0), req, Poll::Sleep(interval)).await?;
-                let tx = Sender::attach(&sys, sys.boot_cap(0), rep, Poll::Sleep(interval)).await?;
-                loop {
-                    let m = rx.recv(Timeout::Never).await?;
-                    tx.send(&m.to_uppercase(), Timeout::Never).await?;
-                }
-            },
-        )
-        .expect("server");
-    let client = rt
-        .spawn(ProcessSpec::new("client"), move |sys: Sys| async move {
-            let tx = Sender::attach(&sys, sys.boot_cap(0), req, Poll::Sleep(interval)).await?;
-            let rx = Receiver::attach(&sys, sys.boot_cap(0), rep, Poll::Sleep(interval)).await?;
-            for i in 0..rounds {
-                // Wait a varying while (the server keeps polling meanwhile), so
-                // requests land at every phase of the server's polls.
-                sys.sleep(50 + i * 7 % 13).await?;
-                let t0 = sys.now();
-                tx.send(&format!("ping{i}"), Timeout::Never).await?;
-                let r = rx.recv(Timeout::Never).await?;
-                assert_eq!(r, format!("PING{i}"));
-                *t.borrow_mut() += sys.now() - t0;
-            }
-            Ok(())
-        })
-        .expect("client");
-    give(&mut rt, server, seg);
-    give(&mut rt, client, seg);
-    let report = rt.run();
-    assert!(exited(&report, client), "{:?}", report.process(client));
-    let cpu = report.process(server).map_or(0, |p| p.cpu);
-    let mean = *total.borrow() / rounds;
-    (mean, cpu / rounds, report)
+    // Wait a varying while (the server keeps polling meanwhile), so requests
+    // land at every phase of the server's polls.
+    let r = poll_interval::ping_pong(costs, interval, rounds, |i| 50 + i * 7 % 13);
+    assert!(exited(&r.report, r.client), "{:?}", r.report.process(r.client));
+    let cpu = r.report.process(r.server).map_or(0, |p| p.cpu);
+    (r.latency, cpu / rounds, r.report)
 }
 
 #[test]
