@@ -15,6 +15,13 @@ use thiserror::Error;
 
 use crate::layout::{Layout, EMPTY, FULL, HEADER, LEN_DIGITS};
 
+/// The segment offset `base + off` as the kernel takes it: past `i64::MAX`
+/// it becomes -1, which the kernel refuses with `SegFault` like any offset
+/// outside the mapping.
+fn at(base: usize, off: usize) -> i64 {
+    i64::try_from(base.saturating_add(off)).unwrap_or(-1)
+}
+
 /// How an end waits between two looks at a flag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Poll {
@@ -104,7 +111,11 @@ impl End {
     }
 
     async fn load_text(&self, offset: usize, len: usize) -> Result<String, ChanError> {
-        match self.sys.load(self.cap, offset as i64, len as i64).await? {
+        match self
+            .sys
+            .load(self.cap, at(offset, 0), i64::try_from(len).unwrap_or(i64::MAX))
+            .await?
+        {
             Data::Str(s) => Ok(s.to_string()),
             other => Err(ChanError::Corrupt {
                 offset,
@@ -175,12 +186,12 @@ impl Sender {
         }
         let slot = e.wait_flag(false, timeout).await?;
         if !msg.is_empty() {
-            e.sys.store(e.cap, (slot + HEADER) as i64, Data::str(msg)).await?;
+            e.sys.store(e.cap, at(slot, HEADER), Data::str(msg)).await?;
         }
         let len = format!("{:0width$}", msg.len(), width = LEN_DIGITS);
-        e.sys.store(e.cap, (slot + 1) as i64, Data::str(&len)).await?;
+        e.sys.store(e.cap, at(slot, 1), Data::str(&len)).await?;
         // The flag last: a receiver that sees it sees the message.
-        e.sys.store(e.cap, slot as i64, Data::str(FULL)).await?;
+        e.sys.store(e.cap, at(slot, 0), Data::str(FULL)).await?;
         e.advance();
         Ok(())
     }
@@ -210,7 +221,7 @@ impl Receiver {
     pub async fn recv(&self, timeout: Timeout) -> Result<String, ChanError> {
         let e = &self.end;
         let slot = e.wait_flag(true, timeout).await?;
-        let digits = e.load_text(slot + 1, LEN_DIGITS).await?;
+        let digits = e.load_text(slot.saturating_add(1), LEN_DIGITS).await?;
         let len = digits
             .parse::<usize>()
             .ok()
@@ -222,9 +233,9 @@ impl Receiver {
         let msg = if len == 0 {
             String::new()
         } else {
-            e.load_text(slot + HEADER, len).await?
+            e.load_text(slot.saturating_add(HEADER), len).await?
         };
-        e.sys.store(e.cap, slot as i64, Data::str(EMPTY)).await?;
+        e.sys.store(e.cap, at(slot, 0), Data::str(EMPTY)).await?;
         e.advance();
         Ok(msg)
     }

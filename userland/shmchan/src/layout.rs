@@ -44,22 +44,24 @@ impl Layout {
 
     /// Bytes of one slot.
     pub fn slot_bytes(&self) -> usize {
-        HEADER + self.capacity
+        HEADER.saturating_add(self.capacity)
     }
 
     /// Bytes the channel occupies, from `offset`.
     pub fn span(&self) -> usize {
-        self.slots * self.slot_bytes()
+        self.slots.saturating_mul(self.slot_bytes())
     }
 
     /// Segment size needed to hold the channel: `offset + span`.
     pub fn bytes(&self) -> usize {
-        self.offset + self.span()
+        self.offset.saturating_add(self.span())
     }
 
     /// Offset of slot `i`'s flag.
     pub(crate) fn slot(&self, i: usize) -> usize {
-        self.offset + (i % self.slots) * self.slot_bytes()
+        // Saturating: an absurd layout addresses past every mapping (SegFault), never overflows.
+        self.offset
+            .saturating_add((i % self.slots).saturating_mul(self.slot_bytes()))
     }
 }
 
@@ -75,5 +77,7 @@ mod tests {
         assert_eq!(l.bytes(), 8 + 120);
         assert_eq!(Layout::one_slot(0, 10).slots, 1);
         assert_eq!(Layout::ring(0, 0, 10).slots, 1);
+        let absurd = Layout::ring(usize::MAX, 3, usize::MAX);
+        assert_eq!((absurd.bytes(), absurd.slot(2)), (usize::MAX, usize::MAX));
     }
 }

@@ -189,3 +189,27 @@ proptest! {
         prop_assert_eq!(report.stats.copies(), 0);
     }
 }
+
+#[test]
+fn an_absurd_layout_faults_instead_of_overflowing() {
+    let (mut rt, seg) = runtime(KernelConfig::default(), 64);
+    let p = rt
+        .spawn(ProcessSpec::new("p"), move |sys: Sys| async move {
+            let absurd = Layout::ring(usize::MAX - 8, 2, usize::MAX);
+            let tx = Sender::attach(&sys, sys.boot_cap(0), absurd, Poll::Yield).await?;
+            assert_eq!(
+                tx.send("x", Timeout::Never).await,
+                Err(ChanError::Kernel(Error::SegFault))
+            );
+            let rx = Receiver::attach(&sys, sys.boot_cap(0), absurd, Poll::Yield).await?;
+            assert_eq!(
+                rx.recv(Timeout::Ticks(0)).await,
+                Err(ChanError::Kernel(Error::SegFault))
+            );
+            Ok(())
+        })
+        .expect("p");
+    give(&mut rt, p, seg);
+    let report = rt.run();
+    assert!(exited(&report, p), "{:?}", report.process(p));
+}
