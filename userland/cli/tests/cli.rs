@@ -199,10 +199,12 @@ fn explore_with_pct_prints_a_replay_that_reproduces_the_failure() {
 #[test]
 fn explore_finds_each_documented_bug_and_passes_each_fix() {
     let kill: &[&str] = &["--kill-random", "--fault-steps", "20"];
+    let delay: &[&str] = &["--delay", "10", "--fault-steps", "10"];
     for (buggy, fixed, flags) in [
         ("explore_lock_order.ipc", "explore_lock_order_fixed.ipc", &[][..]),
         ("lost_wakeup.ipc", "lost_wakeup_fixed.ipc", &[][..]),
         ("kill_lost_replies.ipc", "kill_lost_replies_fixed.ipc", kill),
+        ("tight_timeout.ipc", "tight_timeout_fixed.ipc", delay),
     ] {
         // Without a seed both pass: the bug hides.
         for f in [buggy, fixed] {
