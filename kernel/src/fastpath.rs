@@ -17,7 +17,7 @@ impl Kernel {
     /// Whether a fast path may run at all.
     #[inline]
     pub(crate) fn fastpath_allowed(&self) -> bool {
-        self.cfg.fast_paths && !self.cfg.priority_inheritance && self.cfg.costs == crate::Costs::default()
+        self.fast_ok
     }
 
     /// `call` to an endpoint where a receiver waits and may run at once.

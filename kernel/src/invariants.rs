@@ -16,22 +16,22 @@ impl Kernel {
     pub fn check_invariants(&self) -> Result<(), String> {
         // Ready queues: each entry is a ready, unstopped process of that priority, once.
         let mut in_ready = BTreeMap::new();
-        for (prio, q) in &self.ready {
+        for (prio, q) in self.ready.iter() {
             for pid in q {
                 let p = &self.procs[pid.index()];
-                if !matches!(p.state, State::Ready) || p.stopped || p.priority != prio.0 {
-                    return Err(format!("{} in ready queue {} but is {:?}", p.name, prio.0, p.state));
+                if !matches!(p.state, State::Ready) || p.stopped || p.priority != prio {
+                    return Err(format!("{} in ready queue {} but is {:?}", p.name, prio, p.state));
                 }
                 if in_ready.insert(*pid, ()).is_some() {
                     return Err(format!("{} twice in ready queues", p.name));
                 }
             }
         }
-        if in_ready.len() != self.ready_len {
+        if in_ready.len() != self.ready.len() {
             return Err(format!(
-                "{} processes in ready queues but ready_len says {}",
+                "{} processes in ready queues but their count says {}",
                 in_ready.len(),
-                self.ready_len
+                self.ready.len()
             ));
         }
         let mut in_wait: BTreeMap<Pid, u32> = BTreeMap::new();

@@ -7,7 +7,7 @@
 //! outcome is [`Outcome::Done`].
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use crate::arena::Arena;
 use crate::caps::CapNode;
@@ -156,13 +156,15 @@ pub(crate) enum FsNode {
 #[derive(Debug)]
 pub struct Kernel {
     pub(crate) cfg: KernelConfig,
+    /// Derived once from `cfg` (which never changes): whether the fast paths
+    /// may run, and whether faults are to be injected. Tested on every call.
+    pub(crate) fast_ok: bool,
+    pub(crate) faults_on: bool,
     pub(crate) now: Time,
     pub(crate) procs: Vec<Process>,
     pub(crate) objs: Arena<Object>,
     pub(crate) caps: Arena<CapNode>,
-    pub(crate) ready: BTreeMap<Reverse<i64>, VecDeque<Pid>>,
-    /// Processes in the ready queues, all priorities (so "nobody is ready" costs one test).
-    pub(crate) ready_len: usize,
+    pub(crate) ready: crate::ready::ReadyQueues,
     pub(crate) current: Option<Pid>,
     pub(crate) last_run: Option<Pid>,
     pub(crate) timers: BinaryHeap<Reverse<Timer>>,
@@ -205,13 +207,14 @@ impl Kernel {
             ..Default::default()
         };
         Kernel {
+            fast_ok: cfg.fast_paths && !cfg.priority_inheritance && cfg.costs == Costs::default(),
+            faults_on: cfg.faults.any(),
             cfg,
             now: 0,
             procs: Vec::new(),
             objs: Arena::default(),
             caps: Arena::default(),
-            ready: BTreeMap::new(),
-            ready_len: 0,
+            ready: crate::ready::ReadyQueues::default(),
             current: None,
             last_run: None,
             timers: BinaryHeap::new(),
@@ -340,7 +343,7 @@ impl Kernel {
             // Only the running process may trap into the kernel.
             return Outcome::Done(Err(Error::InvalidArgument));
         }
-        if self.cfg.faults.any() {
+        if self.faults_on {
             if let Some(out) = self.inject_faults(pid) {
                 return out;
             }
@@ -589,32 +592,15 @@ impl Kernel {
     /// the seeded source's (drawn only when there is a choice, so a run's stream
     /// of draws depends on its schedule alone).
     fn pop_ready(&mut self) -> Option<Pid> {
-        let picked = self.pick_ready();
-        if picked.is_some() {
-            self.ready_len -= 1;
-        }
-        picked
-    }
-
-    fn pick_ready(&mut self) -> Option<Pid> {
-        if self.ready_len == 0 {
-            return None;
-        }
-        let q = self.ready.values_mut().find(|q| !q.is_empty())?;
+        let q = self.ready.top_queue()?;
+        let mut pick = 0;
         if let Some(pct) = &self.pct {
             // PCT: the ready process with the highest PCT priority (first in the queue on ties).
-            let best = (0..q.len()).max_by_key(|i| (pct.prio(q[*i]), std::cmp::Reverse(*i)))?;
-            return q.remove(best);
+            pick = (0..q.len()).max_by_key(|i| (pct.prio(q[*i]), std::cmp::Reverse(*i)))?;
+        } else if q.len() > 1 {
+            pick = self.choose(q.len() as u64).unwrap_or(0) as usize;
         }
-        let n = q.len() as u64;
-        if n > 1 {
-            if let Some(i) = self.choose(n) {
-                let q = self.ready.values_mut().find(|q| !q.is_empty())?;
-                return q.remove(i as usize);
-            }
-        }
-        let q = self.ready.values_mut().find(|q| !q.is_empty())?;
-        q.pop_front()
+        self.ready.take_top(pick)
     }
 
     /// A seeded choice in `0..n`: drawn from the seed, or taken from the replayed
@@ -659,13 +645,7 @@ impl Kernel {
         if p.stopped {
             return;
         }
-        let q = self.ready.entry(Reverse(p.priority)).or_default();
-        self.ready_len += 1;
-        if head {
-            q.push_front(pid);
-        } else {
-            q.push_back(pid);
-        }
+        self.ready.push(p.priority, pid, head);
     }
 
     /// Changes a process's effective priority, moving it between ready queues if it is in one.
@@ -681,23 +661,12 @@ impl Kernel {
 
     /// Takes a process out of its ready queue; returns whether it was there.
     pub(crate) fn remove_ready(&mut self, pid: Pid) -> bool {
-        let prio = self.procs[pid.index()].priority;
-        if let Some(q) = self.ready.get_mut(&Reverse(prio)) {
-            if let Some(i) = q.iter().position(|p| *p == pid) {
-                q.remove(i);
-                self.ready_len -= 1;
-                return true;
-            }
-        }
-        false
+        self.ready.remove(self.procs[pid.index()].priority, pid)
     }
 
     /// The highest priority among ready processes.
     pub(crate) fn top_ready_priority(&self) -> Option<i64> {
-        if self.ready_len == 0 {
-            return None;
-        }
-        self.ready.iter().find(|(_, q)| !q.is_empty()).map(|(r, _)| r.0)
+        self.ready.top_priority()
     }
 
     /// Makes a process ready. If it outranks the running process, the running
@@ -728,10 +697,10 @@ impl Kernel {
             return false;
         }
         let prio = self.procs[pid.index()].priority;
-        let n = match self.ready.get(&Reverse(prio)) {
-            Some(q) if !q.is_empty() => q.len() as u64,
-            _ => return false,
-        };
+        let n = self.ready.at(prio) as u64;
+        if n == 0 {
+            return false;
+        }
         let pick = self.choose(n + 1).unwrap_or(0);
         if pick == 0 {
             return false;
@@ -743,13 +712,7 @@ impl Kernel {
     /// The seeded scheduler preempts `pid`: the ready process at `index` of its
     /// priority's queue runs next, and `pid` goes to the tail.
     fn seeded_hand_over(&mut self, pid: Pid, prio: i64, index: usize) {
-        if let Some(q) = self.ready.get_mut(&Reverse(prio)) {
-            if let Some(c) = q.remove(index) {
-                q.push_front(c);
-            }
-            q.push_back(pid);
-            self.ready_len += 1;
-        }
+        self.ready.hand_over(prio, index, pid);
         self.procs[pid.index()].state = State::Ready;
         self.current = None;
         self.switch_hint = Some(SwitchReason::Seeded);
@@ -762,7 +725,7 @@ impl Kernel {
         pct.step(pid);
         let mine = pct.prio(pid);
         let prio = self.procs[pid.index()].priority;
-        let Some(q) = self.ready.get_mut(&Reverse(prio)) else {
+        let Some(q) = self.ready.queue(prio) else {
             return false;
         };
         let Some(best) = (0..q.len()).max_by_key(|i| (pct.prio(q[*i]), std::cmp::Reverse(*i))) else {

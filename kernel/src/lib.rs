@@ -34,6 +34,7 @@ mod object;
 pub mod objects;
 mod pipe;
 mod process;
+mod ready;
 mod rights;
 pub mod rng;
 pub mod sem;

@@ -120,8 +120,12 @@ macro_rules! op_statement {
                     Some(r) => r,
                     None => $self.sys.result().await,
                 };
-                // None: a received message went straight into its variable.
-                $self.bind_in_place(op, r).map(|r| r.map(|v| $self.ret_value(v)))
+                match (&op.bind, r) {
+                    // Nothing to bind: a success needs no value built.
+                    (None, Ok(_)) => None,
+                    // None: a received message went straight into its variable.
+                    (_, r) => $self.bind_in_place(op, r).map(|r| r.map(|v| $self.ret_value(v))),
+                }
             }
             built => Some($self.op_built(op, built).await.unwrap_or_else(Err)),
         };

@@ -1,0 +1,170 @@
+//! The ready queues: one FIFO per priority, highest priority first.
+//!
+//! Invariants: `levels` is sorted by strictly decreasing priority; a level,
+//! once made, stays (even empty), so a round trip between two processes never
+//! allocates; `len` is the number of processes in all levels together.
+//!
+//! A kernel has a handful of priorities in use, so the levels live in one
+//! small sorted vector: finding the top one is a scan of a few words, and a
+//! given priority is found by binary search. (A `BTreeMap` did the same with a
+//! tree walk per look-up; it showed up in every profile of the scheduler.)
+
+use std::collections::VecDeque;
+
+use crate::Pid;
+
+/// Ready processes by priority.
+#[derive(Debug, Default)]
+pub(crate) struct ReadyQueues {
+    levels: Vec<(i64, VecDeque<Pid>)>,
+    len: usize,
+}
+
+impl ReadyQueues {
+    /// Processes ready at every priority together.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Where priority `prio`'s level is, or would be inserted.
+    #[inline]
+    fn find(&self, prio: i64) -> Result<usize, usize> {
+        // Levels are sorted by decreasing priority.
+        self.levels.binary_search_by(|(p, _)| prio.cmp(p))
+    }
+
+    /// Adds `pid` at the tail (or the head) of its priority's queue.
+    pub fn push(&mut self, prio: i64, pid: Pid, head: bool) {
+        let i = match self.find(prio) {
+            Ok(i) => i,
+            Err(i) => {
+                self.levels.insert(i, (prio, VecDeque::new()));
+                i
+            }
+        };
+        let q = &mut self.levels[i].1;
+        if head {
+            q.push_front(pid);
+        } else {
+            q.push_back(pid);
+        }
+        self.len += 1;
+    }
+
+    /// The highest priority with a ready process.
+    #[inline]
+    pub fn top_priority(&self) -> Option<i64> {
+        if self.len == 0 {
+            return None;
+        }
+        self.levels.iter().find(|(_, q)| !q.is_empty()).map(|(p, _)| *p)
+    }
+
+    /// The queue of the highest priority with a ready process.
+    #[inline]
+    pub fn top_queue(&self) -> Option<&VecDeque<Pid>> {
+        if self.len == 0 {
+            return None;
+        }
+        self.levels.iter().find(|(_, q)| !q.is_empty()).map(|(_, q)| q)
+    }
+
+    /// Ready processes at priority `prio`.
+    #[inline]
+    pub fn at(&self, prio: i64) -> usize {
+        match self.find(prio) {
+            Ok(i) => self.levels[i].1.len(),
+            Err(_) => 0,
+        }
+    }
+
+    /// The queue of priority `prio`, if it has ever been used.
+    pub fn queue(&self, prio: i64) -> Option<&VecDeque<Pid>> {
+        self.find(prio).ok().map(|i| &self.levels[i].1)
+    }
+
+    /// Takes the process at `index` of the top non-empty queue.
+    pub fn take_top(&mut self, index: usize) -> Option<Pid> {
+        let q = self.levels.iter_mut().find(|(_, q)| !q.is_empty())?.1.remove(index)?;
+        self.len -= 1;
+        Some(q)
+    }
+
+    /// Takes `pid` out of queue `prio`; returns whether it was there.
+    pub fn remove(&mut self, prio: i64, pid: Pid) -> bool {
+        let Ok(i) = self.find(prio) else { return false };
+        let q = &mut self.levels[i].1;
+        match q.iter().position(|p| *p == pid) {
+            Some(at) => {
+                q.remove(at);
+                self.len -= 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// In queue `prio`: moves the process at `index` to the head and `pid` to
+    /// the tail (a seeded preemption hands the CPU to that process).
+    pub fn hand_over(&mut self, prio: i64, index: usize, pid: Pid) {
+        let i = match self.find(prio) {
+            Ok(i) => i,
+            Err(i) => {
+                self.levels.insert(i, (prio, VecDeque::new()));
+                i
+            }
+        };
+        let q = &mut self.levels[i].1;
+        if let Some(c) = q.remove(index) {
+            q.push_front(c);
+        }
+        q.push_back(pid);
+        self.len += 1;
+    }
+
+    /// Every level, highest priority first (empty ones included).
+    pub fn iter(&self) -> impl Iterator<Item = (i64, &VecDeque<Pid>)> {
+        self.levels.iter().map(|(p, q)| (*p, q))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highest_priority_first_fifo_within() {
+        let mut r = ReadyQueues::default();
+        r.push(1, Pid(1), false);
+        r.push(5, Pid(2), false);
+        r.push(1, Pid(3), false);
+        r.push(-2, Pid(4), false);
+        r.push(5, Pid(5), true);
+        assert_eq!(r.len(), 5);
+        assert_eq!(r.top_priority(), Some(5));
+        assert_eq!(r.at(1), 2);
+        assert_eq!(r.at(7), 0);
+        let order: Vec<_> = std::iter::from_fn(|| r.take_top(0)).collect();
+        assert_eq!(order, vec![Pid(5), Pid(2), Pid(1), Pid(3), Pid(4)]);
+        assert_eq!(r.len(), 0);
+        assert_eq!(r.top_priority(), None);
+        let prios: Vec<_> = r.iter().map(|(p, _)| p).collect();
+        assert_eq!(prios, vec![5, 1, -2], "levels stay, sorted");
+    }
+
+    #[test]
+    fn remove_and_hand_over() {
+        let mut r = ReadyQueues::default();
+        for i in 0..4 {
+            r.push(0, Pid(i), false);
+        }
+        assert!(r.remove(0, Pid(2)));
+        assert!(!r.remove(0, Pid(2)));
+        assert!(!r.remove(3, Pid(0)));
+        r.hand_over(0, 1, Pid(9));
+        let q: Vec<_> = r.queue(0).into_iter().flatten().copied().collect();
+        assert_eq!(q, vec![Pid(1), Pid(0), Pid(3), Pid(9)]);
+        assert_eq!(r.len(), 4);
+    }
+}
