@@ -160,6 +160,10 @@ pub struct Kernel {
     /// may run, and whether faults are to be injected. Tested on every call.
     pub(crate) fast_ok: bool,
     pub(crate) faults_on: bool,
+    /// Whether anyone listens to events (the log, or a `tracing` subscriber at
+    /// TRACE): looked up once per system call and per scheduling decision, so
+    /// an unobserved event costs one flag test.
+    pub(crate) observed: bool,
     pub(crate) now: Time,
     pub(crate) procs: Vec<Process>,
     pub(crate) objs: Arena<Object>,
@@ -209,6 +213,7 @@ impl Kernel {
         Kernel {
             fast_ok: cfg.fast_paths && !cfg.priority_inheritance && cfg.costs == Costs::default(),
             faults_on: cfg.faults.any(),
+            observed: cfg.record_events || tracing::level_enabled!(tracing::Level::TRACE),
             cfg,
             now: 0,
             procs: Vec::new(),
@@ -339,6 +344,7 @@ impl Kernel {
 
     /// Issues a system call for `pid`, which must be the running process.
     pub fn syscall(&mut self, pid: Pid, call: Syscall) -> Outcome {
+        self.refresh_observed();
         if self.current != Some(pid) {
             // Only the running process may trap into the kernel.
             return Outcome::Done(Err(Error::InvalidArgument));
@@ -356,7 +362,7 @@ impl Kernel {
         } else {
             self.stats.syscalls += 1;
         }
-        if self.log.enabled || tracing::level_enabled!(tracing::Level::TRACE) {
+        if self.observed {
             let obj = call.cap().and_then(|c| self.caps.get(c.0)).map(|n| n.obj);
             let arg = match &call {
                 Syscall::Sleep { ticks } | Syscall::Compute { ticks } => Some(*ticks as i64),
@@ -512,6 +518,7 @@ impl Kernel {
 
     /// Decides who runs next, advancing virtual time through computes and timers.
     pub fn schedule(&mut self) -> Next {
+        self.refresh_observed();
         loop {
             if self.live_nondaemons == 0 {
                 return Next::Finished(Finish::AllEnded);
@@ -1039,26 +1046,22 @@ impl Kernel {
 
     /// Records an event; `kind` is only built when someone listens (the log, or
     /// a `tracing` subscriber at TRACE), so an unobserved run pays one branch.
-    #[inline]
+    ///
+    /// A `tracing` subscriber installed while the kernel runs is noticed at the
+    /// next system call or scheduling decision.
+    #[inline(always)]
     pub(crate) fn record(&mut self, pid: Pid, kind: impl FnOnce() -> EventKind) {
-        // Inlined so that, with the log off and no TRACE subscriber, an event
-        // costs one flag test and one relaxed load at its call site.
-        if !self.log.enabled && !tracing::level_enabled!(tracing::Level::TRACE) {
-            return;
+        // Always inlined so that, with nobody listening, an event costs one
+        // flag test at its call site and its kind is never built.
+        if self.observed {
+            self.log_event(pid, kind());
         }
-        self.record_event(pid, kind());
     }
 
     #[inline(never)]
-    fn record_event(&mut self, pid: Pid, kind: EventKind) {
-        // The full check runs only when TRACE is on somewhere.
-        let traced = tracing::level_enabled!(tracing::Level::TRACE)
-            && tracing::enabled!(target: "ipcsim::kernel", tracing::Level::TRACE);
-        if !self.log.enabled && !traced {
-            return;
-        }
-        if traced {
-            tracing::trace!(target: "ipcsim::kernel", time = self.now, pid = pid.0, event = ?kind);
+    fn log_event(&mut self, pid: Pid, kind: EventKind) {
+        if tracing::level_enabled!(tracing::Level::TRACE) {
+            self.mirror(pid, &kind);
         }
         if self.log.enabled {
             let seq = self.log.next_seq;
@@ -1069,6 +1072,21 @@ impl Kernel {
                 pid,
                 kind,
             });
+        }
+    }
+
+    /// Looks up whether anyone listens to events now (see `observed`).
+    #[inline]
+    fn refresh_observed(&mut self) {
+        self.observed = self.log.enabled || tracing::level_enabled!(tracing::Level::TRACE);
+    }
+
+    /// Mirrors an event as a `tracing` event (when TRACE is on for the kernel's target).
+    #[cold]
+    #[inline(never)]
+    fn mirror(&self, pid: Pid, kind: &EventKind) {
+        if tracing::enabled!(target: "ipcsim::kernel", tracing::Level::TRACE) {
+            tracing::trace!(target: "ipcsim::kernel", time = self.now, pid = pid.0, event = ?kind);
         }
     }
 

@@ -19,6 +19,11 @@ pub(crate) struct WaitQueue {
 impl WaitQueue {
     /// Enqueues behind every process of equal or higher priority.
     pub fn push(&mut self, prio: i64, pid: Pid) {
+        // The common case (the tail's priority is at least ours): no search.
+        if self.q.back().is_none_or(|(p, _)| *p >= prio) {
+            self.q.push_back((prio, pid));
+            return;
+        }
         let mut at = self.q.len();
         while at > 0 && self.q[at - 1].0 < prio {
             at -= 1;

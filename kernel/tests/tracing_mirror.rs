@@ -1,0 +1,101 @@
+//! The `tracing` mirror: every event the log records is also a TRACE event
+//! on target `ipcsim::kernel`, whether the log is on or off, and a kernel
+//! nobody listens to records nothing.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use ipcsim_kernel::*;
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event as TEvent, Metadata, Subscriber};
+
+/// Counts the kernel's TRACE events.
+#[derive(Clone, Default)]
+struct Counter(Arc<AtomicUsize>);
+
+impl Subscriber for Counter {
+    fn enabled(&self, m: &Metadata<'_>) -> bool {
+        m.target() == "ipcsim::kernel"
+    }
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, e: &TEvent<'_>) {
+        if e.metadata().target() == "ipcsim::kernel" {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+/// Boots an endpoint, a server and a client, and runs three call/reply round trips.
+fn exchange(record: bool) -> Kernel {
+    let mut k = Kernel::new(KernelConfig {
+        record_events: record,
+        ..KernelConfig::default()
+    });
+    let ep = k
+        .create_object(ObjectKind::Endpoint, "ep", &ObjectOptions::default())
+        .expect("ep");
+    let server = k.create_process(&ProcessSpec::new("server"), None).expect("server");
+    let client = k.create_process(&ProcessSpec::new("client"), None).expect("client");
+    let sc = k.grant(server, ep, Rights::RECV, 0).expect("cap");
+    let cc = k.grant(client, ep, Rights::SEND, 0).expect("cap");
+    assert_eq!(k.schedule(), Next::Run(server));
+    let _ = k.syscall(
+        server,
+        Syscall::Recv {
+            cap: sc,
+            timeout: Timeout::Never,
+        },
+    );
+    for i in 0..3 {
+        assert_eq!(k.schedule(), Next::Run(client));
+        let _ = k.syscall(
+            client,
+            Syscall::Call {
+                cap: cc,
+                msg: Message::new(Data::Int(i)),
+                timeout: Timeout::Never,
+            },
+        );
+        assert_eq!(k.schedule(), Next::Run(server));
+        let _ = k.take_result(server);
+        let _ = k.syscall(
+            server,
+            Syscall::ReplyRecv {
+                cap: sc,
+                msg: Message::new(Data::Int(i)),
+                timeout: Timeout::Never,
+            },
+        );
+    }
+    k
+}
+
+#[test]
+fn every_logged_event_is_mirrored_with_the_log_on_or_off() {
+    let mut logged = exchange(true);
+    let n = logged.log().drain().count();
+    assert!(n > 20, "the exchange records its events ({n})");
+
+    for record in [true, false] {
+        let c = Counter::default();
+        let k = tracing::subscriber::with_default(c.clone(), || exchange(record));
+        assert_eq!(c.0.load(Ordering::Relaxed), n, "mirrored events (log {record})");
+        let mut k = k;
+        assert_eq!(k.log().total(), if record { n as u64 } else { 0 });
+    }
+}
+
+#[test]
+fn nobody_listening_records_nothing() {
+    let mut k = exchange(false);
+    assert_eq!(k.log().total(), 0);
+}
