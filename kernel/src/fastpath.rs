@@ -20,6 +20,17 @@ impl Kernel {
         self.fast_ok
     }
 
+    /// Whether `q` owns the capability `obj`'s holder hint names, with `need`.
+    #[inline]
+    fn holds_hint(&self, q: Pid, obj: crate::ObjId, need: Rights) -> bool {
+        let Some(h) = self.objs.get(obj.0).and_then(|o| o.holder_hint.get()) else {
+            return false;
+        };
+        self.caps
+            .get(h.0)
+            .is_some_and(|n| n.owner == Some(q) && n.obj == obj && n.rights.contains(need))
+    }
+
     /// `call` to an endpoint where a receiver waits and may run at once.
     /// Returns the message back when the fast path does not apply.
     pub(crate) fn fast_call(
@@ -50,6 +61,9 @@ impl Kernel {
             return Err(msg);
         }
         receivers.pop();
+        // This capability unblocked the object's last waiter: the deadlock
+        // detector's first guess at a free unblocker of the next one.
+        o.holder_hint.set(Some(cap));
         msg.badge = badge;
         msg.is_call = true;
         let len = msg.len_bytes();
@@ -170,7 +184,11 @@ impl Kernel {
             obj: Some(obj),
             deadline,
         });
-        if deadline.is_none() {
+        // The caller runs next: when it holds the capability that last sent
+        // here, the server has a live unblocker and no deadlock can close
+        // around it (the general check would find the same, in more steps).
+        let live_sender = self.holds_hint(caller, obj, Rights::SEND) && !self.in_deadlock[pid.index()];
+        if deadline.is_none() && !live_sender {
             self.check_deadlock_around(pid);
         }
         self.current = Some(caller);
