@@ -21,7 +21,7 @@ use crate::event::EventKind;
 use crate::kernel::Kernel;
 use crate::process::Wait;
 use crate::sysv::ipc_rights;
-use crate::{ObjId, Pid, Rights, Time, WaitKind};
+use crate::{CapId, ObjId, Pid, Rights, Time, WaitKind};
 
 /// A deadlock as reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,10 +110,14 @@ impl Kernel {
 
     /// The answer of [`Kernel::has_free_unblocker`] in the usual case, in a few
     /// loads: the owner of the capability that unblocked this object's last
-    /// waiter (`holder_hint`) still holds the right and is not blocked for
-    /// ever. False means "look properly", not "none".
+    /// waiter (`holder_hint`), or of one of its first few holders, holds the
+    /// right and is not blocked for ever (the hint then names it). False means
+    /// "look properly", not "none".
     #[inline]
     fn hinted_free_unblocker(&self, pid: Pid) -> bool {
+        /// Holders looked at before the general search takes over (which
+        /// looks at them again: the quick look stays cheap when it fails).
+        const QUICK_HOLDERS: usize = 8;
         let Some(b) = self.procs[pid.index()].blocked() else {
             return false;
         };
@@ -126,15 +130,25 @@ impl Kernel {
             _ => return false,
         };
         let Some(obj) = b.obj else { return false };
-        let Some(h) = self.objs.get(obj.0).and_then(|o| o.holder_hint.get()) else {
-            return false;
+        let Some(o) = self.objs.get(obj.0) else { return false };
+        let free = |h: CapId| match self.caps.get(h.0) {
+            Some(n) => match n.owner {
+                Some(q) if q != pid && n.obj == obj && n.rights.contains(need) => {
+                    !self.procs[q.index()].is_ended() && !self.blocked_for_ever(q)
+                }
+                _ => false,
+            },
+            None => false,
         };
-        let Some(n) = self.caps.get(h.0) else { return false };
-        match n.owner {
-            Some(q) if q != pid && n.obj == obj && n.rights.contains(need) => {
-                !self.procs[q.index()].is_ended() && !self.blocked_for_ever(q)
+        if o.holder_hint.get().is_some_and(free) {
+            return true;
+        }
+        match o.holders.iter().take(QUICK_HOLDERS).find(|h| free(**h)) {
+            Some(h) => {
+                o.holder_hint.set(Some(*h));
+                true
             }
-            _ => false,
+            None => false,
         }
     }
 
