@@ -20,6 +20,35 @@ impl Kernel {
         self.fast_ok
     }
 
+    /// `sem_wait` on a semaphore with a free unit, or `sem_post` on one nobody
+    /// waits for: the count moves and the call completes, readying nobody.
+    /// False (nothing done) when anything else holds; the general path then
+    /// decides, errors included.
+    pub(crate) fn fast_sem(&mut self, pid: Pid, cap: CapId, wait: bool) -> bool {
+        let need = if wait { Rights::WAIT } else { Rights::POST };
+        let Some(n) = self.caps.get(cap.0) else { return false };
+        if n.owner != Some(pid) || !n.rights.contains(need) {
+            return false;
+        }
+        let obj = n.obj;
+        let Some(Body::Semaphore { value, waiters }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+            return false;
+        };
+        if wait {
+            if *value == 0 {
+                return false;
+            }
+            *value -= 1;
+        } else {
+            if !waiters.is_empty() || *value >= crate::sem::SEM_VALUE_MAX {
+                return false;
+            }
+            *value += 1;
+        }
+        self.hold_unit(pid, obj, if wait { 1 } else { -1 });
+        true
+    }
+
     /// Whether `q` owns the capability `obj`'s holder hint names, with `need`.
     #[inline]
     fn holds_hint(&self, q: Pid, obj: crate::ObjId, need: Rights) -> bool {

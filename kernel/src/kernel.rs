@@ -393,6 +393,16 @@ impl Kernel {
                     Ok(out) => return out,
                     Err(msg) => Syscall::ReplyRecv { cap, msg, timeout },
                 },
+                Syscall::SemWait { cap, .. } | Syscall::SemPost { cap }
+                    if self.fast_sem(pid, cap, matches!(call, Syscall::SemWait { .. })) =>
+                {
+                    // Nobody was readied: only the seeded scheduler may switch here.
+                    if self.seeded_preempt(pid) {
+                        self.procs[pid.index()].result = Some(Ok(Ret::Unit));
+                        return Outcome::Switched;
+                    }
+                    return Outcome::Done(Ok(Ret::Unit));
+                }
                 other => other,
             }
         } else {

@@ -56,7 +56,7 @@ impl Kernel {
         Ok(Ret::Unit)
     }
 
-    fn hold_unit(&mut self, pid: Pid, obj: ObjId, delta: i64) {
+    pub(crate) fn hold_unit(&mut self, pid: Pid, obj: ObjId, delta: i64) {
         let held = &mut self.procs[pid.index()].sem_held;
         if let Some(i) = held.iter().position(|(o, _)| *o == obj) {
             if delta > 0 {

@@ -68,6 +68,7 @@ fn run_prefix(parsed: &std::rc::Rc<ipcsim_scenario::ast::Scenario>, args: &Explo
         replay: Some(prefix.choices()),
         record_choices: true,
         faults: args.faults.kernel(),
+        slow_paths: false,
     };
     let (outcome, rt) = ipcsim_scenario::run(parsed.clone(), &args.file, &opts, None);
     let k = rt.kernel();

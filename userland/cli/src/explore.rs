@@ -231,6 +231,7 @@ fn fails_with(
         replay: Some(choices.to_vec()),
         record_choices: true,
         faults,
+        slow_paths: false,
     };
     let (outcome, rt) = ipcsim_scenario::run(sc, file, &opts, None);
     (outcome.exit_code() != 0).then(|| rt.kernel().choices().to_vec())
@@ -327,6 +328,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                         // again: a run is the same with or without recording.
                         record_choices: false,
                         faults,
+                        slow_paths: false,
                     };
                     let (outcome, _rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
                     if outcome.exit_code() != 0 {

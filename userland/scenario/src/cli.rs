@@ -120,6 +120,7 @@ pub fn run_file(file: &str, src: &str, seed: Option<u64>, views: &Views, out: Rc
         replay: views.replay.clone(),
         record_choices: false,
         faults: views.faults,
+        slow_paths: false,
     };
     let (outcome, rt) = crate::run(sc, file, &opts, sink);
     let k = rt.kernel();

@@ -34,6 +34,9 @@ pub struct RunOptions {
     /// Faults to inject (with a seed or a replayed schedule); the process an
     /// injected kill ends is excused from the scenario's expectations.
     pub faults: ipcsim_kernel::Faults,
+    /// Take the kernel's general paths only, never its fast paths (for tests
+    /// that the fast paths change nothing but speed).
+    pub slow_paths: bool,
 }
 
 /// One expectation's verdict.
@@ -104,6 +107,7 @@ pub fn run(sc: impl Into<Rc<Scenario>>, file: &str, opts: &RunOptions, sink: Opt
         copy_remap: sc.config.copy_remap,
         costs: sc.config.costs,
         faults: opts.faults,
+        fast_paths: !opts.slow_paths,
         ..KernelConfig::default()
     };
     let mut rt = Runtime::new(cfg);
