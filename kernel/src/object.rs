@@ -18,26 +18,30 @@ pub(crate) struct WaitQueue {
 
 impl WaitQueue {
     /// Enqueues behind every process of equal or higher priority.
+    #[inline]
     pub fn push(&mut self, prio: i64, pid: Pid) {
-        // The common case (the tail's priority is at least ours): no search.
+        // The common case (the tail's priority is at least ours): append.
         if self.q.back().is_none_or(|(p, _)| *p >= prio) {
             self.q.push_back((prio, pid));
-            return;
+        } else {
+            self.insert_by_priority(prio, pid);
         }
+    }
+
+    /// Inserts ahead of every process of lower priority (the tail's is lower).
+    #[cold]
+    fn insert_by_priority(&mut self, prio: i64, pid: Pid) {
         let mut at = self.q.len();
         while at > 0 && self.q[at - 1].0 < prio {
             at -= 1;
         }
-        if at == self.q.len() {
-            // The common case (equal priorities): no shifting.
-            self.q.push_back((prio, pid));
-        } else {
-            self.q.insert(at, (prio, pid));
-        }
+        self.q.insert(at, (prio, pid));
     }
+    #[inline]
     pub fn pop(&mut self) -> Option<Pid> {
         self.q.pop_front().map(|(_, p)| p)
     }
+    #[inline]
     pub fn front(&self) -> Option<Pid> {
         self.q.front().map(|(_, p)| *p)
     }
@@ -49,6 +53,7 @@ impl WaitQueue {
             false
         }
     }
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.q.is_empty()
     }
