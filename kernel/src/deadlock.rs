@@ -48,11 +48,11 @@ impl Kernel {
         let Some(b) = p.blocked() else { return };
         let mut go = |q: Pid| q == pid || self.procs[q.index()].is_ended() || f(q);
         let need = match &b.wait {
-            Wait::Send { .. } | Wait::MsgSnd { .. } => Some(Rights::RECV),
+            Wait::Send { .. } | Wait::MsgSnd => Some(Rights::RECV),
             Wait::Recv | Wait::MsgRcv { .. } => Some(Rights::SEND),
             Wait::Notification => Some(Rights::SIGNAL),
             Wait::PipeRead { .. } => Some(Rights::WRITE),
-            Wait::PipeWrite { .. } => Some(Rights::READ),
+            Wait::PipeWrite => Some(Rights::READ),
             Wait::Semaphore => Some(Rights::POST),
             Wait::FifoOpen { write } => Some(if *write { Rights::READ } else { Rights::WRITE }),
             Wait::Reply { server, .. } => {
@@ -122,11 +122,11 @@ impl Kernel {
             return false;
         };
         let need = match &b.wait {
-            Wait::Send { .. } | Wait::MsgSnd { .. } => Rights::RECV,
+            Wait::Send { .. } | Wait::MsgSnd => Rights::RECV,
             Wait::Recv | Wait::MsgRcv { .. } => Rights::SEND,
             Wait::Semaphore => Rights::POST,
             Wait::PipeRead { .. } => Rights::WRITE,
-            Wait::PipeWrite { .. } => Rights::READ,
+            Wait::PipeWrite => Rights::READ,
             _ => return false,
         };
         let Some(obj) = b.obj else { return false };

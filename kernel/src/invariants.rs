@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::kernel::Kernel;
 use crate::object::Body;
-use crate::process::{State, Wait};
+use crate::process::{Carry, State, Wait};
 use crate::{Pid, Rights};
 
 impl Kernel {
@@ -127,6 +127,16 @@ impl Kernel {
         for (i, p) in self.procs.iter().enumerate() {
             let pid = Pid(i as u32);
             let queued = in_wait.get(&pid).copied().unwrap_or(0);
+            // A sender carries its message (or a writer its bytes) exactly while it waits to send.
+            let sending = p.blocked().map(|b| b.wait);
+            let carries_right = match &p.carry {
+                Carry::Nothing => !matches!(sending, Some(Wait::Send { .. } | Wait::MsgSnd | Wait::PipeWrite)),
+                Carry::Msg(_) => matches!(sending, Some(Wait::Send { .. } | Wait::MsgSnd)),
+                Carry::Bytes(_) => matches!(sending, Some(Wait::PipeWrite)),
+            };
+            if !carries_right {
+                return Err(format!("{} carries {:?} while {:?}", p.name, p.carry, p.state));
+            }
             match &p.state {
                 State::Blocked(b) => {
                     let expects_queue =

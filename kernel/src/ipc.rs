@@ -9,7 +9,7 @@
 use crate::event::EventKind;
 use crate::kernel::{Flow, Kernel};
 use crate::object::Body;
-use crate::process::{Blocked, State, Wait};
+use crate::process::{Blocked, Carry, State, Wait};
 use crate::{CapId, Error, Message, ObjId, ObjectKind, Pid, Ret, Rights, Timeout};
 
 impl Kernel {
@@ -72,13 +72,8 @@ impl Kernel {
             if let Some(Body::Endpoint { senders, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
                 senders.push(prio, pid);
             }
-            self.block(
-                pid,
-                Wait::Send { msg, call, room: false },
-                Some(obj),
-                Some(cap),
-                timeout,
-            )
+            self.procs[pid.index()].carry = Carry::Msg(msg);
+            self.block(pid, Wait::Send { call, room: false }, Some(obj), Some(cap), timeout)
         }
     }
 
@@ -134,13 +129,15 @@ impl Kernel {
     /// right; a plain sender is done, and the second value says it must be woken
     /// (after the delivery is recorded).
     fn take_sender_message(&mut self, s: Pid, receiver: Pid) -> (Message, bool) {
-        let State::Blocked(b) = std::mem::replace(&mut self.procs[s.index()].state, State::Ready) else {
+        let State::Blocked(b) = self.procs[s.index()].state else {
             return (Message::default(), false);
         };
-        let Wait::Send { msg, call, .. } = b.wait else {
-            self.procs[s.index()].state = State::Blocked(b);
+        let Wait::Send { call, .. } = b.wait else {
             return (Message::default(), false);
         };
+        let p = &mut self.procs[s.index()];
+        p.state = State::Ready;
+        let msg = std::mem::take(&mut p.carry).into_msg();
         if call {
             let nonce = self.next_nonce();
             self.procs[receiver.index()].reply_right = Some((s, nonce));
@@ -308,13 +305,8 @@ impl Kernel {
             senders.push(prio, pid);
         }
         let room = capacity_nonzero(self, obj);
-        self.block(
-            pid,
-            Wait::Send { msg, call: false, room },
-            Some(obj),
-            Some(cap),
-            timeout,
-        )
+        self.procs[pid.index()].carry = Carry::Msg(msg);
+        self.block(pid, Wait::Send { call: false, room }, Some(obj), Some(cap), timeout)
     }
 
     fn mailbox_recv(&mut self, pid: Pid, cap: CapId, obj: ObjId, timeout: Timeout) -> Flow {

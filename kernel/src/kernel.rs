@@ -14,11 +14,11 @@ use crate::caps::CapNode;
 use crate::deadlock::DeadlockReport;
 use crate::event::{Event, EventKind, EventLog, SwitchReason};
 use crate::object::{Object, ObjectOptions};
-use crate::process::{Blocked, Process, State, Wait};
+use crate::process::{Blocked, Carry, Process, State, Wait};
 use crate::rng::SplitMix64;
 use crate::stats::Stats;
 use crate::syscall::{IpcPerm, Outcome, ProcessSpec, Ret, SysResult, Syscall};
-use crate::{CapId, Data, Ending, Error, KResult, ObjId, ObjectKind, Pid, Rights, Time, Timeout};
+use crate::{CapId, Data, Ending, Error, KResult, Message, ObjId, ObjectKind, Pid, Rights, Time, Timeout};
 
 /// Kernel limits: hitting one returns `LimitReached` (or `MessageTooLarge`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -843,11 +843,15 @@ impl Kernel {
     }
 
     /// Takes a blocked process out of whatever queue its wait is in, and undoes what the
-    /// wait held (a message in flight gives back its capability). Returns the old wait.
-    pub(crate) fn unblock(&mut self, pid: Pid) -> Option<Blocked> {
-        let State::Blocked(b) = std::mem::replace(&mut self.procs[pid.index()].state, State::Ready) else {
+    /// wait held (a message in flight gives back its capability). Returns the old wait
+    /// and what the process carried.
+    pub(crate) fn unblock(&mut self, pid: Pid) -> Option<(Blocked, Carry)> {
+        let p = &mut self.procs[pid.index()];
+        let State::Blocked(b) = p.state else {
             return None;
         };
+        p.state = State::Ready;
+        let carry = std::mem::take(&mut p.carry);
         if let Some(obj) = b.obj {
             self.unlink_from_object(obj, pid);
         }
@@ -856,15 +860,10 @@ impl Kernel {
             self.procs[pid.index()].state = State::Ready;
             self.inherit_priority(server);
         }
-        match &b.wait {
-            Wait::Send { msg, .. } | Wait::MsgSnd { msg } => {
-                if let Some(c) = msg.cap {
-                    self.drop_cap_silently(c);
-                }
-            }
-            _ => {}
+        if let Carry::Msg(Message { cap: Some(c), .. }) = &carry {
+            self.drop_cap_silently(*c);
         }
-        Some(b)
+        Some((b, carry))
     }
 
     /// Completes a wait that was already unlinked: stores the result and makes the process ready.

@@ -6,7 +6,7 @@
 
 use crate::kernel::{Flow, Kernel};
 use crate::object::Body;
-use crate::process::Wait;
+use crate::process::{Carry, Wait};
 use crate::{CapId, Data, Error, KResult, Message, Pid, Ret, Rights, Timeout};
 
 /// Which queued message a receive with this type selector takes: its index.
@@ -62,7 +62,8 @@ impl Kernel {
         if let Some(Body::MsgQueue { senders, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
             senders.push(prio, pid);
         }
-        self.block(pid, Wait::MsgSnd { msg }, Some(obj), Some(cap), timeout)
+        self.procs[pid.index()].carry = Carry::Msg(msg);
+        self.block(pid, Wait::MsgSnd, Some(obj), Some(cap), timeout)
     }
 
     fn msgq_fits(&self, obj: crate::ObjId, len: u64) -> bool {
@@ -145,16 +146,16 @@ impl Kernel {
                 return;
             };
             let Some(s) = senders.front() else { return };
-            let len = match self.procs[s.index()].blocked().map(|b| &b.wait) {
-                Some(Wait::MsgSnd { msg }) => msg.len_bytes() as u64,
+            let p = &self.procs[s.index()];
+            let len = match (p.blocked().map(|b| b.wait), &p.carry) {
+                (Some(Wait::MsgSnd), Carry::Msg(msg)) => msg.len_bytes() as u64,
                 _ => return,
             };
             if bytes + len > *limit_bytes {
                 return;
             }
-            let Some(b) = self.unblock(s) else { return };
-            let Wait::MsgSnd { msg } = b.wait else { return };
-            self.msgq_push(s, obj, msg);
+            let Some((_, carry)) = self.unblock(s) else { return };
+            self.msgq_push(s, obj, carry.into_msg());
             self.finish_wait(s, Ok(Ret::Unit), true);
         }
     }

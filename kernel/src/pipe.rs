@@ -8,7 +8,7 @@
 
 use crate::kernel::{perm_for, Flow, FsNode, Kernel};
 use crate::object::{Body, ObjectOptions};
-use crate::process::Wait;
+use crate::process::{Carry, Wait};
 use crate::signal::Signal;
 use crate::sysv::ipc_rights;
 use crate::{CapId, Data, Error, KResult, ObjId, ObjectKind, Pid, Ret, Rights, Timeout};
@@ -61,7 +61,8 @@ impl Kernel {
         if let Some(Body::Pipe { writers_waiting, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
             writers_waiting.push(prio, pid);
         }
-        self.block(pid, Wait::PipeWrite { rest }, Some(obj), Some(cap), timeout)
+        self.procs[pid.index()].carry = Carry::Bytes(rest);
+        self.block(pid, Wait::PipeWrite, Some(obj), Some(cap), timeout)
     }
 
     /// Puts as many bytes as fit into the buffer; returns the rest.
@@ -115,19 +116,16 @@ impl Kernel {
                 _ => None,
             };
             if let Some(w) = front {
-                let rest = match &mut self.procs[w.index()].state {
-                    crate::process::State::Blocked(b) => match &mut b.wait {
-                        Wait::PipeWrite { rest } => std::mem::take(rest),
-                        _ => Vec::new(),
-                    },
+                let rest = match std::mem::take(&mut self.procs[w.index()].carry) {
+                    Carry::Bytes(rest) => rest,
                     _ => Vec::new(),
                 };
                 let left = self.pipe_fill(obj, rest);
                 if left.is_empty() {
                     self.unblock(w);
                     self.finish_wait(w, Ok(Ret::Unit), true);
-                } else if let crate::process::State::Blocked(b) = &mut self.procs[w.index()].state {
-                    b.wait = Wait::PipeWrite { rest: left };
+                } else {
+                    self.procs[w.index()].carry = Carry::Bytes(left);
                 }
                 progress = true;
             }

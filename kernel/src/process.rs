@@ -43,12 +43,13 @@ impl Ending {
     }
 }
 
-/// The operation a blocked process is in, with what it still carries.
-#[derive(Clone, Debug)]
+/// The operation a blocked process is in. What a sender still carries lives
+/// beside it, in [`Process::carry`], so a state is plain data: writing one
+/// (at every block, wake and switch) drops nothing.
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum Wait {
     /// `room`: waiting for room in a mailbox's buffer rather than for a receiver.
     Send {
-        msg: Message,
         call: bool,
         room: bool,
     },
@@ -58,18 +59,14 @@ pub(crate) enum Wait {
         nonce: u64,
     },
     Notification,
-    MsgSnd {
-        msg: Message,
-    },
+    MsgSnd,
     MsgRcv {
         mtype: i64,
     },
     PipeRead {
         max: u64,
     },
-    PipeWrite {
-        rest: Vec<u8>,
-    },
+    PipeWrite,
     Semaphore,
     Sleep,
     Child,
@@ -86,10 +83,10 @@ impl Wait {
             Wait::Recv => WaitKind::Recv,
             Wait::Reply { server, .. } => WaitKind::Reply(*server),
             Wait::Notification => WaitKind::Notification,
-            Wait::MsgSnd { .. } => WaitKind::MsgSnd,
+            Wait::MsgSnd => WaitKind::MsgSnd,
             Wait::MsgRcv { .. } => WaitKind::MsgRcv,
             Wait::PipeRead { .. } => WaitKind::PipeRead,
-            Wait::PipeWrite { .. } => WaitKind::PipeWrite,
+            Wait::PipeWrite => WaitKind::PipeWrite,
             Wait::Semaphore => WaitKind::Semaphore,
             Wait::Sleep => WaitKind::Sleep,
             Wait::Child => WaitKind::Child,
@@ -98,8 +95,29 @@ impl Wait {
     }
 }
 
+/// What a blocked sender carries until its send completes.
+#[derive(Debug, Default)]
+pub(crate) enum Carry {
+    #[default]
+    Nothing,
+    /// The message of a `send`, `call` or `msgsnd`.
+    Msg(Message),
+    /// The bytes of a pipe `write` still to go in.
+    Bytes(Vec<u8>),
+}
+
+impl Carry {
+    /// The carried message (an empty one if there is none).
+    pub(crate) fn into_msg(self) -> Message {
+        match self {
+            Carry::Msg(m) => m,
+            _ => Message::default(),
+        }
+    }
+}
+
 /// A blocked process's wait.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Blocked {
     pub wait: Wait,
     pub obj: Option<ObjId>,
@@ -111,7 +129,7 @@ pub(crate) struct Blocked {
 }
 
 /// Scheduling state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum State {
     Ready,
     Running,
@@ -145,6 +163,9 @@ pub(crate) struct Process {
     pub daemon: bool,
     pub parent: Option<Pid>,
     pub state: State,
+    /// What a blocked sender carries. Invariant: `Msg` exactly while blocked
+    /// in `Wait::Send` or `Wait::MsgSnd`, `Bytes` exactly while in `Wait::PipeWrite`.
+    pub carry: Carry,
     /// The result of a call that completed while the process did not hold the CPU.
     pub result: Option<SysResult>,
     pub caps: Vec<CapId>,
@@ -180,6 +201,7 @@ impl Process {
             daemon,
             parent,
             state: State::Ready,
+            carry: Carry::Nothing,
             result: None,
             caps: Vec::new(),
             reply_right: None,
