@@ -243,6 +243,11 @@ impl EventLog {
         &self.buf
     }
 
+    /// Drops the events recorded since the last drain (the buffer keeps its memory).
+    pub fn clear(&mut self) {
+        self.buf.clear();
+    }
+
     /// Number of events recorded in all.
     pub fn total(&self) -> u64 {
         self.next_seq

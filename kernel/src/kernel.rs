@@ -1010,6 +1010,11 @@ impl Kernel {
         &mut self.log
     }
 
+    /// Events recorded and not yet drained (see [`EventLog::pending`]).
+    pub fn pending_events(&self) -> &[Event] {
+        self.log.pending()
+    }
+
     /// Deadlocks detected so far.
     pub fn deadlocks(&self) -> &[DeadlockReport] {
         &self.deadlocks

@@ -28,7 +28,6 @@ pub struct Runtime {
     shared: Rc<Shared>,
     bodies: Vec<Option<ProcFuture>>,
     sink: Option<Sink>,
-    events: Vec<Event>,
     steps_max: Option<u64>,
 }
 
@@ -42,7 +41,6 @@ impl Runtime {
             }),
             bodies: Vec::new(),
             sink: None,
-            events: Vec::new(),
             steps_max: None,
         }
     }
@@ -157,8 +155,8 @@ impl Runtime {
         if k.log().pending().is_empty() {
             return;
         }
-        self.events.extend(k.log().drain());
-        sink(&k, &self.events);
-        self.events.clear();
+        // The sink reads the kernel's own buffer: no event is moved to be seen.
+        sink(&k, k.pending_events());
+        k.log().clear();
     }
 }
