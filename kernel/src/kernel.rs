@@ -1068,24 +1068,30 @@ impl Kernel {
         // Always inlined so that, with nobody listening, an event costs one
         // flag test at its call site and its kind is never built.
         if self.observed {
-            self.log_event(pid, kind());
+            self.log_event(pid, kind);
         }
     }
 
+    /// Out of line, but one copy per call site: the event is built straight
+    /// into the buffer's slot rather than built, then moved there.
     #[inline(never)]
-    fn log_event(&mut self, pid: Pid, kind: EventKind) {
-        if tracing::level_enabled!(tracing::Level::TRACE) {
-            self.mirror(pid, &kind);
+    fn log_event(&mut self, pid: Pid, kind: impl FnOnce() -> EventKind) {
+        if !self.log.enabled {
+            self.mirror(pid, &kind());
+            return;
         }
-        if self.log.enabled {
-            let seq = self.log.next_seq;
-            self.log.next_seq += 1;
-            self.log.buf.push(Event {
-                seq,
-                time: self.now,
-                pid,
-                kind,
-            });
+        let seq = self.log.next_seq;
+        self.log.next_seq += 1;
+        self.log.buf.push(Event {
+            seq,
+            time: self.now,
+            pid,
+            kind: kind(),
+        });
+        if tracing::level_enabled!(tracing::Level::TRACE) {
+            if let Some(e) = self.log.buf.last() {
+                self.mirror(pid, &e.kind);
+            }
         }
     }
 
