@@ -93,13 +93,15 @@ impl Kernel {
                 self.wake(caller, Err(Error::PeerDied));
             }
         }
-        let mut touched = Vec::new();
-        for c in caps {
-            if let Some(n) = self.caps.get(c.0) {
-                touched.push(n.obj);
-            }
-            self.delete_cap(c);
-        }
+        // Collected in place: the capability list's own memory holds the objects.
+        let mut touched: Vec<crate::ObjId> = caps
+            .into_iter()
+            .filter_map(|c| {
+                let obj = self.caps.get(c.0).map(|n| n.obj);
+                self.delete_cap(c);
+                obj
+            })
+            .collect();
         for m in maps {
             self.unmap(pid, m.obj);
         }

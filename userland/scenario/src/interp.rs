@@ -146,22 +146,25 @@ impl<'w> Interp<'w> {
     /// Binds the capabilities the process started with: its declared ones, the
     /// naming service's (when the scenario has one), then those a spawner passed.
     fn bind_boot_caps(&mut self, decl: &ProcDecl, passed: &[String]) {
-        let caps: Vec<CapId> = self.sys.with_kernel(|k| k.boot_caps(self.sys.pid()).to_vec());
-        let mut it = caps.into_iter();
-        for c in &decl.caps {
-            let Some(cap) = it.next() else { return };
-            if let Some(s) = slot_of(decl, &c.local.name) {
-                self.vars[s] = Value::Cap(cap);
+        // Bound while the kernel's list is borrowed (no copy of it).
+        let (sys, vars) = (&self.sys, &mut self.vars);
+        let names = self.w.names_ep.is_some();
+        self.names_cap = sys.with_kernel(|k| {
+            let mut it = k.boot_caps(sys.pid()).iter().copied();
+            for c in &decl.caps {
+                let Some(cap) = it.next() else { return None };
+                if let Some(s) = slot_of(decl, &c.local.name) {
+                    vars[s] = Value::Cap(cap);
+                }
             }
-        }
-        if self.w.names_ep.is_some() {
-            self.names_cap = it.next();
-        }
-        for (name, cap) in passed.iter().zip(it) {
-            if let Some(s) = slot_of(decl, name) {
-                self.vars[s] = Value::Cap(cap);
+            let names_cap = if names { it.next() } else { None };
+            for (name, cap) in passed.iter().zip(it) {
+                if let Some(s) = slot_of(decl, name) {
+                    vars[s] = Value::Cap(cap);
+                }
             }
-        }
+            names_cap
+        });
     }
 
     /// Notes an evaluation error in the trace and fails with InvalidArgument.
@@ -178,11 +181,13 @@ impl<'w> Interp<'w> {
 
     fn exec<'s>(&'s mut self, body: &'w [Stmt]) -> Pin<Box<dyn Future<Output = Flow> + 's>> {
         Box::pin(async move {
-            let mut stack = vec![Frame {
+            // Room for a few nested blocks and loops without growing.
+            let mut stack = Vec::with_capacity(8);
+            stack.push(Frame {
                 stmts: body,
                 pc: 0,
                 kind: FrameKind::Block,
-            }];
+            });
             while let Some(f) = stack.last_mut() {
                 self.spin += 1;
                 if self.spin > SPIN_STATEMENTS_MAX {
