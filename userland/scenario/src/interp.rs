@@ -152,7 +152,7 @@ impl<'w> Interp<'w> {
         self.names_cap = sys.with_kernel(|k| {
             let mut it = k.boot_caps(sys.pid()).iter().copied();
             for c in &decl.caps {
-                let Some(cap) = it.next() else { return None };
+                let cap = it.next()?;
                 if let Some(s) = slot_of(decl, &c.local.name) {
                     vars[s] = Value::Cap(cap);
                 }
