@@ -105,29 +105,22 @@ fn slot_of(decl: &ProcDecl, name: &str) -> Option<usize> {
 
 /// An operation as a statement, in the async function that runs it: build
 /// the call and submit it without a future of its own (most calls complete at
-/// once), await only when the process was switched out, run the handlers of
-/// signals that arrived, then bind the result (or, under `try`, the error).
+/// once; [`Interp::op_now`], a plain function, does that part), await only
+/// when the process was switched out, run the handlers of signals that
+/// arrived, then bind the result (or, under `try`, the error).
 /// A macro rather than an `async fn` so the statement loop builds no future
 /// per operation (an `async fn` here costs 6-10% per step, callgrind);
 /// `exec` (plain operations) and `simple` (under `try`) expand the one text.
 macro_rules! op_statement {
     ($self:ident, $op:expr, $tried:expr) => {{
         let op = $op;
-        $self.spin = 0;
-        let r = match $self.build(op) {
-            Ok(Built::Call(call)) => {
-                let r = match $self.sys.submit(call) {
-                    Some(r) => r,
-                    None => $self.sys.result().await,
-                };
-                match (&op.bind, r) {
-                    // Nothing to bind: a success needs no value built.
-                    (None, Ok(_)) => None,
-                    // None: a received message went straight into its variable.
-                    (_, r) => $self.bind_in_place(op, r).map(|r| r.map(|v| $self.ret_value(v))),
-                }
+        let r = match $self.op_now(op) {
+            OpNow::Ready(r) => r,
+            OpNow::Switched => {
+                let r = $self.sys.result().await;
+                $self.call_result(op, r)
             }
-            built => Some($self.op_built(op, built).await.unwrap_or_else(Err)),
+            OpNow::Other(built) => Some($self.op_built(op, built).await.unwrap_or_else(Err)),
         };
         let handled = if $self.handlers.is_empty() {
             Ok(())
@@ -140,6 +133,16 @@ macro_rules! op_statement {
             (Ok(()), None) => Ok(()),
         }
     }};
+}
+
+/// How far an operation got without waiting.
+enum OpNow {
+    /// Its result, as [`Interp::call_result`] gives it.
+    Ready(Option<Result<Value, Error>>),
+    /// The call was submitted and the process switched out: await the result.
+    Switched,
+    /// Not a plain system call (spawn, naming service), or not built.
+    Other(Result<Built, Error>),
 }
 
 impl<'w> Interp<'w> {
@@ -165,6 +168,31 @@ impl<'w> Interp<'w> {
             }
             names_cap
         });
+    }
+
+    /// The part of an operation statement that needs no waiting: build the
+    /// call, submit it, and take its result if it completed at once. A plain
+    /// function, so the usual case runs in an ordinary frame rather than in
+    /// the statement loop's future.
+    fn op_now(&mut self, op: &'w Op) -> OpNow {
+        self.spin = 0;
+        match self.build(op) {
+            Ok(Built::Call(call)) => match self.sys.submit(call) {
+                Some(r) => OpNow::Ready(self.call_result(op, r)),
+                None => OpNow::Switched,
+            },
+            built => OpNow::Other(built),
+        }
+    }
+
+    /// A system call's result as the statement binds it: None when there is
+    /// nothing left to bind (a success with no variable, or a received
+    /// message already moved into its variable).
+    fn call_result(&mut self, op: &Op, r: ipcsim_kernel::SysResult) -> Option<Result<Value, Error>> {
+        match (&op.bind, r) {
+            (None, Ok(_)) => None,
+            (_, r) => self.bind_in_place(op, r).map(|r| r.map(|v| self.ret_value(v))),
+        }
     }
 
     /// Notes an evaluation error in the trace and fails with InvalidArgument.
