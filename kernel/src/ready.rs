@@ -34,8 +34,8 @@ impl ReadyQueues {
         self.levels.binary_search_by(|(p, _)| prio.cmp(p))
     }
 
-    /// Adds `pid` at the tail (or the head) of its priority's queue.
-    pub fn push(&mut self, prio: i64, pid: Pid, head: bool) {
+    /// The queue of priority `prio`, made (empty, in its place) if new.
+    fn level(&mut self, prio: i64) -> &mut VecDeque<Pid> {
         let i = match self.find(prio) {
             Ok(i) => i,
             Err(i) => {
@@ -43,7 +43,12 @@ impl ReadyQueues {
                 i
             }
         };
-        let q = &mut self.levels[i].1;
+        &mut self.levels[i].1
+    }
+
+    /// Adds `pid` at the tail (or the head) of its priority's queue.
+    pub fn push(&mut self, prio: i64, pid: Pid, head: bool) {
+        let q = self.level(prio);
         if head {
             q.push_front(pid);
         } else {
@@ -108,14 +113,7 @@ impl ReadyQueues {
     /// In queue `prio`: moves the process at `index` to the head and `pid` to
     /// the tail (a seeded preemption hands the CPU to that process).
     pub fn hand_over(&mut self, prio: i64, index: usize, pid: Pid) {
-        let i = match self.find(prio) {
-            Ok(i) => i,
-            Err(i) => {
-                self.levels.insert(i, (prio, VecDeque::new()));
-                i
-            }
-        };
-        let q = &mut self.levels[i].1;
+        let q = self.level(prio);
         if let Some(c) = q.remove(index) {
             q.push_front(c);
         }
