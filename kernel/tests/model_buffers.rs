@@ -103,8 +103,10 @@ proptest! {
         pipe_cap in 1u64..8,
         sem_value in 0u64..3,
         ops in proptest::collection::vec(op(), 1..150),
+        // Both ways: the semaphore fast paths and the general ones keep the same model.
+        fast_paths in any::<bool>(),
     ) {
-        let mut k = Kernel::new(KernelConfig { max_time: 5_000, ..KernelConfig::default() });
+        let mut k = Kernel::new(KernelConfig { max_time: 5_000, fast_paths, ..KernelConfig::default() });
         let mb = k.create_object(ObjectKind::Mailbox, "mb", &ObjectOptions { capacity: mb_cap, unbounded: mb_cap.is_none(), ..Default::default() }).unwrap();
         let mq = k.create_object(ObjectKind::MsgQueue, "mq", &ObjectOptions { size: Some(mq_limit), ..Default::default() }).unwrap();
         let pipe = k.create_object(ObjectKind::Pipe, "pipe", &ObjectOptions { capacity: Some(pipe_cap), ..Default::default() }).unwrap();
