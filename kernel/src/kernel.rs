@@ -846,15 +846,21 @@ impl Kernel {
     /// wait held (a message in flight gives back its capability). Returns the old wait
     /// and what the process carried.
     pub(crate) fn unblock(&mut self, pid: Pid) -> Option<(Blocked, Carry)> {
+        if let Some(obj) = self.procs[pid.index()].blocked().and_then(|b| b.obj) {
+            self.unlink_from_object(obj, pid);
+        }
+        self.unblock_dequeued(pid)
+    }
+
+    /// [`Kernel::unblock`] for a process its object's wait queue already gave up
+    /// (popped by the caller): no search of the queue for it.
+    pub(crate) fn unblock_dequeued(&mut self, pid: Pid) -> Option<(Blocked, Carry)> {
         let p = &mut self.procs[pid.index()];
         let State::Blocked(b) = p.state else {
             return None;
         };
         p.state = State::Ready;
         let carry = std::mem::take(&mut p.carry);
-        if let Some(obj) = b.obj {
-            self.unlink_from_object(obj, pid);
-        }
         if let Wait::Reply { server, .. } = b.wait {
             // The caller stops waiting: its server no longer inherits its priority.
             self.procs[pid.index()].state = State::Ready;

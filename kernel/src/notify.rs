@@ -31,7 +31,7 @@ impl Kernel {
         if *word != 0 {
             if let Some(w) = waiters.pop() {
                 let taken = std::mem::take(word);
-                self.unblock(w);
+                self.unblock_dequeued(w);
                 self.finish_wait(w, Ok(Ret::Word(taken)), true);
             }
         }

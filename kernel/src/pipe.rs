@@ -101,7 +101,7 @@ impl Kernel {
                 };
                 let n = (max as usize).min(buf.len());
                 let got: Vec<u8> = buf.drain(..n).collect();
-                self.unblock(r);
+                self.unblock_dequeued(r);
                 self.finish_wait(r, Ok(Ret::Bytes(bytes_data(got))), true);
                 progress = true;
             }

@@ -50,7 +50,7 @@ impl Kernel {
         self.hold_unit(pid, obj, -1);
         if let Some(w) = next {
             self.hold_unit(w, obj, 1);
-            self.unblock(w);
+            self.unblock_dequeued(w);
             self.finish_wait(w, Ok(Ret::Unit), true);
         }
         Ok(Ret::Unit)
