@@ -5,6 +5,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+mod common;
+
+use common::{msg_int, Sim};
 use ipcsim_kernel::*;
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event as TEvent, Metadata, Subscriber};
@@ -36,38 +39,20 @@ impl Subscriber for Counter {
 
 /// Boots an endpoint, a server and a client, and runs three call/reply round trips.
 fn exchange(record: bool) -> Kernel {
-    let mut k = Kernel::new(KernelConfig {
+    let mut s = Sim::with(KernelConfig {
         record_events: record,
         ..KernelConfig::default()
     });
-    let ep = k
-        .create_object(ObjectKind::Endpoint, "ep", &ObjectOptions::default())
-        .expect("ep");
-    let server = k.create_process(&ProcessSpec::new("server"), None).expect("server");
-    let client = k.create_process(&ProcessSpec::new("client"), None).expect("client");
-    let sc = k.grant(server, ep, Rights::RECV, 0).expect("cap");
-    let cc = k.grant(client, ep, Rights::SEND, 0).expect("cap");
-    assert_eq!(k.schedule(), Next::Run(server));
-    let _ = k.syscall(
-        server,
-        Syscall::Recv {
-            cap: sc,
-            timeout: Timeout::Never,
-        },
-    );
+    let ep = s.obj(ObjectKind::Endpoint, "ep");
+    let server = s.proc("server");
+    let client = s.proc("client");
+    let sc = s.cap(server, ep, Rights::RECV);
+    let cc = s.cap(client, ep, Rights::SEND);
+    s.blocks(server, Sim::recv(sc, Timeout::Never));
     for i in 0..3 {
-        assert_eq!(k.schedule(), Next::Run(client));
-        let _ = k.syscall(
-            client,
-            Syscall::Call {
-                cap: cc,
-                msg: Message::new(Data::Int(i)),
-                timeout: Timeout::Never,
-            },
-        );
-        assert_eq!(k.schedule(), Next::Run(server));
-        let _ = k.take_result(server);
-        let _ = k.syscall(
+        s.blocks(client, Sim::call(cc, i, Timeout::Never));
+        assert_eq!(msg_int(s.result(server)), i);
+        s.blocks(
             server,
             Syscall::ReplyRecv {
                 cap: sc,
@@ -76,7 +61,7 @@ fn exchange(record: bool) -> Kernel {
             },
         );
     }
-    k
+    s.k
 }
 
 /// One test, not several: `tracing` caches each callsite's interest across
