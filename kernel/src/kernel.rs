@@ -527,8 +527,21 @@ impl Kernel {
     // ----- scheduling ---------------------------------------------------------------
 
     /// Decides who runs next, advancing virtual time through computes and timers.
+    #[inline]
     pub fn schedule(&mut self) -> Next {
         self.refresh_observed();
+        // The usual answer in a small frame: the running process goes on.
+        if let Some(cur) = self.current {
+            let p = &self.procs[cur.index()];
+            if p.compute_left == 0 && p.cost_due == 0 && self.live_nondaemons > 0 {
+                return Next::Run(cur);
+            }
+        }
+        self.schedule_general()
+    }
+
+    #[inline(never)]
+    fn schedule_general(&mut self) -> Next {
         loop {
             if self.live_nondaemons == 0 {
                 return Next::Finished(Finish::AllEnded);
