@@ -1,7 +1,7 @@
 # The Makefile mirrors CI: fmt, lint, test, doc, bench.
 CARGO ?= cargo
 
-.PHONY: run test fmt lint unit doc bench conformance check-scenarios check-diagrams
+.PHONY: run test fmt lint unit doc bench bench-instr conformance check-scenarios check-diagrams
 
 run:
 	$(CARGO) run --release -- run scenarios/echo.ipc
@@ -23,6 +23,11 @@ doc:
 
 bench:
 	$(CARGO) bench --workspace
+
+# Instructions per round trip and per explored run (callgrind): figures that
+# do not move with a noisy machine's load.
+bench-instr:
+	scripts/instr-counts.sh
 
 # The shared contract suite (needs ../shared beside this repository).
 conformance:

@@ -114,13 +114,9 @@ fn scenario(c: &mut Criterion) {
 }
 
 /// Four processes, about forty steps each, two locks taken in one order: the
-/// shape of the lock-order scenario that `ipcsim explore` runs many times.
-const LOCK_ORDER_4: &str = "semaphore a value 1\nsemaphore b value 1\n\
-program worker caps(a: wait+post, b: wait+post) {\n  repeat 10 {\n    sem_wait a\n    sem_wait b\n    sem_post b\n    sem_post a\n  }\n}\n\
-process p1 caps(a: wait+post, b: wait+post) {\n  repeat 10 {\n    sem_wait a\n    sem_wait b\n    sem_post b\n    sem_post a\n  }\n}\n\
-process p2 caps(a: wait+post, b: wait+post) {\n  repeat 10 {\n    sem_wait a\n    sem_wait b\n    sem_post b\n    sem_post a\n  }\n}\n\
-process p3 caps(a: wait+post, b: wait+post) {\n  repeat 10 {\n    sem_wait a\n    sem_wait b\n    sem_post b\n    sem_post a\n  }\n}\n\
-process p4 caps(a: wait+post, b: wait+post) {\n  repeat 10 {\n    sem_wait a\n    sem_wait b\n    sem_post b\n    sem_post a\n  }\n}\n";
+/// shape of the lock-order scenario that `ipcsim explore` runs many times
+/// (a file, so `make bench-instr` counts the same runs' instructions).
+const LOCK_ORDER_4: &str = include_str!("lock_order_4x40.ipc");
 
 /// Explored runs per second on one core: each iteration runs one seed of an
 /// already checked scenario, as `ipcsim explore` does per schedule.
