@@ -2,10 +2,12 @@
 //! common case holds (a receiver is waiting, or the caller is owed a reply and
 //! nobody outranks it; no cost model, no priority inheritance, no capability
 //! in the message), the kernel moves the message and switches straight to the
-//! other side without the general machinery. They record exactly the events
-//! the slow paths record, in the same order. Anything unusual takes the slow
-//! path; tests run random call sequences and every bundled scenario both ways
-//! (the fast paths can be switched off) and compare.
+//! other side without the general machinery. Likewise for semaphores: a
+//! `sem_wait` that finds a free unit and a `sem_post` nobody waits for move
+//! the count and ready nobody. They record exactly the events the slow paths
+//! record, in the same order. Anything unusual takes the slow path; tests run
+//! random call sequences, random buffered-object operations and every bundled
+//! scenario both ways (the fast paths can be switched off) and compare.
 
 use crate::event::{EventKind, SwitchReason};
 use crate::kernel::Kernel;
