@@ -42,6 +42,13 @@ impl Mermaid {
         }
     }
 
+    /// A note on `p`'s lifeline about data at a place: `what` has a `{}` for
+    /// the data and is followed by the place ("stores {} in" -> "stores 7 in box").
+    fn data_note(&mut self, p: Pid, what: &str, data: &Data, place: &str, time: u64) {
+        let what = what.replacen("{}", &short(data), 1);
+        self.push(format!("    Note over {}: {what} {place} (t={time})", id(p)));
+    }
+
     fn push(&mut self, line: String) {
         if self.lines.len() >= LINES_MAX {
             self.cut = true;
@@ -101,27 +108,15 @@ impl Mermaid {
                 obj,
                 data: Some(data),
                 ..
-            } => self.push(format!(
-                "    Note over {}: stores {} in {} (t={})",
-                id(p),
-                short(data),
+            } => self.data_note(
+                p,
+                "stores {} in",
+                data,
                 obj.map_or("memory", |o| k.object_label(o)),
-                e.time
-            )),
-            EventKind::Loaded { obj, data } => self.push(format!(
-                "    Note over {}: reads {} from {} (t={})",
-                id(p),
-                short(data),
-                k.object_label(*obj),
-                e.time
-            )),
-            EventKind::Enqueue { obj, data } => self.push(format!(
-                "    Note over {}: {} buffered in {} (t={})",
-                id(p),
-                short(data),
-                k.object_label(*obj),
-                e.time
-            )),
+                e.time,
+            ),
+            EventKind::Loaded { obj, data } => self.data_note(p, "reads {} from", data, k.object_label(*obj), e.time),
+            EventKind::Enqueue { obj, data } => self.data_note(p, "{} buffered in", data, k.object_label(*obj), e.time),
             EventKind::Block { wait, obj, deadline } => {
                 let d = deadline.map_or(String::new(), |d| format!(", timeout at t={d}"));
                 self.push(format!(
