@@ -48,6 +48,14 @@ impl<T> Default for Arena<T> {
 }
 
 impl<T> Arena<T> {
+    /// An empty arena with room for `n` values before it allocates again.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            slots: Slab::with_capacity(n),
+            generations: Vec::with_capacity(n),
+        }
+    }
+
     /// Inserts a value and returns its handle.
     pub fn insert(&mut self, value: T) -> Handle {
         let entry = self.slots.vacant_entry();

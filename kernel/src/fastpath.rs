@@ -26,6 +26,7 @@ impl Kernel {
     /// waits for: the count moves and the call completes, readying nobody.
     /// False (nothing done) when anything else holds; the general path then
     /// decides, errors included.
+    #[inline(always)]
     pub(crate) fn fast_sem(&mut self, pid: Pid, cap: CapId, wait: bool) -> bool {
         let need = if wait { Rights::WAIT } else { Rights::POST };
         let Some(n) = self.caps.get(cap.0) else { return false };
@@ -64,6 +65,7 @@ impl Kernel {
 
     /// `call` to an endpoint where a receiver waits and may run at once.
     /// Returns the message back when the fast path does not apply.
+    #[inline(always)]
     pub(crate) fn fast_call(
         &mut self,
         pid: Pid,
@@ -148,6 +150,7 @@ impl Kernel {
 
     /// `reply_recv` where the caller waits for the reply, nobody else outranks
     /// it, and no sender is queued: reply, block in `recv`, switch to the caller.
+    #[inline(always)]
     pub(crate) fn fast_reply_recv(
         &mut self,
         pid: Pid,

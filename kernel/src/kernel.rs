@@ -198,6 +198,11 @@ pub struct Kernel {
     pub(crate) injected_kill: Option<Pid>,
 }
 
+/// Processes (and objects; four times as many capabilities) a new kernel has
+/// room for before its tables grow: a small scenario's boot then allocates
+/// each table once, not once per doubling (exploration builds a kernel per run).
+const BOOT_ROOM: usize = 8;
+
 impl Kernel {
     /// A kernel with no processes and no objects.
     pub fn new(cfg: KernelConfig) -> Self {
@@ -216,9 +221,9 @@ impl Kernel {
             observed: cfg.record_events || tracing::level_enabled!(tracing::Level::TRACE),
             cfg,
             now: 0,
-            procs: Vec::new(),
-            objs: Arena::default(),
-            caps: Arena::default(),
+            procs: Vec::with_capacity(BOOT_ROOM),
+            objs: Arena::with_capacity(BOOT_ROOM),
+            caps: Arena::with_capacity(4 * BOOT_ROOM),
             ready: crate::ready::ReadyQueues::default(),
             current: None,
             last_run: None,
@@ -237,7 +242,7 @@ impl Kernel {
             fs: BTreeMap::new(),
             live_nondaemons: 0,
             deadlocks: Vec::new(),
-            in_deadlock: Vec::new(),
+            in_deadlock: Vec::with_capacity(BOOT_ROOM),
             switch_hint: None,
             fault_steps: 0,
             fault_plan: None,
@@ -383,6 +388,12 @@ impl Kernel {
                 arg,
             });
         }
+        self.after_entry(pid, call, memory)
+    }
+
+    /// A system call once it is counted and recorded: the fast paths, then
+    /// the general handler, then the result, cost and scheduling at its end.
+    pub(crate) fn after_entry(&mut self, pid: Pid, call: Syscall, memory: bool) -> Outcome {
         let call = if self.fastpath_allowed() {
             match call {
                 Syscall::Call { cap, msg, timeout } => match self.fast_call(pid, cap, msg, timeout) {
@@ -719,7 +730,7 @@ impl Kernel {
     }
 
     /// With a seed: maybe preempt the caller at this system call boundary.
-    fn seeded_preempt(&mut self, pid: Pid) -> bool {
+    pub(crate) fn seeded_preempt(&mut self, pid: Pid) -> bool {
         if self.pct.is_some() {
             return self.pct_preempt(pid);
         }
@@ -1116,7 +1127,7 @@ impl Kernel {
 
     /// Looks up whether anyone listens to events now (see `observed`).
     #[inline]
-    fn refresh_observed(&mut self) {
+    pub(crate) fn refresh_observed(&mut self) {
         self.observed = self.log.enabled || tracing::level_enabled!(tracing::Level::TRACE);
     }
 

@@ -18,6 +18,7 @@
 pub mod arena;
 mod caps;
 pub mod deadlock;
+mod entry;
 mod error;
 pub mod event;
 mod fastpath;

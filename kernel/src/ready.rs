@@ -91,9 +91,10 @@ impl ReadyQueues {
 
     /// Takes the process at `index` of the top non-empty queue.
     pub fn take_top(&mut self, index: usize) -> Option<Pid> {
-        let q = self.levels.iter_mut().find(|(_, q)| !q.is_empty())?.1.remove(index)?;
+        let q = &mut self.levels.iter_mut().find(|(_, q)| !q.is_empty())?.1;
+        let pid = take_at(q, index)?;
         self.len -= 1;
-        Some(q)
+        Some(pid)
     }
 
     /// Takes `pid` out of queue `prio`; returns whether it was there.
@@ -114,7 +115,7 @@ impl ReadyQueues {
     /// the tail (a seeded preemption hands the CPU to that process).
     pub fn hand_over(&mut self, prio: i64, index: usize, pid: Pid) {
         let q = self.level(prio);
-        if let Some(c) = q.remove(index) {
+        if let Some(c) = take_at(q, index) {
             q.push_front(c);
         }
         q.push_back(pid);
@@ -124,6 +125,17 @@ impl ReadyQueues {
     /// Every level, highest priority first (empty ones included).
     pub fn iter(&self) -> impl Iterator<Item = (i64, &VecDeque<Pid>)> {
         self.levels.iter().map(|(p, q)| (*p, q))
+    }
+}
+
+/// Takes the process at `index` of a queue: the head, the usual pick, by
+/// `pop_front` (a general `remove` works out which side to shift first).
+#[inline]
+fn take_at(q: &mut VecDeque<Pid>, index: usize) -> Option<Pid> {
+    match index {
+        0 => q.pop_front(),
+        i if i + 1 == q.len() => q.pop_back(),
+        i => q.remove(i),
     }
 }
 

@@ -15,6 +15,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+mod common;
+
 use ipcsim_kernel::*;
 use proptest::prelude::*;
 // Explicit, so it wins over the kernel's own `Strategy` enum from the glob above.
@@ -221,6 +223,8 @@ proptest! {
     fn endpoints_and_capabilities_follow_the_model(
         prios in proptest::collection::vec(0i64..2, 4),
         ops in proptest::collection::vec(op(), 1..120),
+        // Hot calls through the typed entries, or all through `syscall`.
+        typed in any::<bool>(),
     ) {
         let mut k = Kernel::new(KernelConfig { max_time: 10_000, ..KernelConfig::default() });
         let eps: Vec<ObjId> = (0..2)
@@ -327,7 +331,7 @@ proptest! {
             let delete_of = if let Syscall::Delete { cap } = &call { Some(*cap) } else { None };
             let kill_of = if let Syscall::Kill { target, .. } = &call { Some(*target) } else { None };
             let is_reply = matches!(call, Syscall::Reply { .. });
-            let out = k.syscall(p, call);
+            let out = common::enter(&mut k, p, call, typed);
             k.check_invariants().map_err(TestCaseError::fail)?;
             absorb(&mut m, &mut k)?;
             // A send or call that blocked waits in the endpoint's queue: FIFO from here.
@@ -545,10 +549,13 @@ fn on_end(m: &mut Model, p: Pid) {
 }
 
 /// Runs one op sequence on a kernel, returning everything observable at each step.
-fn observe(prios: &[i64], ops: &[Op], fast_paths: bool) -> Vec<String> {
+/// What a run shows: each step's outcome and process states, the counters,
+/// then (with `record`) every event.
+fn observe(prios: &[i64], ops: &[Op], fast_paths: bool, typed: bool, record: bool) -> Vec<String> {
     let mut k = Kernel::new(KernelConfig {
         max_time: 10_000,
         fast_paths,
+        record_events: record,
         ..KernelConfig::default()
     });
     let eps: Vec<ObjId> = (0..2)
@@ -633,7 +640,7 @@ fn observe(prios: &[i64], ops: &[Op], fast_paths: bool) -> Vec<String> {
             }
             _ => Syscall::Yield,
         };
-        let o = k.syscall(p, call);
+        let o = common::enter(&mut k, p, call, typed);
         if o == Outcome::Switched && k.ending(p).is_none() {
             waiting.insert(p);
         }
@@ -656,9 +663,18 @@ fn observe(prios: &[i64], ops: &[Op], fast_paths: bool) -> Vec<String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
-    /// The fast paths have exactly the effects, and record exactly the events, of the slow ones.
+    /// The fast paths have exactly the effects, and record exactly the events,
+    /// of the slow ones, entered through `syscall` or through the typed entries.
     #[test]
     fn fast_paths_match_slow_paths(prios in proptest::collection::vec(0i64..2, 3), ops in proptest::collection::vec(op(), 1..100)) {
-        prop_assert_eq!(observe(&prios, &ops, true), observe(&prios, &ops, false));
+        let slow = observe(&prios, &ops, false, false, true);
+        prop_assert_eq!(&observe(&prios, &ops, true, false, true), &slow);
+        prop_assert_eq!(&observe(&prios, &ops, true, true, true), &slow);
+        prop_assert_eq!(&observe(&prios, &ops, false, true, true), &slow);
+        // Unobserved, the typed entries take their own copy of each fast path:
+        // the same steps and counters (the log is what is left out).
+        let quiet = observe(&prios, &ops, false, false, false);
+        prop_assert_eq!(&observe(&prios, &ops, true, true, false), &quiet);
+        prop_assert_eq!(&quiet[..], &slow[..quiet.len()]);
     }
 }

@@ -10,6 +10,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+mod common;
+
 use ipcsim_kernel::*;
 use proptest::prelude::*;
 // Explicit, so it wins over the kernel's own `Strategy` enum from the glob above.
@@ -105,6 +107,8 @@ proptest! {
         ops in proptest::collection::vec(op(), 1..150),
         // Both ways: the semaphore fast paths and the general ones keep the same model.
         fast_paths in any::<bool>(),
+        // Semaphore calls through the typed entries, or through `syscall`.
+        typed in any::<bool>(),
     ) {
         let mut k = Kernel::new(KernelConfig { max_time: 5_000, fast_paths, ..KernelConfig::default() });
         let mb = k.create_object(ObjectKind::Mailbox, "mb", &ObjectOptions { capacity: mb_cap, unbounded: mb_cap.is_none(), ..Default::default() }).unwrap();
@@ -177,7 +181,7 @@ proptest! {
             };
             let is_post = matches!(call, Syscall::SemPost { .. });
             let held_before = k.sem_held(p).iter().any(|(o, n)| *o == sem && *n > 0);
-            let out = k.syscall(p, call);
+            let out = common::enter(&mut k, p, call, typed);
             k.check_invariants().map_err(TestCaseError::fail)?;
             match out {
                 Outcome::Done(r) => {

@@ -104,27 +104,13 @@ impl KernelPair {
     /// One call/reply round trip through the kernel API alone.
     pub fn roundtrip(&mut self, i: i64) -> i64 {
         let k = &mut self.k;
-        let _ = k.syscall(
-            self.client,
-            Syscall::Call {
-                cap: self.cc,
-                msg: Message::new(Data::Int(i)),
-                timeout: Timeout::Never,
-            },
-        );
+        let _ = k.call(self.client, self.cc, Message::new(Data::Int(i)), Timeout::Never);
         let _ = k.schedule();
         let req = match k.take_result(self.server) {
             Some(Ok(Ret::Msg(m))) => m.data,
             _ => Data::Unit,
         };
-        let _ = k.syscall(
-            self.server,
-            Syscall::ReplyRecv {
-                cap: self.sc,
-                msg: Message::new(req),
-                timeout: Timeout::Never,
-            },
-        );
+        let _ = k.reply_recv(self.server, self.sc, Message::new(req), Timeout::Never);
         let _ = k.schedule();
         let out = match k.take_result(self.client) {
             Some(Ok(Ret::Msg(Message { data: Data::Int(x), .. }))) => x,

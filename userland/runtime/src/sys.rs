@@ -47,7 +47,7 @@ impl Future for SysCall {
         }
         let mut k = this.shared.kernel.borrow_mut();
         if let Some(call) = this.call.take() {
-            return match k.syscall(this.pid, call) {
+            return match enter(&mut k, this.pid, call) {
                 Outcome::Done(r) => Poll::Ready(r),
                 Outcome::Switched => Poll::Pending,
             };
@@ -56,6 +56,19 @@ impl Future for SysCall {
             Some(r) => Poll::Ready(r),
             None => Poll::Pending,
         }
+    }
+}
+
+/// Issues a call, through the kernel's typed entry where it has one (the
+/// same call, without the general entry's plumbing).
+#[inline(never)]
+fn enter(k: &mut Kernel, pid: Pid, call: Syscall) -> Outcome {
+    match call {
+        Syscall::Call { cap, msg, timeout } => k.call(pid, cap, msg, timeout),
+        Syscall::ReplyRecv { cap, msg, timeout } => k.reply_recv(pid, cap, msg, timeout),
+        Syscall::SemWait { cap, timeout } => k.sem_wait(pid, cap, timeout),
+        Syscall::SemPost { cap } => k.sem_post(pid, cap),
+        other => k.syscall(pid, other),
     }
 }
 
@@ -146,6 +159,18 @@ impl Sys {
     /// is built for them.
     pub fn submit(&self, call: Syscall) -> Option<SysResult> {
         match self.shared.kernel.borrow_mut().syscall(self.pid, call) {
+            Outcome::Done(r) => Some(r),
+            Outcome::Switched => None,
+        }
+    }
+
+    /// [`Sys::submit`] through one of the kernel's typed entries
+    /// ([`Kernel::call`], [`Kernel::sem_wait`]...): `f` issues the call for
+    /// this process. The same call as `submit` with its `Syscall`, without
+    /// building one.
+    #[inline]
+    pub fn submit_with(&self, f: impl FnOnce(&mut Kernel, Pid) -> Outcome) -> Option<SysResult> {
+        match f(&mut self.shared.kernel.borrow_mut(), self.pid) {
             Outcome::Done(r) => Some(r),
             Outcome::Switched => None,
         }

@@ -176,6 +176,13 @@ impl<'w> Interp<'w> {
     /// the statement loop's future.
     fn op_now(&mut self, op: &'w Op) -> OpNow {
         self.spin = 0;
+        if let Some(entered) = self.typed_entry(op) {
+            return match entered {
+                Ok(Some(r)) => OpNow::Ready(self.call_result(op, r)),
+                Ok(None) => OpNow::Switched,
+                Err(e) => OpNow::Other(Err(e)),
+            };
+        }
         match self.build(op) {
             Ok(Built::Call(call)) => match self.sys.submit(call) {
                 Some(r) => OpNow::Ready(self.call_result(op, r)),
@@ -183,6 +190,37 @@ impl<'w> Interp<'w> {
             },
             built => OpNow::Other(built),
         }
+    }
+
+    /// The operations processes loop on, issued through the kernel's typed
+    /// entries (no `Syscall` built): `Some` with what [`Sys::submit`] would
+    /// have answered, `None` for any other operation. Arguments are evaluated
+    /// in the order [`Interp::build`] evaluates them (the timeout first), so a
+    /// bad one is reported the same way.
+    #[inline]
+    fn typed_entry(&mut self, op: &'w Op) -> Option<Result<Option<ipcsim_kernel::SysResult>, Error>> {
+        let entered = match &op.kind {
+            OpKind::SemWait { cap } => self.timeout(op).and_then(|to| {
+                let cap = self.cap(cap)?;
+                Ok(self.sys.submit_with(|k, pid| k.sem_wait(pid, cap, to)))
+            }),
+            OpKind::SemPost { cap } => self.timeout(op).and_then(|_| {
+                let cap = self.cap(cap)?;
+                Ok(self.sys.submit_with(|k, pid| k.sem_post(pid, cap)))
+            }),
+            OpKind::Call { cap, value } => self.timeout(op).and_then(|to| {
+                let cap = self.cap(cap)?;
+                let msg = self.message(value, op)?;
+                Ok(self.sys.submit_with(|k, pid| k.call(pid, cap, msg, to)))
+            }),
+            OpKind::ReplyRecv { cap, value } => self.timeout(op).and_then(|to| {
+                let cap = self.cap(cap)?;
+                let msg = self.message(value, op)?;
+                Ok(self.sys.submit_with(|k, pid| k.reply_recv(pid, cap, msg, to)))
+            }),
+            _ => return None,
+        };
+        Some(entered)
     }
 
     /// A system call's result as the statement binds it: None when there is
