@@ -966,7 +966,8 @@ impl Kernel {
     pub fn process_info(&self, pid: Pid) -> Option<ProcessInfo> {
         let p = self.procs.get(pid.index())?;
         Some(ProcessInfo {
-            name: p.name.to_string(),
+            // Not `to_string()`: on a shared string that goes through `Display`.
+            name: String::from(&*p.name),
             priority: p.base_priority,
             uid: p.uid,
             gid: p.gid,

@@ -71,12 +71,22 @@ impl Runtime {
         F: FnOnce(Sys) -> Fut,
         Fut: Future<Output = ProcResult> + 'static,
     {
+        self.spawn_boxed(spec, |sys| Box::pin(body(sys)))
+    }
+
+    /// [`Runtime::spawn`] for a body that is boxed already (no second box,
+    /// and no second indirection on every poll).
+    pub fn spawn_boxed(
+        &mut self,
+        spec: ProcessSpec,
+        body: impl FnOnce(Sys) -> ProcFuture,
+    ) -> Result<Pid, ipcsim_kernel::Error> {
         let pid = self.shared.kernel.borrow_mut().create_process(&spec, None)?;
         let sys = Sys {
             pid,
             shared: self.shared.clone(),
         };
-        self.install(pid, Box::pin(body(sys)));
+        self.install(pid, body(sys));
         Ok(pid)
     }
 

@@ -112,10 +112,11 @@ impl Report {
                     } => Some(k.process_name(*s).to_string()),
                     _ => None,
                 };
+                let daemon = info.as_ref().is_some_and(|i| i.daemon);
                 ProcessReport {
                     pid,
-                    name: info.as_ref().map(|i| i.name.clone()).unwrap_or_default(),
-                    daemon: info.is_some_and(|i| i.daemon),
+                    name: info.map(|i| i.name).unwrap_or_default(),
+                    daemon,
                     state,
                     reply_from,
                     cpu: k.cpu_time(pid),

@@ -16,7 +16,7 @@ use ipcsim_kernel::{
     CapId, Data, Error, Kernel, Message, Outcome, Pid, ProcessSpec, Ret, Signal, SysResult, Syscall, Time, Timeout,
 };
 
-use crate::executor::Shared;
+use crate::executor::{ProcFuture, Shared};
 use crate::ProcResult;
 
 /// A process's handle on the kernel.
@@ -311,6 +311,17 @@ impl Sys {
         F: FnOnce(Sys) -> Fut,
         Fut: Future<Output = ProcResult> + 'static,
     {
+        self.spawn_boxed(spec, share, grants, |sys| Box::pin(body(sys))).await
+    }
+
+    /// [`Sys::spawn`] for a body that is boxed already (no second box).
+    pub async fn spawn_boxed(
+        &self,
+        spec: ProcessSpec,
+        share: Vec<CapId>,
+        grants: Vec<(ipcsim_kernel::ObjId, ipcsim_kernel::Rights, u64)>,
+        body: impl FnOnce(Sys) -> ProcFuture,
+    ) -> Result<Pid, Error> {
         let expected = Pid(self.shared.kernel.borrow().process_count() as u32);
         let mut fut = self.syscall(Syscall::Spawn { spec, share, grants });
         // Submit now, synchronously, so the child's body exists before it can be scheduled.
@@ -325,7 +336,7 @@ impl Sys {
                 pid: expected,
                 shared: self.shared.clone(),
             };
-            self.shared.spawned.borrow_mut().push((expected, Box::pin(body(child))));
+            self.shared.spawned.borrow_mut().push((expected, body(child)));
         }
         let r = match first {
             Outcome::Done(r) => r,

@@ -1001,7 +1001,7 @@ impl<'w> Interp<'w> {
             grants.push((ep, Rights::SEND | Rights::GRANT, names::badge_of(child)));
         }
         let rc = self.rc.clone();
-        let r = self.sys.spawn(spec, share, grants, body(rc, idx, names)).await;
+        let r = self.sys.spawn_boxed(spec, share, grants, body(rc, idx, names)).await;
         if let Ok(pid) = r {
             if self.w.names_ep.is_some() {
                 // The name service tells callers apart by badge: give the child its own.

@@ -204,7 +204,7 @@ pub fn run(sc: impl Into<Rc<Scenario>>, file: &str, opts: &RunOptions, sink: Opt
             gid: p.gid,
             daemon: p.daemon,
         };
-        let Ok(pid) = rt.spawn(spec, body(world.clone(), i, Vec::new())) else {
+        let Ok(pid) = rt.spawn_boxed(spec, body(world.clone(), i, Vec::new())) else {
             continue;
         };
         for c in &p.caps {
