@@ -652,8 +652,12 @@ impl<'w> Interp<'w> {
         let call = match built {
             Ok(Built::Call(c)) => c,
             Ok(Built::Value(v)) => return Ok(Ok(v)),
-            Ok(Built::Spawn(prog, name, share, names)) => return Ok(self.spawn(prog, name, share, names).await),
-            Ok(Built::Names(req)) => return Ok(self.names_call(req, op).await),
+            // Boxed: rare operations whose futures would otherwise make every
+            // process's statement loop future larger (and a slower allocation).
+            Ok(Built::Spawn(prog, name, share, names)) => {
+                return Ok(Box::pin(self.spawn(prog, name, share, names)).await)
+            }
+            Ok(Built::Names(req)) => return Ok(Box::pin(self.names_call(req, op)).await),
             Err(e) => return Ok(Err(e)),
         };
         let r = self.sys.syscall(call).await;
