@@ -84,7 +84,7 @@ impl Kernel {
         if self.fast_sem(pid, cap, true) {
             return self.fast_sem_done(pid);
         }
-        self.after_entry(pid, Syscall::SemWait { cap, timeout }, false)
+        self.general(pid, Syscall::SemWait { cap, timeout }, false)
     }
 
     /// `sem_post`: the same as [`Kernel::syscall`] with [`Syscall::SemPost`].
@@ -99,7 +99,7 @@ impl Kernel {
         if self.fast_sem(pid, cap, false) {
             return self.fast_sem_done(pid);
         }
-        self.after_entry(pid, Syscall::SemPost { cap }, false)
+        self.general(pid, Syscall::SemPost { cap }, false)
     }
 
     // The message-passing entries keep two copies of their fast path: inline,
@@ -110,7 +110,7 @@ impl Kernel {
     fn call_fast(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
         match self.fast_call(pid, cap, msg, timeout) {
             Ok(out) => out,
-            Err(msg) => self.after_entry(pid, Syscall::Call { cap, msg, timeout }, false),
+            Err(msg) => self.general(pid, Syscall::Call { cap, msg, timeout }, false),
         }
     }
 
@@ -124,7 +124,7 @@ impl Kernel {
     fn reply_recv_fast(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
         match self.fast_reply_recv(pid, cap, msg, timeout) {
             Ok(out) => out,
-            Err(msg) => self.after_entry(pid, Syscall::ReplyRecv { cap, msg, timeout }, false),
+            Err(msg) => self.general(pid, Syscall::ReplyRecv { cap, msg, timeout }, false),
         }
     }
 

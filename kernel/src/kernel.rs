@@ -392,8 +392,8 @@ impl Kernel {
     }
 
     /// A system call once it is counted and recorded: the fast paths, then
-    /// the general handler, then the result, cost and scheduling at its end.
-    pub(crate) fn after_entry(&mut self, pid: Pid, call: Syscall, memory: bool) -> Outcome {
+    /// the general path.
+    fn after_entry(&mut self, pid: Pid, call: Syscall, memory: bool) -> Outcome {
         let call = if self.fastpath_allowed() {
             match call {
                 Syscall::Call { cap, msg, timeout } => match self.fast_call(pid, cap, msg, timeout) {
@@ -419,6 +419,13 @@ impl Kernel {
         } else {
             call
         };
+        self.general(pid, call, memory)
+    }
+
+    /// The general path of a counted and recorded call whose fast path (if
+    /// it has one) declined: its handler, then the result, cost and
+    /// scheduling at its end.
+    pub(crate) fn general(&mut self, pid: Pid, call: Syscall, memory: bool) -> Outcome {
         let cost = if memory { 0 } else { self.cfg.costs.syscall_ticks };
         // A refused reply records its own failure (reply_recv goes on receiving after one).
         let reply = matches!(call, Syscall::Reply { .. });
