@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -26,10 +27,11 @@ pub struct Sys {
     pub(crate) shared: Rc<Shared>,
 }
 
-/// The future of one system call.
-pub struct SysCall {
+/// The future of one system call. It borrows its process's [`Sys`] (no
+/// reference count to move per call).
+pub struct SysCall<'a> {
     pid: Pid,
-    shared: Rc<Shared>,
+    shared: &'a Shared,
     call: Option<Syscall>,
     /// Submitted elsewhere and switched out: the first poll must yield to the
     /// executor (the result may already be stored, but the process must wait
@@ -37,7 +39,7 @@ pub struct SysCall {
     switched: bool,
 }
 
-impl Future for SysCall {
+impl Future for SysCall<'_> {
     type Output = SysResult;
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<SysResult> {
@@ -72,45 +74,64 @@ fn enter(k: &mut Kernel, pid: Pid, call: Syscall) -> Outcome {
     }
 }
 
-fn unit(r: SysResult) -> Result<(), Error> {
-    r.map(|_| ())
+/// What a [`Sys`] method's call returns, taken from the kernel's result (a
+/// result of another shape is `InvalidArgument`). A trait rather than a
+/// function pointer in [`Mapped`], so the conversion is inlined.
+pub trait FromRet: Sized {
+    /// The conversion.
+    fn from_ret(r: SysResult) -> Result<Self, Error>;
 }
 
-fn msg(r: SysResult) -> Result<Message, Error> {
-    match r? {
-        Ret::Msg(m) => Ok(m),
-        _ => Err(Error::InvalidArgument),
+impl FromRet for () {
+    #[inline]
+    fn from_ret(r: SysResult) -> Result<(), Error> {
+        r.map(|_| ())
     }
 }
 
-fn int(r: SysResult) -> Result<i64, Error> {
-    match r? {
-        Ret::Int(i) => Ok(i),
-        _ => Err(Error::InvalidArgument),
+impl FromRet for Message {
+    #[inline]
+    fn from_ret(r: SysResult) -> Result<Message, Error> {
+        match r? {
+            Ret::Msg(m) => Ok(m),
+            _ => Err(Error::InvalidArgument),
+        }
     }
 }
 
-fn bytes(r: SysResult) -> Result<Data, Error> {
-    match r? {
-        Ret::Bytes(d) => Ok(d),
-        _ => Err(Error::InvalidArgument),
+impl FromRet for i64 {
+    #[inline]
+    fn from_ret(r: SysResult) -> Result<i64, Error> {
+        match r? {
+            Ret::Int(i) => Ok(i),
+            _ => Err(Error::InvalidArgument),
+        }
+    }
+}
+
+impl FromRet for Data {
+    #[inline]
+    fn from_ret(r: SysResult) -> Result<Data, Error> {
+        match r? {
+            Ret::Bytes(d) => Ok(d),
+            _ => Err(Error::InvalidArgument),
+        }
     }
 }
 
 /// A system call whose result is converted on completion: a plain struct
 /// rather than an `async fn`, so the hot calls add no state machine of their own.
-pub struct Mapped<T> {
-    inner: SysCall,
-    map: fn(SysResult) -> Result<T, Error>,
+pub struct Mapped<'a, T> {
+    inner: SysCall<'a>,
+    _out: PhantomData<fn() -> T>,
 }
 
-impl<T> Future for Mapped<T> {
+impl<T: FromRet> Future for Mapped<'_, T> {
     type Output = Result<T, Error>;
 
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let map = self.map;
-        Pin::new(&mut self.inner).poll(cx).map(map)
+        Pin::new(&mut self.inner).poll(cx).map(T::from_ret)
     }
 }
 
@@ -143,10 +164,10 @@ impl Sys {
     }
 
     /// Issues any system call.
-    pub fn syscall(&self, call: Syscall) -> SysCall {
+    pub fn syscall(&self, call: Syscall) -> SysCall<'_> {
         SysCall {
             pid: self.pid,
-            shared: self.shared.clone(),
+            shared: &self.shared,
             call: Some(call),
             switched: false,
         }
@@ -178,113 +199,101 @@ impl Sys {
 
     /// The result of the call [`Sys::submit`] left pending: ready when the
     /// kernel schedules this process again.
-    pub fn result(&self) -> SysCall {
+    pub fn result(&self) -> SysCall<'_> {
         SysCall {
             pid: self.pid,
-            shared: self.shared.clone(),
+            shared: &self.shared,
             call: None,
             switched: true,
         }
     }
 
-    fn mapped<T>(&self, call: Syscall, map: fn(SysResult) -> Result<T, Error>) -> Mapped<T> {
+    fn mapped<T: FromRet>(&self, call: Syscall) -> Mapped<'_, T> {
         Mapped {
             inner: self.syscall(call),
-            map,
+            _out: PhantomData,
         }
     }
 
     /// Sends data through an endpoint or mailbox.
-    pub fn send(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<()> {
-        self.mapped(
-            Syscall::Send {
-                cap,
-                msg: Message::new(data),
-                timeout,
-            },
-            unit,
-        )
+    pub fn send(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<'_, ()> {
+        self.mapped(Syscall::Send {
+            cap,
+            msg: Message::new(data),
+            timeout,
+        })
     }
 
     /// Sends a full message (type, capability to pass).
-    pub fn send_msg(&self, cap: CapId, m: Message, timeout: Timeout) -> Mapped<()> {
-        self.mapped(Syscall::Send { cap, msg: m, timeout }, unit)
+    pub fn send_msg(&self, cap: CapId, m: Message, timeout: Timeout) -> Mapped<'_, ()> {
+        self.mapped(Syscall::Send { cap, msg: m, timeout })
     }
 
     /// Receives from an endpoint or mailbox.
-    pub fn recv(&self, cap: CapId, timeout: Timeout) -> Mapped<Message> {
-        self.mapped(Syscall::Recv { cap, timeout }, msg)
+    pub fn recv(&self, cap: CapId, timeout: Timeout) -> Mapped<'_, Message> {
+        self.mapped(Syscall::Recv { cap, timeout })
     }
 
     /// Calls through an endpoint and waits for the reply.
-    pub fn call(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<Message> {
-        self.mapped(
-            Syscall::Call {
-                cap,
-                msg: Message::new(data),
-                timeout,
-            },
-            msg,
-        )
+    pub fn call(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<'_, Message> {
+        self.mapped(Syscall::Call {
+            cap,
+            msg: Message::new(data),
+            timeout,
+        })
     }
 
     /// Replies to the last caller received.
-    pub fn reply(&self, data: Data) -> Mapped<()> {
-        self.mapped(
-            Syscall::Reply {
-                msg: Message::new(data),
-            },
-            unit,
-        )
+    pub fn reply(&self, data: Data) -> Mapped<'_, ()> {
+        self.mapped(Syscall::Reply {
+            msg: Message::new(data),
+        })
     }
 
     /// Replies, then receives again, in one system call.
-    pub fn reply_recv(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<Message> {
-        self.mapped(
-            Syscall::ReplyRecv {
-                cap,
-                msg: Message::new(data),
-                timeout,
-            },
-            msg,
-        )
+    pub fn reply_recv(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<'_, Message> {
+        self.mapped(Syscall::ReplyRecv {
+            cap,
+            msg: Message::new(data),
+            timeout,
+        })
     }
 
     /// Sleeps.
-    pub fn sleep(&self, ticks: u64) -> Mapped<()> {
-        self.mapped(Syscall::Sleep { ticks }, unit)
+    pub fn sleep(&self, ticks: u64) -> Mapped<'_, ()> {
+        self.mapped(Syscall::Sleep { ticks })
     }
 
     /// Uses CPU.
-    pub fn compute(&self, ticks: u64) -> Mapped<()> {
-        self.mapped(Syscall::Compute { ticks }, unit)
+    pub fn compute(&self, ticks: u64) -> Mapped<'_, ()> {
+        self.mapped(Syscall::Compute { ticks })
     }
 
     /// Yields to the next ready process of equal priority.
-    pub fn yield_now(&self) -> Mapped<()> {
-        self.mapped(Syscall::Yield, unit)
+    pub fn yield_now(&self) -> Mapped<'_, ()> {
+        self.mapped(Syscall::Yield)
     }
 
     /// Maps a shared memory segment (or file mapping) into this process; gives its base address.
-    pub fn shmat(&self, cap: CapId, readonly: bool) -> Mapped<i64> {
-        self.mapped(Syscall::Attach { cap, readonly }, int)
+    pub fn shmat(&self, cap: CapId, readonly: bool) -> Mapped<'_, i64> {
+        self.mapped(Syscall::Attach { cap, readonly })
     }
 
     /// Unmaps a segment.
-    pub fn shmdt(&self, cap: CapId) -> Mapped<()> {
-        self.mapped(Syscall::Detach { cap }, unit)
+    pub fn shmdt(&self, cap: CapId) -> Mapped<'_, ()> {
+        self.mapped(Syscall::Detach { cap })
     }
 
     /// Stores data at `offset` in an attached mapping (a memory access, not a
     /// system call: no `syscall` cost, but a step the scheduler may preempt at).
-    pub fn store(&self, cap: CapId, offset: i64, data: Data) -> Mapped<()> {
-        self.mapped(Syscall::Store { cap, offset, data }, unit)
+    pub fn store(&self, cap: CapId, offset: i64, data: Data) -> Mapped<'_, ()> {
+        self.mapped(Syscall::Store { cap, offset, data })
     }
 
     /// Loads `len` bytes at `offset` from an attached mapping, as a string
     /// (costs the cost model's `poll` ticks).
-    pub fn load(&self, cap: CapId, offset: i64, len: i64) -> Mapped<Data> {
-        self.mapped(Syscall::Load { cap, offset, len }, bytes)
+    pub fn load(&self, cap: CapId, offset: i64, len: i64) -> Mapped<'_, Data> {
+        self.mapped(Syscall::Load { cap, offset, len })
     }
 
     /// Takes the next caught signal whose handler must run now (not a system call).
