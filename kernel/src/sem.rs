@@ -62,7 +62,13 @@ impl Kernel {
             if delta > 0 {
                 held[i].1 += 1;
             } else if held[i].1 <= 1 {
-                held.remove(i);
+                // Units are usually posted in the reverse order of taking them:
+                // the last entry goes without a memmove.
+                if i + 1 == held.len() {
+                    held.pop();
+                } else {
+                    held.remove(i);
+                }
             } else {
                 held[i].1 -= 1;
             }
