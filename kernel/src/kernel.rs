@@ -1120,11 +1120,14 @@ impl Kernel {
         }
         let seq = self.log.next_seq;
         self.log.next_seq += 1;
+        let kind = kind();
+        // Known at each call site's copy: usually folds to a constant.
+        self.log.heap |= kind.owns_heap();
         self.log.buf.push(Event {
             seq,
             time: self.now,
             pid,
-            kind: kind(),
+            kind,
         });
         if tracing::level_enabled!(tracing::Level::TRACE) {
             if let Some(e) = self.log.buf.last() {

@@ -157,7 +157,7 @@ impl Runtime {
             // Nobody listens: keep the buffer from growing.
             let mut k = self.shared.kernel.borrow_mut();
             if !k.log().pending().is_empty() {
-                k.log().drain();
+                k.log().clear();
             }
             return;
         };

@@ -1,0 +1,89 @@
+//! The event log's buffer: clearing it releases what its events hold (a
+//! string message's text) and keeps nothing else; an event's `seq` keeps
+//! counting across clears.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::Sim;
+use ipcsim_kernel::*;
+
+/// A mailbox, a sender and a receiver; the sender sends `data` (buffered).
+fn sent(data: Data) -> Sim {
+    let mut s = Sim::with(KernelConfig {
+        record_events: true,
+        ..KernelConfig::default()
+    });
+    let mb = s.obj_opts(
+        ObjectKind::Mailbox,
+        "mb",
+        ObjectOptions {
+            capacity: Some(4),
+            ..Default::default()
+        },
+    );
+    let a = s.proc("a");
+    let c = s.cap(a, mb, Rights::SEND);
+    let r = s.done(
+        a,
+        Syscall::Send {
+            cap: c,
+            msg: Message::new(data),
+            timeout: Timeout::Never,
+        },
+    );
+    assert_eq!(r, Ok(Ret::Unit));
+    s
+}
+
+#[test]
+fn clearing_releases_a_string_the_events_held() {
+    let text: Arc<str> = Arc::from("held by the log");
+    let mut s = sent(Data::Str(text.clone()));
+    let pending = s.k.pending_events().len();
+    assert!(pending > 0);
+    // The mailbox holds the message, the log its Syscall and Enqueue events.
+    assert!(Arc::strong_count(&text) >= 3, "{}", Arc::strong_count(&text));
+    let held_by_mailbox = 1;
+    s.k.log().clear();
+    assert!(s.k.pending_events().is_empty());
+    assert_eq!(Arc::strong_count(&text), 1 + held_by_mailbox);
+}
+
+#[test]
+fn clearing_integer_events_empties_the_buffer_and_keeps_counting() {
+    let mut s = sent(Data::Int(7));
+    let first: Vec<u64> = s.k.pending_events().iter().map(|e| e.seq).collect();
+    assert!(!first.is_empty());
+    s.k.log().clear();
+    assert!(s.k.pending_events().is_empty());
+    let total = s.k.log().total();
+    assert_eq!(total, first.len() as u64 + first[0]);
+    // The next event goes on from where the cleared ones stopped.
+    let a = Pid(0);
+    let _ = s.k.syscall(a, Syscall::Yield);
+    let next = s.k.pending_events().first().map(|e| e.seq);
+    assert_eq!(next, Some(total));
+}
+
+#[test]
+fn a_string_after_a_clear_of_integers_is_still_released() {
+    let text: Arc<str> = Arc::from("second");
+    let mut s = sent(Data::Int(1));
+    s.k.log().clear();
+    let a = Pid(0);
+    let cap = s.k.boot_caps(a)[0];
+    let _ = s.k.syscall(
+        a,
+        Syscall::Send {
+            cap,
+            msg: Message::new(Data::Str(text.clone())),
+            timeout: Timeout::Never,
+        },
+    );
+    assert!(Arc::strong_count(&text) >= 3);
+    s.k.log().clear();
+    // Only the mailbox's copy is left.
+    assert_eq!(Arc::strong_count(&text), 2);
+}
