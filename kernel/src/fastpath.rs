@@ -34,7 +34,11 @@ impl Kernel {
             return false;
         }
         let obj = n.obj;
-        let Some(Body::Semaphore { value, waiters }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+        let can_post = n.rights.contains(Rights::POST);
+        let Some(o) = self.objs.get_mut(obj.0) else {
+            return false;
+        };
+        let Body::Semaphore { value, waiters } = &mut o.body else {
             return false;
         };
         if wait {
@@ -42,6 +46,11 @@ impl Kernel {
                 return false;
             }
             *value -= 1;
+            if can_post {
+                // Whoever holds a unit is the likeliest to post one: the
+                // deadlock detector's first guess when someone waits here.
+                o.holder_hint.set(Some(cap));
+            }
         } else {
             if !waiters.is_empty() || *value >= crate::sem::SEM_VALUE_MAX {
                 return false;

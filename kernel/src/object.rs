@@ -129,7 +129,9 @@ pub(crate) struct Object {
     /// Live processes whose end signals this notification (`watch`).
     pub watched: Vec<Pid>,
     /// The capability through which the deadlock check last found a process
-    /// able to complete a wait on this object: looked at first next time, so
+    /// able to complete a wait on this object (also set by a `call` that
+    /// unblocked a receiver here, and, for a semaphore, by taking a unit
+    /// through a capability that may post): looked at first next time, so
     /// the check at every blocking call is usually one lookup. Only an order
     /// of visit, never trusted without checking the capability again.
     pub holder_hint: std::cell::Cell<Option<CapId>>,

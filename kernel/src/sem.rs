@@ -19,12 +19,21 @@ impl Kernel {
             Ok(x) => x,
             Err(f) => return f,
         };
+        let can_post = self.caps.get(cap.0).is_some_and(|n| n.rights.contains(Rights::POST));
         let prio = self.procs[pid.index()].priority;
-        let Some(Body::Semaphore { value, waiters }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+        let Some(o) = self.objs.get_mut(obj.0) else {
+            return Flow::Done(Err(Error::InvalidArgument));
+        };
+        let Body::Semaphore { value, waiters } = &mut o.body else {
             return Flow::Done(Err(Error::InvalidArgument));
         };
         if *value > 0 {
             *value -= 1;
+            if can_post {
+                // As on the fast path: the unit holder is the deadlock
+                // detector's first guess at who posts next.
+                o.holder_hint.set(Some(cap));
+            }
             self.hold_unit(pid, obj, 1);
             return Flow::Done(Ok(Ret::Unit));
         }
@@ -37,15 +46,31 @@ impl Kernel {
 
     pub(crate) fn sys_sem_post(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
         let obj = self.lookup(pid, cap, Rights::POST)?.obj;
-        let Some(Body::Semaphore { value, waiters }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+        let Some(o) = self.objs.get_mut(obj.0) else {
+            return Err(Error::InvalidArgument);
+        };
+        let Body::Semaphore { value, waiters } = &mut o.body else {
             return Err(Error::InvalidArgument);
         };
         let next = waiters.pop();
-        if next.is_none() {
-            if *value >= SEM_VALUE_MAX {
-                return Err(Error::LimitReached);
+        match next {
+            None => {
+                if *value >= SEM_VALUE_MAX {
+                    return Err(Error::LimitReached);
+                }
+                *value += 1;
             }
-            *value += 1;
+            Some(w) => {
+                // The unit goes to `w`, through the capability it waits with:
+                // the deadlock detector's first guess at who posts next.
+                let through = self.procs[w.index()].blocked().and_then(|b| b.through);
+                if through
+                    .and_then(|c| self.caps.get(c.0))
+                    .is_some_and(|n| n.rights.contains(Rights::POST))
+                {
+                    o.holder_hint.set(through);
+                }
+            }
         }
         self.hold_unit(pid, obj, -1);
         if let Some(w) = next {

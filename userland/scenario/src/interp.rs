@@ -667,7 +667,10 @@ impl<'w> Interp<'w> {
     /// Builds the system call (or other request) an operation makes. The
     /// operations processes loop on come first, each in a small arm: one match
     /// over every kind made the compiler assemble every variant's fields on
-    /// every call (70 instructions for a `sem_wait`).
+    /// every call (70 instructions for a `sem_wait`). (`op_now` issues
+    /// `sem_wait`, `sem_post`, `call` and `reply_recv` through
+    /// [`Interp::typed_entry`] before it gets here; their arms keep `build`
+    /// whole for any other caller.)
     fn build(&mut self, op: &'w Op) -> Result<Built, Error> {
         let to = self.timeout(op)?;
         Ok(Built::Call(match &op.kind {
