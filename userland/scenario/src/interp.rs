@@ -91,7 +91,7 @@ pub(crate) fn body(
                 spin: 0,
             };
             it.bind_boot_caps(decl, &passed);
-            match it.exec(&decl.body).await {
+            match it.run_block(&decl.body).await {
                 Ok(()) | Err(Stop::Exit) => Ok(()),
                 Err(Stop::Fail(e)) => Err(e),
             }
@@ -226,7 +226,18 @@ impl<'w> Interp<'w> {
     /// A system call's result as the statement binds it: None when there is
     /// nothing left to bind (a success with no variable, or a received
     /// message already moved into its variable).
+    #[inline(always)]
     fn call_result(&mut self, op: &Op, r: ipcsim_kernel::SysResult) -> Option<Result<Value, Error>> {
+        // The usual answer, decided at the call site: a success with nothing to bind.
+        if op.bind.is_none() && r.is_ok() {
+            return None;
+        }
+        self.bound_result(op, r)
+    }
+
+    /// [`Interp::call_result`] when there is something to bind (or an error).
+    #[inline(never)]
+    fn bound_result(&mut self, op: &Op, r: ipcsim_kernel::SysResult) -> Option<Result<Value, Error>> {
         match (&op.bind, r) {
             (None, Ok(_)) => None,
             (_, r) => self.bind_in_place(op, r).map(|r| r.map(|v| self.ret_value(v))),
@@ -245,8 +256,18 @@ impl<'w> Interp<'w> {
         Error::InvalidArgument
     }
 
+    /// Runs a block of statements, boxed: for a signal handler's body, which
+    /// runs inside the statement loop that caught the signal (async recursion
+    /// needs a box at the recursive call).
     fn exec<'s>(&'s mut self, body: &'w [Stmt]) -> Pin<Box<dyn Future<Output = Flow> + 's>> {
-        Box::pin(async move {
+        Box::pin(self.run_block(body))
+    }
+
+    /// Runs a block of statements: the statement loop. A process's body
+    /// awaits it directly (one future per process, polled without a second
+    /// indirection).
+    async fn run_block(&mut self, body: &'w [Stmt]) -> Flow {
+        {
             // Room for a few nested blocks and loops without growing.
             let mut stack = Vec::with_capacity(8);
             stack.push(Frame {
@@ -318,7 +339,7 @@ impl<'w> Interp<'w> {
                 }
             }
             Ok(())
-        })
+        }
     }
 
     /// A statement that opens no block.
