@@ -244,7 +244,7 @@ impl EventKind {
 /// Where recorded events go.
 ///
 /// Invariant: `heap` is true whenever an event in `buf` owns heap memory
-/// (see [`EventKind::owns_heap`]); it may be true when none does.
+/// (`EventKind::owns_heap`); it may be true when none does.
 #[derive(Debug, Default)]
 pub struct EventLog {
     pub(crate) enabled: bool,
