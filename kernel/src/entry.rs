@@ -6,8 +6,10 @@
 //! In a round trip that plumbing cost about as much as the work. A typed entry
 //! takes the call's own arguments, counts it and records its `syscall`
 //! event as [`Kernel::syscall`] would, and goes straight to its fast path
-//! (`fastpath.rs`). Only when the fast path declines (it changes nothing when
-//! it does) is a `Syscall` built, for the general handler. With the fast paths
+//! (`fastpath.rs`). When the fast path declines (it changes nothing when
+//! it does), `call` and `reply_recv` build a `Syscall` for the general path;
+//! the semaphore entries call their handler and the general path's ending
+//! (`Kernel::finish_call`) directly, as `dispatch` would. With the fast paths
 //! off, fault injection on, or a caller that is not running, the entry is
 //! exactly [`Kernel::syscall`]. So a typed entry and `syscall` with the same call are
 //! the same call: same result, same events, same counters, same scheduling;
@@ -84,7 +86,10 @@ impl Kernel {
         if self.fast_sem(pid, cap, true) {
             return self.fast_sem_done(pid);
         }
-        self.general(pid, Syscall::SemWait { cap, timeout }, false)
+        // `general` with `dispatch`'s arm for this call, without the enum:
+        // a semaphore wait that blocks is as common as one that does not.
+        let flow = self.sys_sem_wait(pid, cap, timeout);
+        self.finish_call(pid, flow, self.cfg.costs.syscall_ticks, false)
     }
 
     /// `sem_post`: the same as [`Kernel::syscall`] with [`Syscall::SemPost`].
@@ -99,7 +104,9 @@ impl Kernel {
         if self.fast_sem(pid, cap, false) {
             return self.fast_sem_done(pid);
         }
-        self.general(pid, Syscall::SemPost { cap }, false)
+        // As in `sem_wait`: a post that wakes a waiter, without the enum.
+        let flow = crate::kernel::Flow::Done(self.sys_sem_post(pid, cap));
+        self.finish_call(pid, flow, self.cfg.costs.syscall_ticks, false)
     }
 
     // The message-passing entries keep two copies of their fast path: inline,

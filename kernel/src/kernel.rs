@@ -430,6 +430,14 @@ impl Kernel {
         // A refused reply records its own failure (reply_recv goes on receiving after one).
         let reply = matches!(call, Syscall::Reply { .. });
         let flow = self.dispatch(pid, call);
+        self.finish_call(pid, flow, cost, reply)
+    }
+
+    /// The end of a system call whose handler has run: a failure is recorded
+    /// (but a refused `reply`, which records its own), the call's cost is
+    /// charged, and the scheduler may switch before the caller sees its result.
+    #[inline]
+    pub(crate) fn finish_call(&mut self, pid: Pid, flow: Flow, cost: u64, reply: bool) -> Outcome {
         match flow {
             Flow::Done(res) => {
                 if let (Err(e), false) = (&res, reply) {
