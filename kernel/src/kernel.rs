@@ -1128,17 +1128,17 @@ impl Kernel {
         }
         let seq = self.log.next_seq;
         self.log.next_seq += 1;
-        let kind = kind();
-        // Known at each call site's copy: usually folds to a constant.
-        self.log.heap |= kind.owns_heap();
+        // Built in its slot (not built, then moved there).
         self.log.buf.push(Event {
             seq,
             time: self.now,
             pid,
-            kind,
+            kind: kind(),
         });
-        if tracing::level_enabled!(tracing::Level::TRACE) {
-            if let Some(e) = self.log.buf.last() {
+        if let Some(e) = self.log.buf.last() {
+            // Known at each call site's copy: usually folds to a constant.
+            self.log.heap |= e.kind.owns_heap();
+            if tracing::level_enabled!(tracing::Level::TRACE) {
                 self.mirror(pid, &e.kind);
             }
         }
