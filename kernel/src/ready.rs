@@ -177,4 +177,26 @@ mod tests {
         assert_eq!(q, vec![Pid(1), Pid(0), Pid(3), Pid(9)]);
         assert_eq!(r.len(), 4);
     }
+
+    /// A pick at the head, the tail or the middle takes that process and
+    /// keeps the others' order (each position has its own way out).
+    #[test]
+    fn take_any_position_keeps_order() {
+        let mut r = ReadyQueues::default();
+        for i in 0..5 {
+            r.push(0, Pid(i), false);
+        }
+        assert_eq!(r.take_top(4), Some(Pid(4)));
+        assert_eq!(r.take_top(0), Some(Pid(0)));
+        assert_eq!(r.take_top(1), Some(Pid(2)));
+        assert_eq!(r.take_top(5), None);
+        let q: Vec<_> = r.queue(0).into_iter().flatten().copied().collect();
+        assert_eq!(q, vec![Pid(1), Pid(3)]);
+        assert_eq!(r.len(), 2);
+        // A hand-over from the tail: the chosen one to the head, the caller last.
+        r.hand_over(0, 1, Pid(7));
+        let q: Vec<_> = r.queue(0).into_iter().flatten().copied().collect();
+        assert_eq!(q, vec![Pid(3), Pid(1), Pid(7)]);
+        assert_eq!(r.len(), 3);
+    }
 }
