@@ -24,14 +24,29 @@ use crate::value::Value;
 pub(crate) struct World {
     /// Shared, so explorers run one checked scenario many times without copying it.
     pub sc: std::rc::Rc<Scenario>,
-    pub objects: BTreeMap<String, ObjId>,
-    pub proc_index: BTreeMap<String, usize>,
+    /// The kernel object of each declared object, in declaration order
+    /// (None if the kernel refused to create it).
+    pub objects: Vec<Option<ObjId>>,
     pub spawn_counts: RefCell<BTreeMap<String, u32>>,
     /// The naming service's endpoint, if the scenario uses one.
     pub names_ep: Option<ObjId>,
     /// Program of each spawned instance (for the naming service's `allow` lists).
     pub instances: RefCell<BTreeMap<ipcsim_kernel::Pid, String>>,
     pub file: String,
+}
+
+impl World {
+    /// The declaration of the process or program called `name`. A search
+    /// rather than a map built per run: it is asked only when spawning.
+    pub fn proc_index(&self, name: &str) -> Option<usize> {
+        self.sc.procs.iter().position(|p| p.name.name == name)
+    }
+
+    /// The kernel object declared as `name`.
+    pub fn object(&self, name: &str) -> Option<ObjId> {
+        let i = self.sc.objects.iter().position(|o| o.name.name == name)?;
+        self.objects.get(i).copied().flatten()
+    }
 }
 
 /// Why a process stops running its statements.
@@ -854,7 +869,7 @@ impl<'w> Interp<'w> {
                 share,
                 inherit,
             } => {
-                let idx = self.w.proc_index.get(&program.name).copied().ok_or(Error::NotFound)?;
+                let idx = self.w.proc_index(&program.name).ok_or(Error::NotFound)?;
                 let mut pass = Vec::new();
                 if *inherit {
                     let decl = self.decl();
@@ -983,10 +998,8 @@ impl<'w> Interp<'w> {
         let base = name.split('#').next().unwrap_or("");
         let idx = self
             .w
-            .proc_index
-            .get(&name)
-            .or_else(|| self.w.proc_index.get(base))
-            .copied()
+            .proc_index(&name)
+            .or_else(|| self.w.proc_index(base))
             .unwrap_or(0);
         &self.w.sc.procs[idx]
     }
@@ -1017,7 +1030,7 @@ impl<'w> Interp<'w> {
         };
         let mut grants = Vec::with_capacity(p.caps.len() + 1);
         for c in &p.caps {
-            let obj = self.w.objects.get(&c.object.name).copied().ok_or(Error::NotFound)?;
+            let obj = self.w.object(&c.object.name).ok_or(Error::NotFound)?;
             let kind = self.sys.with_kernel(|k| k.object_kind(obj)).ok_or(Error::NotFound)?;
             let rights = if c.all { kind.rights() } else { c.rights };
             grants.push((obj, rights, c.badge));

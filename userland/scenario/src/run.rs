@@ -117,7 +117,7 @@ pub fn run(sc: impl Into<Rc<Scenario>>, file: &str, opts: &RunOptions, sink: Opt
     if let Some(m) = opts.steps_max {
         rt.set_steps_max(m);
     }
-    let mut objects = BTreeMap::new();
+    let mut objects = Vec::with_capacity(sc.objects.len());
     for o in &sc.objects {
         let mut opts = o.opts.clone();
         if o.kind == ObjectKind::File {
@@ -125,23 +125,10 @@ pub fn run(sc: impl Into<Rc<Scenario>>, file: &str, opts: &RunOptions, sink: Opt
         }
         // Declarations were checked; a kernel refusal here (a duplicate key) is reported as a failed boot.
         match rt.kernel_mut().create_object(o.kind, &o.name.name, &opts) {
-            Ok(id) => {
-                objects.insert(o.name.name.clone(), id);
-            }
-            Err(e) => eprintln!("warning: could not create {} `{}`: {e}", o.kind.name(), o.name.name),
-        }
-    }
-    // Rights some program could bring when spawned: the deadlock detector counts them as obtainable.
-    for p in sc.procs.iter().filter(|p| p.program) {
-        for c in &p.caps {
-            if let Some(&id) = objects.get(&c.object.name) {
-                let kind = rt.kernel().object_kind(id);
-                let r = if c.all {
-                    kind.map_or(Rights::empty(), |k| k.rights())
-                } else {
-                    c.rights
-                };
-                rt.kernel_mut().set_spawnable(id, r);
+            Ok(id) => objects.push(Some(id)),
+            Err(e) => {
+                objects.push(None);
+                eprintln!("warning: could not create {} `{}`: {e}", o.kind.name(), o.name.name);
             }
         }
     }
@@ -152,21 +139,28 @@ pub fn run(sc: impl Into<Rc<Scenario>>, file: &str, opts: &RunOptions, sink: Opt
     } else {
         None
     };
-    let proc_index = sc
-        .procs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.name.name.clone(), i))
-        .collect();
     let world = Rc::new(World {
         sc,
         objects,
-        proc_index,
         spawn_counts: RefCell::new(BTreeMap::new()),
         names_ep,
         instances: RefCell::new(BTreeMap::new()),
         file: file.to_string(),
     });
+    // Rights some program could bring when spawned: the deadlock detector counts them as obtainable.
+    for p in world.sc.procs.iter().filter(|p| p.program) {
+        for c in &p.caps {
+            if let Some(id) = world.object(&c.object.name) {
+                let kind = rt.kernel().object_kind(id);
+                let r = if c.all {
+                    kind.map_or(Rights::empty(), |k| k.rights())
+                } else {
+                    c.rights
+                };
+                rt.kernel_mut().set_spawnable(id, r);
+            }
+        }
+    }
     let mut service = None;
     if let Some(ep) = names_ep {
         let top = world.sc.procs.iter().map(|p| p.priority).max().unwrap_or(0);
@@ -208,7 +202,7 @@ pub fn run(sc: impl Into<Rc<Scenario>>, file: &str, opts: &RunOptions, sink: Opt
             continue;
         };
         for c in &p.caps {
-            let Some(&id) = world.objects.get(&c.object.name) else {
+            let Some(id) = world.object(&c.object.name) else {
                 continue;
             };
             let kind = rt.kernel().object_kind(id);
