@@ -39,6 +39,16 @@ fn roundtrips(c: &mut Criterion) {
             })
         });
     }
+    // The same round trip through the generic entry (a `Syscall` value),
+    // for API users who do not use the typed entries.
+    g.bench_function("kernel_api_generic_entry_log_off", |b| {
+        let mut pair = common::KernelPair::new(false);
+        let mut i = 0i64;
+        b.iter(|| {
+            i += 1;
+            black_box(pair.roundtrip_generic(i))
+        })
+    });
     for (name, record) in [("runtime_log_off", false), ("runtime_log_on", true)] {
         g.bench_function(name, |b| {
             b.iter_custom(|iters| {

@@ -2,7 +2,8 @@
 //! call/reply round trips through the kernel API or the runtime.
 //!
 //! `cargo run --release -p ipcsim-tests --example hot_loop -- kernel 10000000`
-//! (modes: `kernel`, `kernel-log` with the event log on, `runtime`, `floor`)
+//! (modes: `kernel` (typed entries), `kernel-generic` (`Kernel::syscall`),
+//! `kernel-log` with the event log on, `runtime`, `floor`)
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -22,6 +23,12 @@ fn main() {
         "runtime" => {
             let mut rt = common::runtime_pingpong(n, false);
             std::hint::black_box(rt.run());
+        }
+        "kernel-generic" => {
+            let mut pair = common::KernelPair::new(false);
+            for i in 0..n as i64 {
+                std::hint::black_box(pair.roundtrip_generic(i));
+            }
         }
         "kernel-log" => {
             let mut pair = common::KernelPair::new(true);

@@ -101,16 +101,52 @@ impl KernelPair {
         }
     }
 
-    /// One call/reply round trip through the kernel API alone.
+    /// One call/reply round trip through the kernel API alone, by its typed
+    /// entries (`Kernel::call`, `Kernel::reply_recv`).
     pub fn roundtrip(&mut self, i: i64) -> i64 {
+        self.roundtrip_by(i, false)
+    }
+
+    /// The same round trip through the generic entry, `Kernel::syscall` with
+    /// a `Syscall` value.
+    pub fn roundtrip_generic(&mut self, i: i64) -> i64 {
+        self.roundtrip_by(i, true)
+    }
+
+    #[inline(always)]
+    fn roundtrip_by(&mut self, i: i64, generic: bool) -> i64 {
         let k = &mut self.k;
-        let _ = k.call(self.client, self.cc, Message::new(Data::Int(i)), Timeout::Never);
+        let msg = Message::new(Data::Int(i));
+        let _ = if generic {
+            k.syscall(
+                self.client,
+                Syscall::Call {
+                    cap: self.cc,
+                    msg,
+                    timeout: Timeout::Never,
+                },
+            )
+        } else {
+            k.call(self.client, self.cc, msg, Timeout::Never)
+        };
         let _ = k.schedule();
         let req = match k.take_result(self.server) {
             Some(Ok(Ret::Msg(m))) => m.data,
             _ => Data::Unit,
         };
-        let _ = k.reply_recv(self.server, self.sc, Message::new(req), Timeout::Never);
+        let msg = Message::new(req);
+        let _ = if generic {
+            k.syscall(
+                self.server,
+                Syscall::ReplyRecv {
+                    cap: self.sc,
+                    msg,
+                    timeout: Timeout::Never,
+                },
+            )
+        } else {
+            k.reply_recv(self.server, self.sc, msg, Timeout::Never)
+        };
         let _ = k.schedule();
         let out = match k.take_result(self.client) {
             Some(Ok(Ret::Msg(Message { data: Data::Int(x), .. }))) => x,
