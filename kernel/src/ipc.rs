@@ -193,6 +193,7 @@ impl Kernel {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn awaits_reply(&self, caller: Pid, nonce: u64) -> bool {
         matches!(self.procs[caller.index()].blocked(), Some(b) if matches!(b.wait, Wait::Reply { nonce: n, .. } if n == nonce))
     }
