@@ -661,6 +661,7 @@ impl Kernel {
 
     /// A seeded choice in `0..n`: drawn from the seed, or taken from the replayed
     /// schedule; None when scheduling is plain. Recorded when asked.
+    #[inline]
     pub(crate) fn choose(&mut self, n: u64) -> Option<u64> {
         let c = if let Some(r) = &self.cfg.replay {
             let v = u64::from(r.get(self.replay_pos).copied().unwrap_or(0));
