@@ -39,7 +39,8 @@ impl Runtime {
                 kernel: RefCell::new(Kernel::new(cfg)),
                 spawned: RefCell::new(Vec::new()),
             }),
-            bodies: Vec::new(),
+            // Room for a small scenario's processes (exploration builds a runtime per run).
+            bodies: Vec::with_capacity(8),
             sink: None,
             steps_max: None,
         }
