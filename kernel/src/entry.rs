@@ -10,10 +10,11 @@
 //! it does), `call` and `reply_recv` build a `Syscall` for the general path;
 //! the semaphore entries call their handler and the general path's ending
 //! (`Kernel::finish_call`) directly, as `dispatch` would. With the fast paths
-//! off, fault injection on, or a caller that is not running, the entry is
-//! exactly [`Kernel::syscall`]. So a typed entry and `syscall` with the same call are
-//! the same call: same result, same events, same counters, same scheduling;
-//! the model tests issue calls both ways and hold both to one model.
+//! off, fault injection on, or a caller that is not running, the entry
+//! takes the general entry whole. [`Kernel::syscall`] itself routes these
+//! four calls here, so there is one path per call whichever door it came
+//! through; the model tests hold the fast paths to the general ones (fast
+//! paths off) with the log on and off.
 
 use crate::event::EventKind;
 use crate::kernel::Kernel;
@@ -54,7 +55,7 @@ impl Kernel {
     #[inline]
     pub fn call(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
         if !self.typed_prologue(pid) {
-            return self.syscall(pid, Syscall::Call { cap, msg, timeout });
+            return self.syscall_general(pid, Syscall::Call { cap, msg, timeout });
         }
         if self.observed {
             return self.call_observed(pid, cap, msg, timeout);
@@ -66,7 +67,7 @@ impl Kernel {
     #[inline]
     pub fn reply_recv(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
         if !self.typed_prologue(pid) {
-            return self.syscall(pid, Syscall::ReplyRecv { cap, msg, timeout });
+            return self.syscall_general(pid, Syscall::ReplyRecv { cap, msg, timeout });
         }
         if self.observed {
             return self.reply_recv_observed(pid, cap, msg, timeout);
@@ -78,7 +79,7 @@ impl Kernel {
     #[inline]
     pub fn sem_wait(&mut self, pid: Pid, cap: CapId, timeout: Timeout) -> Outcome {
         if !self.typed_prologue(pid) {
-            return self.syscall(pid, Syscall::SemWait { cap, timeout });
+            return self.syscall_general(pid, Syscall::SemWait { cap, timeout });
         }
         if self.observed {
             self.record_typed(pid, "sem_wait", cap, None);
@@ -96,7 +97,7 @@ impl Kernel {
     #[inline]
     pub fn sem_post(&mut self, pid: Pid, cap: CapId) -> Outcome {
         if !self.typed_prologue(pid) {
-            return self.syscall(pid, Syscall::SemPost { cap });
+            return self.syscall_general(pid, Syscall::SemPost { cap });
         }
         if self.observed {
             self.record_typed(pid, "sem_post", cap, None);

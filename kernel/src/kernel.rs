@@ -348,7 +348,24 @@ impl Kernel {
     // ----- the dispatcher ---------------------------------------------------------
 
     /// Issues a system call for `pid`, which must be the running process.
+    ///
+    /// The calls processes loop on go through their typed entries
+    /// (`entry.rs`), which take the fast path without the enum; the same call
+    /// by either door is the same call.
     pub fn syscall(&mut self, pid: Pid, call: Syscall) -> Outcome {
+        match call {
+            Syscall::Call { cap, msg, timeout } => self.call(pid, cap, msg, timeout),
+            Syscall::ReplyRecv { cap, msg, timeout } => self.reply_recv(pid, cap, msg, timeout),
+            Syscall::SemWait { cap, timeout } => self.sem_wait(pid, cap, timeout),
+            Syscall::SemPost { cap } => self.sem_post(pid, cap),
+            other => self.syscall_general(pid, other),
+        }
+    }
+
+    /// [`Kernel::syscall`] for any call, whole: checks, counting, the
+    /// `syscall` event, faults, the fast paths, then the general path. The
+    /// typed entries come here when their fast path may not run at all.
+    pub(crate) fn syscall_general(&mut self, pid: Pid, call: Syscall) -> Outcome {
         self.refresh_observed();
         if self.current != Some(pid) {
             // Only the running process may trap into the kernel.

@@ -115,17 +115,15 @@ pub fn msg_int(r: SysResult) -> i64 {
 
 /// Issues `call` for `pid`: through the kernel's typed entry for it when
 /// `typed` and there is one (`Kernel::call`, `reply_recv`, `sem_wait`,
-/// `sem_post`), else through `Kernel::syscall`. The model tests issue calls
-/// both ways and hold both to one model.
+/// `sem_post`), else through `Kernel::syscall` (which routes those four to
+/// the same entries). The model tests issue calls both ways, so the public
+/// doors stay one path.
 pub fn enter(k: &mut Kernel, pid: Pid, call: Syscall, typed: bool) -> Outcome {
-    if !typed {
-        return k.syscall(pid, call);
-    }
     match call {
-        Syscall::Call { cap, msg, timeout } => k.call(pid, cap, msg, timeout),
-        Syscall::ReplyRecv { cap, msg, timeout } => k.reply_recv(pid, cap, msg, timeout),
-        Syscall::SemWait { cap, timeout } => k.sem_wait(pid, cap, timeout),
-        Syscall::SemPost { cap } => k.sem_post(pid, cap),
+        Syscall::Call { cap, msg, timeout } if typed => k.call(pid, cap, msg, timeout),
+        Syscall::ReplyRecv { cap, msg, timeout } if typed => k.reply_recv(pid, cap, msg, timeout),
+        Syscall::SemWait { cap, timeout } if typed => k.sem_wait(pid, cap, timeout),
+        Syscall::SemPost { cap } if typed => k.sem_post(pid, cap),
         other => k.syscall(pid, other),
     }
 }

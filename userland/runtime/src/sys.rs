@@ -49,7 +49,7 @@ impl Future for SysCall<'_> {
         }
         let mut k = this.shared.kernel.borrow_mut();
         if let Some(call) = this.call.take() {
-            return match enter(&mut k, this.pid, call) {
+            return match k.syscall(this.pid, call) {
                 Outcome::Done(r) => Poll::Ready(r),
                 Outcome::Switched => Poll::Pending,
             };
@@ -58,19 +58,6 @@ impl Future for SysCall<'_> {
             Some(r) => Poll::Ready(r),
             None => Poll::Pending,
         }
-    }
-}
-
-/// Issues a call, through the kernel's typed entry where it has one (the
-/// same call, without the general entry's plumbing).
-#[inline(never)]
-fn enter(k: &mut Kernel, pid: Pid, call: Syscall) -> Outcome {
-    match call {
-        Syscall::Call { cap, msg, timeout } => k.call(pid, cap, msg, timeout),
-        Syscall::ReplyRecv { cap, msg, timeout } => k.reply_recv(pid, cap, msg, timeout),
-        Syscall::SemWait { cap, timeout } => k.sem_wait(pid, cap, timeout),
-        Syscall::SemPost { cap } => k.sem_post(pid, cap),
-        other => k.syscall(pid, other),
     }
 }
 
