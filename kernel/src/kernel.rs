@@ -424,12 +424,7 @@ impl Kernel {
                 Syscall::SemWait { cap, .. } | Syscall::SemPost { cap }
                     if self.fast_sem(pid, cap, matches!(call, Syscall::SemWait { .. })) =>
                 {
-                    // Nobody was readied: only the seeded scheduler may switch here.
-                    if self.seeded_preempt(pid) {
-                        self.procs[pid.index()].result = Some(Ok(Ret::Unit));
-                        return Outcome::Switched;
-                    }
-                    return Outcome::Done(Ok(Ret::Unit));
+                    return self.fast_sem_done(pid);
                 }
                 other => other,
             }
