@@ -56,6 +56,13 @@ impl<T> Arena<T> {
         }
     }
 
+    /// Removes every value and forgets every generation (the next handles
+    /// are those of a new arena), keeping the memory.
+    pub fn clear(&mut self) {
+        self.slots.clear();
+        self.generations.clear();
+    }
+
     /// Inserts a value and returns its handle.
     pub fn insert(&mut self, value: T) -> Handle {
         let entry = self.slots.vacant_entry();

@@ -203,9 +203,64 @@ pub struct Kernel {
 /// each table once, not once per doubling (exploration builds a kernel per run).
 const BOOT_ROOM: usize = 8;
 
+/// The tables whose memory [`Kernel::reset`] keeps.
+struct Tables {
+    procs: Vec<Process>,
+    objs: Arena<Object>,
+    caps: Arena<CapNode>,
+    timers: BinaryHeap<Reverse<Timer>>,
+    log: Vec<Event>,
+    in_deadlock: Vec<bool>,
+}
+
+impl Tables {
+    fn with_room(n: usize) -> Self {
+        Tables {
+            procs: Vec::with_capacity(n),
+            objs: Arena::with_capacity(n),
+            caps: Arena::with_capacity(4 * n),
+            timers: BinaryHeap::new(),
+            log: Vec::new(),
+            in_deadlock: Vec::with_capacity(n),
+        }
+    }
+
+    /// Emptied, memory kept (arenas forget their generations too).
+    fn cleared(mut self) -> Self {
+        self.procs.clear();
+        self.objs.clear();
+        self.caps.clear();
+        self.timers.clear();
+        self.log.clear();
+        self.in_deadlock.clear();
+        self
+    }
+}
+
 impl Kernel {
     /// A kernel with no processes and no objects.
     pub fn new(cfg: KernelConfig) -> Self {
+        Self::with_tables(cfg, Tables::with_room(BOOT_ROOM))
+    }
+
+    /// Makes this kernel what [`Kernel::new`] with `cfg` would make, keeping
+    /// the memory of its tables: a caller that runs many short simulations one
+    /// after another (an explorer) then allocates them once, not once per
+    /// run. Handles and every count start again from scratch, so a run after
+    /// a reset is the same, event for event, as one on a new kernel.
+    pub fn reset(&mut self, cfg: KernelConfig) {
+        let tables = Tables {
+            procs: std::mem::take(&mut self.procs),
+            objs: std::mem::take(&mut self.objs),
+            caps: std::mem::take(&mut self.caps),
+            timers: std::mem::take(&mut self.timers),
+            log: std::mem::take(&mut self.log.buf),
+            in_deadlock: std::mem::take(&mut self.in_deadlock),
+        };
+        *self = Self::with_tables(cfg, tables.cleared());
+    }
+
+    fn with_tables(cfg: KernelConfig, tables: Tables) -> Self {
         let mut rng = cfg.seed.map(SplitMix64::new);
         let pct = match (cfg.strategy, rng.as_mut()) {
             (crate::Strategy::Pct { depth, steps }, Some(r)) => Some(crate::strategy::PctState::new(r, depth, steps)),
@@ -213,6 +268,7 @@ impl Kernel {
         };
         let log = EventLog {
             enabled: cfg.record_events,
+            buf: tables.log,
             ..Default::default()
         };
         Kernel {
@@ -221,13 +277,13 @@ impl Kernel {
             observed: cfg.record_events || tracing::level_enabled!(tracing::Level::TRACE),
             cfg,
             now: 0,
-            procs: Vec::with_capacity(BOOT_ROOM),
-            objs: Arena::with_capacity(BOOT_ROOM),
-            caps: Arena::with_capacity(4 * BOOT_ROOM),
+            procs: tables.procs,
+            objs: tables.objs,
+            caps: tables.caps,
             ready: crate::ready::ReadyQueues::default(),
             current: None,
             last_run: None,
-            timers: BinaryHeap::new(),
+            timers: tables.timers,
             timer_seq: 0,
             wait_seq: 0,
             nonce: 0,
@@ -242,7 +298,7 @@ impl Kernel {
             fs: BTreeMap::new(),
             live_nondaemons: 0,
             deadlocks: Vec::new(),
-            in_deadlock: Vec::with_capacity(BOOT_ROOM),
+            in_deadlock: tables.in_deadlock,
             switch_hint: None,
             fault_steps: 0,
             fault_plan: None,

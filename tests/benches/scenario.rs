@@ -126,15 +126,17 @@ fn explore(c: &mut Criterion) {
     g.bench_function("lock_order_4x40_one_seeded_run", |b| {
         let mut seed = 0u64;
         let parsed = std::rc::Rc::new(ipcsim_scenario::load(LOCK_ORDER_4).expect("loads"));
+        // As `ipcsim explore` does: parse once per thread, share it with every
+        // run, and reset one runtime per thread for each run.
+        let mut rt = ipcsim_runtime::Runtime::new(ipcsim_kernel::KernelConfig::default());
         b.iter(|| {
             seed += 1;
-            // As `ipcsim explore` does: parse once per thread, share it with every run.
             let sc = parsed.clone();
             let opts = RunOptions {
                 seed: Some(seed),
                 ..Default::default()
             };
-            let (o, _rt) = ipcsim_scenario::run(sc, "lock.ipc", &opts, None);
+            let o = ipcsim_scenario::run_in(&mut rt, sc, "lock.ipc", &opts, None);
             black_box(o.exit_code())
         })
     });
@@ -149,6 +151,7 @@ fn explore(c: &mut Criterion) {
                 for _ in 0..threads {
                     scope.spawn(|| {
                         let parsed = std::rc::Rc::new(ipcsim_scenario::load(LOCK_ORDER_4).expect("loads"));
+                        let mut rt = ipcsim_runtime::Runtime::new(ipcsim_kernel::KernelConfig::default());
                         loop {
                             let seed = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             if seed >= iters {
@@ -158,7 +161,7 @@ fn explore(c: &mut Criterion) {
                                 seed: Some(seed),
                                 ..Default::default()
                             };
-                            let (o, _rt) = ipcsim_scenario::run(parsed.clone(), "lock.ipc", &opts, None);
+                            let o = ipcsim_scenario::run_in(&mut rt, parsed.clone(), "lock.ipc", &opts, None);
                             black_box(o.exit_code());
                         }
                     });

@@ -54,11 +54,8 @@ fn json_lines_carry_the_required_fields() {
     assert!(last["counters"]["messages"].as_u64().unwrap_or(0) >= 10);
 }
 
-/// The kernel's fast paths (call, reply_recv, semaphores) must change
-/// nothing but speed: every bundled scenario gives the same events, in the
-/// same order, and the same ending and counters, with them and without.
-#[test]
-fn fast_paths_change_nothing_but_speed() {
+/// Every bundled scenario, in name order.
+fn bundled() -> Vec<(std::path::PathBuf, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("root")
@@ -67,43 +64,107 @@ fn fast_paths_change_nothing_but_speed() {
         .expect("scenarios")
         .flatten()
         .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ipc"))
         .collect();
     files.sort();
-    for f in files.iter().filter(|p| p.extension().is_some_and(|e| e == "ipc")) {
-        let src = std::fs::read_to_string(f).expect("readable");
-        let run = |slow_paths: bool, seed: Option<u64>| {
-            let sc = ipcsim_scenario::load(&src).expect("loads");
-            let opts = ipcsim_scenario::RunOptions {
+    files
+        .into_iter()
+        .map(|f| {
+            let src = std::fs::read_to_string(&f).expect("readable");
+            (f, src)
+        })
+        .collect()
+}
+
+/// What a run shows: every event, what each process holds at the end
+/// (semaphore units, for deadlock reports), the report and the verdicts.
+type Seen = (
+    Vec<String>,
+    Vec<Vec<(ipcsim_kernel::ObjId, u64)>>,
+    (
+        ipcsim_kernel::Finish,
+        u64,
+        Vec<ipcsim_runtime::ProcessReport>,
+        ipcsim_kernel::stats::Stats,
+        Vec<ipcsim_kernel::DeadlockReport>,
+    ),
+    (Vec<ipcsim_scenario::run::Verdict>, Vec<String>),
+);
+
+/// Runs `src` on a new runtime, or on `reused` (which may have run anything before).
+fn observe(src: &str, opts: &ipcsim_scenario::RunOptions, reused: Option<&mut ipcsim_runtime::Runtime>) -> Seen {
+    let sc = ipcsim_scenario::load(src).expect("loads");
+    let opts = ipcsim_scenario::RunOptions {
+        record: true,
+        ..opts.clone()
+    };
+    let events = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = events.clone();
+    let sink: ipcsim_scenario::Sink = Box::new(move |_k, evs| {
+        seen.borrow_mut().extend(evs.iter().map(|e| format!("{e:?}")));
+    });
+    let mut fresh = None;
+    let (o, rt) = match reused {
+        Some(rt) => (ipcsim_scenario::run_in(rt, sc, "f.ipc", &opts, Some(sink)), &*rt),
+        None => {
+            let (o, rt) = ipcsim_scenario::run(sc, "f.ipc", &opts, Some(sink));
+            (o, &*fresh.insert(rt))
+        }
+    };
+    let r = o.report;
+    let events = events.borrow().clone();
+    let k = rt.kernel();
+    let held: Vec<_> = (0..k.process_count() as u32)
+        .map(|i| k.sem_held(ipcsim_kernel::Pid(i)))
+        .collect();
+    (
+        events,
+        held,
+        (r.finish, r.time, r.processes, r.stats, r.deadlocks),
+        (o.verdicts, o.unexpected),
+    )
+}
+
+/// The kernel's fast paths (call, reply_recv, semaphores) must change
+/// nothing but speed: every bundled scenario gives the same events, in the
+/// same order, and the same ending and counters, with them and without.
+#[test]
+fn fast_paths_change_nothing_but_speed() {
+    for (f, src) in bundled() {
+        for seed in [None, Some(7)] {
+            let opts = |slow_paths| ipcsim_scenario::RunOptions {
                 seed,
-                record: true,
                 slow_paths,
                 ..Default::default()
             };
-            let events = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-            let seen = events.clone();
-            let sink: ipcsim_scenario::Sink = Box::new(move |_k, evs| {
-                seen.borrow_mut().extend(evs.iter().map(|e| format!("{e:?}")));
-            });
-            let (o, rt) = ipcsim_scenario::run(sc, "f.ipc", &opts, Some(sink));
-            let r = o.report;
-            let events = events.borrow().clone();
-            // What each process holds at the end (semaphore units, for deadlock reports).
-            let k = rt.kernel();
-            let held: Vec<_> = (0..k.process_count() as u32)
-                .map(|i| k.sem_held(ipcsim_kernel::Pid(i)))
-                .collect();
-            (
-                events,
-                held,
-                (r.finish, r.time, r.processes, r.stats, r.deadlocks),
-                (o.verdicts, o.unexpected),
-            )
-        };
-        for seed in [None, Some(7)] {
             assert_eq!(
-                run(false, seed),
-                run(true, seed),
+                observe(&src, &opts(false), None),
+                observe(&src, &opts(true), None),
                 "{} (seed {seed:?}) differs without the fast paths",
+                f.display()
+            );
+        }
+    }
+}
+
+/// A runtime reset for another run (as an explorer's threads reuse theirs)
+/// runs exactly as a new one: one runtime runs every bundled scenario in turn,
+/// each after a different one, seeded and not, and each run matches a run on
+/// a new runtime event for event.
+#[test]
+fn a_reset_runtime_runs_as_a_new_one() {
+    let mut rt = ipcsim_runtime::Runtime::new(ipcsim_kernel::KernelConfig::default());
+    let all = bundled();
+    for seed in [None, Some(7), Some(8)] {
+        for (f, src) in &all {
+            let opts = ipcsim_scenario::RunOptions {
+                seed,
+                ..Default::default()
+            };
+            assert_eq!(
+                observe(src, &opts, Some(&mut rt)),
+                observe(src, &opts, None),
+                "{} (seed {seed:?}) differs on a reused runtime",
                 f.display()
             );
         }

@@ -70,13 +70,21 @@ fn run_prefix(parsed: &std::rc::Rc<ipcsim_scenario::ast::Scenario>, args: &Explo
         faults: args.faults.kernel(),
         slow_paths: false,
     };
-    let (outcome, rt) = ipcsim_scenario::run(parsed.clone(), &args.file, &opts, None);
-    let k = rt.kernel();
-    Ran {
-        failure: (outcome.exit_code() != 0).then(|| reasons(&outcome)),
-        choices: k.choices().to_vec(),
-        arities: k.choice_arities().to_vec(),
-    }
+    RUNTIME.with_borrow_mut(|rt| {
+        let outcome = ipcsim_scenario::run_in(rt, parsed.clone(), &args.file, &opts, None);
+        let k = rt.kernel();
+        Ran {
+            failure: (outcome.exit_code() != 0).then(|| reasons(&outcome)),
+            choices: k.choices().to_vec(),
+            arities: k.choice_arities().to_vec(),
+        }
+    })
+}
+
+thread_local! {
+    /// Each worker thread's runtime, reset for every run (its tables are allocated once).
+    static RUNTIME: std::cell::RefCell<ipcsim_runtime::Runtime> =
+        std::cell::RefCell::new(ipcsim_runtime::Runtime::new(ipcsim_kernel::KernelConfig::default()));
 }
 
 /// The children of a run of `prefix`: one per later choice point and alternative.

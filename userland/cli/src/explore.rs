@@ -305,6 +305,8 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                 };
                 // Shared by every run of this thread: a run never changes its scenario.
                 let parsed = std::rc::Rc::new(parsed);
+                // One runtime per thread, reset for each run: its tables are allocated once.
+                let mut rt = ipcsim_runtime::Runtime::new(ipcsim_kernel::KernelConfig::default());
                 loop {
                     let seed = next.fetch_add(1, Ordering::Relaxed);
                     if seed >= end {
@@ -330,13 +332,13 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                         faults,
                         slow_paths: false,
                     };
-                    let (outcome, _rt) = ipcsim_scenario::run(sc, &args.file, &opts, None);
+                    let outcome = ipcsim_scenario::run_in(&mut rt, sc, &args.file, &opts, None);
                     if outcome.exit_code() != 0 {
                         let again = RunOptions {
                             record_choices: true,
                             ..opts.clone()
                         };
-                        let (_, rt) = ipcsim_scenario::run(parsed.clone(), &args.file, &again, None);
+                        ipcsim_scenario::run_in(&mut rt, parsed.clone(), &args.file, &again, None);
                         let choices = rt.kernel().choices().to_vec();
                         if let Ok(mut b) = best.lock() {
                             if b.as_ref().is_none_or(|(s, _, _)| seed < *s) {

@@ -46,6 +46,20 @@ impl Runtime {
         }
     }
 
+    /// Makes this runtime what [`Runtime::new`] with `cfg` would make: the
+    /// bodies of the last run's processes are dropped, the sink and step
+    /// limit are removed, and the kernel is [reset](Kernel::reset), keeping
+    /// the memory of its tables and of the runtime's own. For a caller that
+    /// runs many short simulations one after another (an explorer).
+    pub fn reset(&mut self, cfg: KernelConfig) {
+        // Bodies first: they hold handles to the shared state.
+        self.bodies.clear();
+        self.shared.spawned.borrow_mut().clear();
+        self.shared.kernel.borrow_mut().reset(cfg);
+        self.sink = None;
+        self.steps_max = None;
+    }
+
     /// The kernel, for set-up and queries.
     pub fn kernel_mut(&mut self) -> std::cell::RefMut<'_, Kernel> {
         self.shared.kernel.borrow_mut()

@@ -51,6 +51,9 @@ pub struct Scenario {
     pub procs: Vec<ProcDecl>,
     /// Scenario-level expectations.
     pub expects: Vec<TopExpect>,
+    /// Some process registers or looks up a name, so a run starts the naming
+    /// service (set by the checker, read by every run).
+    pub uses_names: bool,
 }
 
 /// `config` settings.

@@ -21,7 +21,25 @@ pub fn check(sc: &mut Scenario) -> Vec<Diagnostic> {
         procs: BTreeMap::new(),
     };
     c.run(sc);
+    sc.uses_names = uses_names(sc);
     c.errs
+}
+
+/// Whether a statement of some process registers or looks up a name.
+fn uses_names(sc: &Scenario) -> bool {
+    fn any(stmts: &[crate::ast::Stmt]) -> bool {
+        stmts.iter().any(|s| match &s.kind {
+            StmtKind::Op(op) => matches!(
+                op.kind,
+                crate::ast::OpKind::Register { .. } | crate::ast::OpKind::Lookup { .. }
+            ),
+            StmtKind::Try(i) => any(std::slice::from_ref(i)),
+            StmtKind::If(_, a, b) => any(a) || any(b),
+            StmtKind::Repeat(_, b) | StmtKind::Loop(b) | StmtKind::On(_, b) => any(b),
+            _ => false,
+        })
+    }
+    sc.procs.iter().any(|p| any(&p.body))
 }
 
 struct Checker {

@@ -28,7 +28,7 @@ pub mod text;
 pub mod value;
 
 pub use diag::{Diagnostic, Diagnostics, Span};
-pub use run::{run, Outcome, RunOptions, Sink};
+pub use run::{run, run_in, Outcome, RunOptions, Sink};
 
 /// Parses and checks a scenario; returns it ready to run, or every error found.
 pub fn load(src: &str) -> Result<ast::Scenario, Diagnostics> {

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use ipcsim_kernel::{Ending, Event, Kernel, KernelConfig, ObjectKind, ObjectOptions, Pid, ProcessSpec, Rights};
 use ipcsim_runtime::{ProcState, Report, Runtime};
 
-use crate::ast::{ProcExpect, Scenario, StmtKind, TopExpect};
+use crate::ast::{ProcExpect, Scenario, TopExpect};
 use crate::interp::{body, World};
 use crate::names;
 use crate::value::Value;
@@ -76,27 +76,35 @@ impl Outcome {
     }
 }
 
-fn uses_names(sc: &Scenario) -> bool {
-    fn any(stmts: &[crate::ast::Stmt]) -> bool {
-        stmts.iter().any(|s| match &s.kind {
-            StmtKind::Op(op) => matches!(
-                op.kind,
-                crate::ast::OpKind::Register { .. } | crate::ast::OpKind::Lookup { .. }
-            ),
-            StmtKind::Try(i) => any(std::slice::from_ref(i)),
-            StmtKind::If(_, a, b) => any(a) || any(b),
-            StmtKind::Repeat(_, b) | StmtKind::Loop(b) | StmtKind::On(_, b) => any(b),
-            _ => false,
-        })
-    }
-    sc.procs.iter().any(|p| any(&p.body))
-}
-
 /// Runs a checked scenario. `sink` sees every event as the run goes. Pass an
 /// `Rc<Scenario>` to run one scenario many times without copying it.
 pub fn run(sc: impl Into<Rc<Scenario>>, file: &str, opts: &RunOptions, sink: Option<Sink>) -> (Outcome, Runtime) {
     let sc: Rc<Scenario> = sc.into();
-    let cfg = KernelConfig {
+    let mut rt = Runtime::new(config(&sc, opts));
+    let outcome = boot_and_run(&mut rt, sc, file, opts, sink);
+    (outcome, rt)
+}
+
+/// [`run`] on a runtime that ran something before: it is
+/// [reset](Runtime::reset) first, so the run is exactly what [`run`] gives,
+/// but the kernel's tables are not allocated again. What an explorer calls
+/// once per schedule, with one runtime per thread. The runtime is left as the
+/// run ended (its kernel can be queried, e.g. for the choices made).
+pub fn run_in(
+    rt: &mut Runtime,
+    sc: impl Into<Rc<Scenario>>,
+    file: &str,
+    opts: &RunOptions,
+    sink: Option<Sink>,
+) -> Outcome {
+    let sc: Rc<Scenario> = sc.into();
+    rt.reset(config(&sc, opts));
+    boot_and_run(rt, sc, file, opts, sink)
+}
+
+/// The kernel configuration of a run: the scenario's `config` lines with the options over them.
+fn config(sc: &Scenario, opts: &RunOptions) -> KernelConfig {
+    KernelConfig {
         seed: opts.seed.or(sc.config.seed),
         strategy: opts.strategy,
         replay: opts.replay.clone(),
@@ -109,8 +117,11 @@ pub fn run(sc: impl Into<Rc<Scenario>>, file: &str, opts: &RunOptions, sink: Opt
         faults: opts.faults,
         fast_paths: !opts.slow_paths,
         ..KernelConfig::default()
-    };
-    let mut rt = Runtime::new(cfg);
+    }
+}
+
+/// Boots the scenario's declarations on a fresh runtime, runs it and judges the outcome.
+fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOptions, sink: Option<Sink>) -> Outcome {
     if let Some(s) = sink {
         rt.set_sink(s);
     }
@@ -132,7 +143,7 @@ pub fn run(sc: impl Into<Rc<Scenario>>, file: &str, opts: &RunOptions, sink: Opt
             }
         }
     }
-    let names_ep = if uses_names(&sc) {
+    let names_ep = if sc.uses_names {
         rt.kernel_mut()
             .create_object(ObjectKind::Endpoint, "names", &ObjectOptions::default())
             .ok()
@@ -232,7 +243,7 @@ pub fn run(sc: impl Into<Rc<Scenario>>, file: &str, opts: &RunOptions, sink: Opt
         })
         .collect();
     let victim = rt.kernel().injected_kill();
-    (judge(&world.sc, report, service, victim, &files), rt)
+    judge(&world.sc, report, service, victim, &files)
 }
 
 /// Judges a run by the contract. `victim`, the process an injected kill
