@@ -319,13 +319,12 @@ impl Sys {
         body: impl FnOnce(Sys) -> ProcFuture,
     ) -> Result<Pid, Error> {
         let expected = Pid(self.shared.kernel.borrow().process_count() as u32);
-        let mut fut = self.syscall(Syscall::Spawn { spec, share, grants });
-        // Submit now, synchronously, so the child's body exists before it can be scheduled.
-        let first = {
-            let mut k = self.shared.kernel.borrow_mut();
-            let call = fut.call.take().unwrap_or(Syscall::Yield);
-            k.syscall(self.pid, call)
-        };
+        // Submitted now, synchronously, so the child's body exists before it can be scheduled.
+        let first = self
+            .shared
+            .kernel
+            .borrow_mut()
+            .syscall(self.pid, Syscall::Spawn { spec, share, grants });
         let created = self.shared.kernel.borrow().process_count() > expected.index();
         if created {
             let child = Sys {
@@ -336,7 +335,9 @@ impl Sys {
         }
         let r = match first {
             Outcome::Done(r) => r,
-            Outcome::Switched => fut.await,
+            // Switched out (a seeded preemption at this boundary): the result
+            // is taken when the kernel runs this process again, never before.
+            Outcome::Switched => self.result().await,
         };
         match r? {
             Ret::Pid(p) => Ok(p),
