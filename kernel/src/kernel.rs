@@ -624,10 +624,22 @@ impl Kernel {
     #[inline]
     pub fn schedule(&mut self) -> Next {
         self.refresh_observed();
-        // The usual answer in a small frame: the running process goes on.
-        if let Some(cur) = self.current {
+        // The usual answers in a small frame: the running process goes on,
+        // or the next ready one runs (what `schedule_general` would do first
+        // when there is one, with no time to spend before it runs).
+        if self.live_nondaemons > 0 {
+            let cur = match self.current {
+                Some(cur) => cur,
+                None => match self.pop_ready() {
+                    Some(pid) => {
+                        self.switch_to(pid);
+                        pid
+                    }
+                    None => return self.schedule_general(),
+                },
+            };
             let p = &self.procs[cur.index()];
-            if p.compute_left == 0 && p.cost_due == 0 && self.live_nondaemons > 0 {
+            if p.compute_left == 0 && p.cost_due == 0 {
                 return Next::Run(cur);
             }
         }
@@ -830,17 +842,26 @@ impl Kernel {
         if pick == 0 {
             return false;
         }
-        self.seeded_hand_over(pid, prio, pick as usize - 1);
-        true
+        self.seeded_hand_over(pid, prio, pick as usize - 1)
     }
 
     /// The seeded scheduler preempts `pid`: the ready process at `index` of its
-    /// priority's queue runs next, and `pid` goes to the tail.
-    fn seeded_hand_over(&mut self, pid: Pid, prio: i64, index: usize) {
+    /// priority's queue goes to the head, and `pid` to the tail. Then the next
+    /// scheduling decision is taken at once (the one [`Kernel::schedule`]
+    /// would take first: nothing happens in between), so when its draw picks
+    /// `pid` again, `pid` goes on without a trip through the executor, with the
+    /// same events and the same draws. Returns whether another process runs.
+    fn seeded_hand_over(&mut self, pid: Pid, prio: i64, index: usize) -> bool {
         self.ready.hand_over(prio, index, pid);
         self.procs[pid.index()].state = State::Ready;
         self.current = None;
         self.switch_hint = Some(SwitchReason::Seeded);
+        if self.live_nondaemons > 0 {
+            if let Some(next) = self.pop_ready() {
+                self.switch_to(next);
+            }
+        }
+        self.current != Some(pid)
     }
 
     /// PCT at a system call boundary: count the step (maybe a change point),
@@ -859,8 +880,7 @@ impl Kernel {
         if pct.prio(q[best]) <= mine {
             return false;
         }
-        self.seeded_hand_over(pid, prio, best);
-        true
+        self.seeded_hand_over(pid, prio, best)
     }
 
     // ----- blocking, waking, timers -----------------------------------------------
