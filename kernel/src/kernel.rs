@@ -728,7 +728,8 @@ impl Kernel {
     /// the seeded source's (drawn only when there is a choice, so a run's stream
     /// of draws depends on its schedule alone).
     fn pop_ready(&mut self) -> Option<Pid> {
-        let q = self.ready.top_queue()?;
+        let level = self.ready.top_level()?;
+        let q = self.ready.level_queue(level)?;
         let mut pick = 0;
         if let Some(pct) = &self.pct {
             // PCT: the ready process with the highest PCT priority (first in the queue on ties).
@@ -736,7 +737,7 @@ impl Kernel {
         } else if q.len() > 1 {
             pick = self.choose(q.len() as u64).unwrap_or(0) as usize;
         }
-        self.ready.take_top(pick)
+        self.ready.take_from(level, pick)
     }
 
     /// A seeded choice in `0..n`: drawn from the seed, or taken from the replayed

@@ -66,15 +66,6 @@ impl ReadyQueues {
         self.levels.iter().find(|(_, q)| !q.is_empty()).map(|(p, _)| *p)
     }
 
-    /// The queue of the highest priority with a ready process.
-    #[inline]
-    pub fn top_queue(&self) -> Option<&VecDeque<Pid>> {
-        if self.len == 0 {
-            return None;
-        }
-        self.levels.iter().find(|(_, q)| !q.is_empty()).map(|(_, q)| q)
-    }
-
     /// Ready processes at priority `prio`.
     #[inline]
     pub fn at(&self, prio: i64) -> usize {
@@ -89,9 +80,27 @@ impl ReadyQueues {
         self.find(prio).ok().map(|i| &self.levels[i].1)
     }
 
-    /// Takes the process at `index` of the top non-empty queue.
-    pub fn take_top(&mut self, index: usize) -> Option<Pid> {
-        let q = &mut self.levels.iter_mut().find(|(_, q)| !q.is_empty())?.1;
+    /// Where the queue of the highest priority with a ready process is (for
+    /// [`ReadyQueues::level_queue`] and [`ReadyQueues::take_from`]: one search
+    /// for a look and a take).
+    #[inline]
+    pub fn top_level(&self) -> Option<usize> {
+        if self.len == 0 {
+            return None;
+        }
+        self.levels.iter().position(|(_, q)| !q.is_empty())
+    }
+
+    /// The queue at `level` (as [`ReadyQueues::top_level`] gives it).
+    #[inline]
+    pub fn level_queue(&self, level: usize) -> Option<&VecDeque<Pid>> {
+        self.levels.get(level).map(|(_, q)| q)
+    }
+
+    /// Takes the process at `index` of the queue at `level`.
+    #[inline]
+    pub fn take_from(&mut self, level: usize, index: usize) -> Option<Pid> {
+        let q = &mut self.levels.get_mut(level)?.1;
         let pid = take_at(q, index)?;
         self.len -= 1;
         Some(pid)
@@ -143,6 +152,12 @@ fn take_at(q: &mut VecDeque<Pid>, index: usize) -> Option<Pid> {
 mod tests {
     use super::*;
 
+    /// Takes the process at `index` of the top non-empty queue (as the scheduler does).
+    fn take_top(r: &mut ReadyQueues, index: usize) -> Option<Pid> {
+        let level = r.top_level()?;
+        r.take_from(level, index)
+    }
+
     #[test]
     fn highest_priority_first_fifo_within() {
         let mut r = ReadyQueues::default();
@@ -155,7 +170,7 @@ mod tests {
         assert_eq!(r.top_priority(), Some(5));
         assert_eq!(r.at(1), 2);
         assert_eq!(r.at(7), 0);
-        let order: Vec<_> = std::iter::from_fn(|| r.take_top(0)).collect();
+        let order: Vec<_> = std::iter::from_fn(|| take_top(&mut r, 0)).collect();
         assert_eq!(order, vec![Pid(5), Pid(2), Pid(1), Pid(3), Pid(4)]);
         assert_eq!(r.len(), 0);
         assert_eq!(r.top_priority(), None);
@@ -186,10 +201,10 @@ mod tests {
         for i in 0..5 {
             r.push(0, Pid(i), false);
         }
-        assert_eq!(r.take_top(4), Some(Pid(4)));
-        assert_eq!(r.take_top(0), Some(Pid(0)));
-        assert_eq!(r.take_top(1), Some(Pid(2)));
-        assert_eq!(r.take_top(5), None);
+        assert_eq!(take_top(&mut r, 4), Some(Pid(4)));
+        assert_eq!(take_top(&mut r, 0), Some(Pid(0)));
+        assert_eq!(take_top(&mut r, 1), Some(Pid(2)));
+        assert_eq!(take_top(&mut r, 5), None);
         let q: Vec<_> = r.queue(0).into_iter().flatten().copied().collect();
         assert_eq!(q, vec![Pid(1), Pid(3)]);
         assert_eq!(r.len(), 2);
