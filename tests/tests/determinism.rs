@@ -155,16 +155,34 @@ fn fast_paths_change_nothing_but_speed() {
 fn a_reset_runtime_runs_as_a_new_one() {
     let mut rt = ipcsim_runtime::Runtime::new(ipcsim_kernel::KernelConfig::default());
     let all = bundled();
-    for seed in [None, Some(7), Some(8)] {
+    let pct = ipcsim_kernel::Strategy::Pct { depth: 2, steps: 50 };
+    let kill = ipcsim_kernel::Faults {
+        kill_random: true,
+        delay: 3,
+        within: 20,
+    };
+    let configs = [
+        (None, ipcsim_kernel::Strategy::Random, ipcsim_kernel::Faults::default()),
+        (
+            Some(7),
+            ipcsim_kernel::Strategy::Random,
+            ipcsim_kernel::Faults::default(),
+        ),
+        (Some(8), pct, ipcsim_kernel::Faults::default()),
+        (Some(9), ipcsim_kernel::Strategy::Random, kill),
+    ];
+    for (seed, strategy, faults) in configs {
         for (f, src) in &all {
             let opts = ipcsim_scenario::RunOptions {
                 seed,
+                strategy,
+                faults,
                 ..Default::default()
             };
             assert_eq!(
                 observe(src, &opts, Some(&mut rt)),
                 observe(src, &opts, None),
-                "{} (seed {seed:?}) differs on a reused runtime",
+                "{} (seed {seed:?}, {strategy:?}, {faults:?}) differs on a reused runtime",
                 f.display()
             );
         }
