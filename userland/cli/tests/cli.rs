@@ -439,3 +439,26 @@ fn explore_reports_a_run_over_max_steps_as_a_possible_livelock() {
         assert!(replay.ends_with("--max-steps 5000"), "{replay}");
     }
 }
+
+/// Seeds at the top of the range: the explorer runs each seed below 2^64 - 1
+/// once and stops (its seed counter once wrapped round to 0 and ran on).
+#[test]
+fn explore_at_the_top_of_the_seed_range_stops() {
+    let start = (u64::MAX - 20).to_string();
+    for jobs in ["1", "2"] {
+        let out = expect_exit(
+            &[
+                "explore",
+                &scenario("echo.ipc"),
+                "--seed-start",
+                &start,
+                "--runs",
+                "1000",
+                "--jobs",
+                jobs,
+            ],
+            0,
+        );
+        assert!(out.contains("20 schedules explored"), "{out}");
+    }
+}
