@@ -49,6 +49,7 @@ impl Future for SysCall<'_> {
         }
         let mut k = this.shared.kernel.borrow_mut();
         if let Some(call) = this.call.take() {
+            debug_assert_running(&k, this.pid);
             return match k.syscall(this.pid, call) {
                 Outcome::Done(r) => Poll::Ready(r),
                 Outcome::Switched => Poll::Pending,
@@ -166,7 +167,9 @@ impl Sys {
     /// interpreter's fast path: most calls complete at once, and no future
     /// is built for them.
     pub fn submit(&self, call: Syscall) -> Option<SysResult> {
-        match self.shared.kernel.borrow_mut().syscall(self.pid, call) {
+        let mut k = self.shared.kernel.borrow_mut();
+        debug_assert_running(&k, self.pid);
+        match k.syscall(self.pid, call) {
             Outcome::Done(r) => Some(r),
             Outcome::Switched => None,
         }
@@ -178,7 +181,9 @@ impl Sys {
     /// building one.
     #[inline]
     pub fn submit_with(&self, f: impl FnOnce(&mut Kernel, Pid) -> Outcome) -> Option<SysResult> {
-        match f(&mut self.shared.kernel.borrow_mut(), self.pid) {
+        let mut k = self.shared.kernel.borrow_mut();
+        debug_assert_running(&k, self.pid);
+        match f(&mut k, self.pid) {
             Outcome::Done(r) => Some(r),
             Outcome::Switched => None,
         }
@@ -344,6 +349,21 @@ impl Sys {
             _ => Err(Error::InvalidArgument),
         }
     }
+}
+
+/// A process issues calls only while the kernel runs it: the executor polls
+/// the process the kernel schedules, and a call that switched it out is
+/// awaited (its result is taken when the kernel runs it again). A body that
+/// ran on after being switched out would have its next call refused; tests
+/// (built with debug assertions) stop at the first such call instead.
+#[inline]
+fn debug_assert_running(k: &Kernel, pid: Pid) {
+    debug_assert!(
+        k.current() == Some(pid) || k.ending(pid).is_some(),
+        "{} issued a call while {:?} has the CPU",
+        k.process_name(pid),
+        k.current()
+    );
 }
 
 /// Shared kernel cell type.
