@@ -325,11 +325,11 @@ impl Sys {
     ) -> Result<Pid, Error> {
         let expected = Pid(self.shared.kernel.borrow().process_count() as u32);
         // Submitted now, synchronously, so the child's body exists before it can be scheduled.
-        let first = self
-            .shared
-            .kernel
-            .borrow_mut()
-            .syscall(self.pid, Syscall::Spawn { spec, share, grants });
+        let first = {
+            let mut k = self.shared.kernel.borrow_mut();
+            debug_assert_running(&k, self.pid);
+            k.syscall(self.pid, Syscall::Spawn { spec, share, grants })
+        };
         let created = self.shared.kernel.borrow().process_count() > expected.index();
         if created {
             let child = Sys {
