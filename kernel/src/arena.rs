@@ -57,8 +57,13 @@ impl<T> Arena<T> {
     }
 
     /// Removes every value and forgets every generation (the next handles
-    /// are those of a new arena), keeping the memory.
-    pub fn clear(&mut self) {
+    /// are those of a new arena), keeping the memory for up to `keep` values
+    /// (a table that once grew far larger gives the rest back).
+    pub fn clear(&mut self, keep: usize) {
+        if self.slots.capacity() > keep {
+            *self = Self::with_capacity(keep);
+            return;
+        }
         self.slots.clear();
         self.generations.clear();
     }
@@ -134,6 +139,23 @@ impl<T> Arena<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clear_forgets_generations_and_gives_back_what_it_keeps_no_more() {
+        let mut a = Arena::with_capacity(4);
+        let h = a.insert(1);
+        a.remove(h);
+        a.clear(8);
+        // Handles start again as in a new arena, in the memory kept.
+        assert_eq!(a.insert(2), Arena::default().insert(2));
+        assert!(a.slots.capacity() >= 4);
+        for i in 0..100 {
+            a.insert(i);
+        }
+        a.clear(8);
+        assert!(a.slots.capacity() <= 8, "{}", a.slots.capacity());
+        assert!(a.get(Handle::from_raw(0, 0)).is_none());
+    }
 
     #[test]
     fn stale_handle_never_reaches_the_next_occupant() {

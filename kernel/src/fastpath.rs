@@ -33,8 +33,7 @@ impl Kernel {
         if n.owner != Some(pid) || !n.rights.contains(need) {
             return false;
         }
-        let obj = n.obj;
-        let can_post = n.rights.contains(Rights::POST);
+        let (obj, rights) = (n.obj, n.rights);
         let Some(o) = self.objs.get_mut(obj.0) else {
             return false;
         };
@@ -46,11 +45,7 @@ impl Kernel {
                 return false;
             }
             *value -= 1;
-            if can_post {
-                // Whoever holds a unit is the likeliest to post one: the
-                // deadlock detector's first guess when someone waits here.
-                o.holder_hint.set(Some(cap));
-            }
+            o.hint_unit_holder(cap, rights);
         } else {
             if !waiters.is_empty() || *value >= crate::sem::SEM_VALUE_MAX {
                 return false;

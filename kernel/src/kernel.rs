@@ -203,6 +203,10 @@ pub struct Kernel {
 /// each table once, not once per doubling (exploration builds a kernel per run).
 const BOOT_ROOM: usize = 8;
 
+/// Processes (and objects; four times as many capabilities, sixteen times as
+/// many pending events) whose table memory [`Kernel::reset`] keeps.
+const RESET_ROOM: usize = 4096;
+
 /// The tables whose memory [`Kernel::reset`] keeps.
 struct Tables {
     procs: Vec<Process>,
@@ -225,14 +229,20 @@ impl Tables {
         }
     }
 
-    /// Emptied, memory kept (arenas forget their generations too).
+    /// Emptied (arenas forget their generations too), memory kept up to
+    /// [`RESET_ROOM`] processes' worth: a run with a million processes does
+    /// not pin its tables for every run after it.
     fn cleared(mut self) -> Self {
         self.procs.clear();
-        self.objs.clear();
-        self.caps.clear();
+        self.procs.shrink_to(RESET_ROOM);
+        self.objs.clear(RESET_ROOM);
+        self.caps.clear(4 * RESET_ROOM);
         self.timers.clear();
+        self.timers.shrink_to(RESET_ROOM);
         self.log.clear();
+        self.log.shrink_to(16 * RESET_ROOM);
         self.in_deadlock.clear();
+        self.in_deadlock.shrink_to(RESET_ROOM);
         self
     }
 }
@@ -244,7 +254,7 @@ impl Kernel {
     }
 
     /// Makes this kernel what [`Kernel::new`] with `cfg` would make, keeping
-    /// the memory of its tables: a caller that runs many short simulations one
+    /// the memory of its tables (up to a few thousand processes' worth): a caller that runs many short simulations one
     /// after another (an explorer) then allocates them once, not once per
     /// run. Handles and every count start again from scratch, so a run after
     /// a reset is the same, event for event, as one on a new kernel.
@@ -630,11 +640,8 @@ impl Kernel {
         if self.live_nondaemons > 0 {
             let cur = match self.current {
                 Some(cur) => cur,
-                None => match self.pop_ready() {
-                    Some(pid) => {
-                        self.switch_to(pid);
-                        pid
-                    }
+                None => match self.run_next_ready() {
+                    Some(pid) => pid,
                     None => return self.schedule_general(),
                 },
             };
@@ -676,8 +683,7 @@ impl Kernel {
                 self.maybe_preempt();
                 continue;
             }
-            if let Some(pid) = self.pop_ready() {
-                self.switch_to(pid);
+            if self.run_next_ready().is_some() {
                 continue;
             }
             match self.next_timer_at() {
@@ -692,6 +698,13 @@ impl Kernel {
                 None => return Next::Finished(Finish::Idle),
             }
         }
+    }
+
+    /// Switches to the ready process the scheduler picks next, if any.
+    fn run_next_ready(&mut self) -> Option<Pid> {
+        let pid = self.pop_ready()?;
+        self.switch_to(pid);
+        Some(pid)
     }
 
     fn switch_to(&mut self, pid: Pid) {
@@ -858,9 +871,7 @@ impl Kernel {
         self.current = None;
         self.switch_hint = Some(SwitchReason::Seeded);
         if self.live_nondaemons > 0 {
-            if let Some(next) = self.pop_ready() {
-                self.switch_to(next);
-            }
+            self.run_next_ready();
         }
         self.current != Some(pid)
     }

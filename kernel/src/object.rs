@@ -139,6 +139,16 @@ pub(crate) struct Object {
 }
 
 impl Object {
+    /// A unit of this semaphore went to the holder of `cap`: when `cap` may
+    /// post, its holder is the likeliest to post one, so it becomes the
+    /// deadlock detector's first guess when someone waits here.
+    #[inline]
+    pub(crate) fn hint_unit_holder(&self, cap: CapId, rights: Rights) {
+        if rights.contains(Rights::POST) {
+            self.holder_hint.set(Some(cap));
+        }
+    }
+
     pub(crate) fn count(&self, r: Rights) -> u32 {
         self.right_counts[r.bits().trailing_zeros() as usize & 7]
     }

@@ -15,11 +15,10 @@ pub const SEM_VALUE_MAX: u64 = 32767;
 
 impl Kernel {
     pub(crate) fn sys_sem_wait(&mut self, pid: Pid, cap: CapId, timeout: Timeout) -> Flow {
-        let (obj, _, _) = match self.need(pid, cap, Rights::WAIT) {
+        let (obj, rights, _) = match self.need(pid, cap, Rights::WAIT) {
             Ok(x) => x,
             Err(f) => return f,
         };
-        let can_post = self.caps.get(cap.0).is_some_and(|n| n.rights.contains(Rights::POST));
         let prio = self.procs[pid.index()].priority;
         let Some(o) = self.objs.get_mut(obj.0) else {
             return Flow::Done(Err(Error::InvalidArgument));
@@ -29,11 +28,7 @@ impl Kernel {
         };
         if *value > 0 {
             *value -= 1;
-            if can_post {
-                // As on the fast path: the unit holder is the deadlock
-                // detector's first guess at who posts next.
-                o.holder_hint.set(Some(cap));
-            }
+            o.hint_unit_holder(cap, rights);
             self.hold_unit(pid, obj, 1);
             return Flow::Done(Ok(Ret::Unit));
         }
@@ -61,14 +56,10 @@ impl Kernel {
                 *value += 1;
             }
             Some(w) => {
-                // The unit goes to `w`, through the capability it waits with:
-                // the deadlock detector's first guess at who posts next.
+                // The unit goes to `w`, through the capability it waits with.
                 let through = self.procs[w.index()].blocked().and_then(|b| b.through);
-                if through
-                    .and_then(|c| self.caps.get(c.0))
-                    .is_some_and(|n| n.rights.contains(Rights::POST))
-                {
-                    o.holder_hint.set(through);
+                if let Some((c, n)) = through.and_then(|c| Some((c, self.caps.get(c.0)?))) {
+                    o.hint_unit_holder(c, n.rights);
                 }
             }
         }

@@ -54,20 +54,9 @@ fn json_lines_carry_the_required_fields() {
     assert!(last["counters"]["messages"].as_u64().unwrap_or(0) >= 10);
 }
 
-/// Every bundled scenario, in name order.
+/// Every bundled scenario, in name order, with its text.
 fn bundled() -> Vec<(std::path::PathBuf, String)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("root")
-        .join("scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(root)
-        .expect("scenarios")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ipc"))
-        .collect();
-    files.sort();
-    files
+    ipcsim_tests::bundled_scenarios()
         .into_iter()
         .map(|f| {
             let src = std::fs::read_to_string(&f).expect("readable");

@@ -8,13 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use ipcsim_scenario::cli::{run_to_string, TraceFormat, Views};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
+use ipcsim_tests::{bundled_scenarios, root};
 
 fn expected_exit(src: &str) -> i32 {
     src.lines()
@@ -69,12 +63,7 @@ fn check(path: &Path) -> Option<String> {
 
 #[test]
 fn every_bundled_scenario_matches_its_snapshot() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-        .expect("scenarios/ exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "ipc"))
-        .collect();
-    files.sort();
+    let files: Vec<PathBuf> = bundled_scenarios();
     assert!(files.len() >= 8, "scenarios/ should hold the bundled scenarios");
     let failures: Vec<String> = files.iter().filter_map(|p| check(p)).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

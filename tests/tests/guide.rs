@@ -3,33 +3,15 @@
 //! scenarios/NAME.ipc --mermaid` draws today, unseeded or with `--seed 0`.
 //! When a view changes, regenerate the block from the scenario it shows.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ipcsim_scenario::cli::{run_to_string, TraceFormat, Views};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("root")
-        .to_path_buf()
-}
-
-/// The files of `dir` ending in `.ext`, sorted.
-fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("readable directory")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == ext))
-        .collect();
-    v.sort();
-    v
-}
+use ipcsim_tests::{bundled_scenarios, files, root};
 
 /// Every bundled scenario's diagram, unseeded and with seed 0, by name.
 fn diagrams() -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
-    for p in files(&root().join("scenarios"), "ipc") {
+    for p in bundled_scenarios() {
         let name = format!("scenarios/{}", p.file_name().and_then(|n| n.to_str()).expect("name"));
         let src = std::fs::read_to_string(&p).expect("readable");
         for seed in [None, Some(0)] {
@@ -93,7 +75,7 @@ fn every_embedded_diagram_is_what_its_scenario_draws_today() {
 /// guide shows: unseeded, seeds 0 and 5, and seed 0 with `--kill-random --fault-steps 20`.
 fn trace_lines() -> std::collections::BTreeSet<String> {
     let mut all = std::collections::BTreeSet::new();
-    for p in files(&root().join("scenarios"), "ipc") {
+    for p in bundled_scenarios() {
         let name = format!("scenarios/{}", p.file_name().and_then(|n| n.to_str()).expect("name"));
         let src = std::fs::read_to_string(&p).expect("readable");
         let kill = ipcsim_kernel::Faults {

@@ -7,17 +7,7 @@ use ipcsim_scenario::{RunOptions, Sink};
 
 #[test]
 fn invariants_hold_after_every_step_of_explored_runs() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("root")
-        .join("scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(root)
-        .expect("scenarios")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ipc"))
-        .collect();
-    files.sort();
+    let files = ipcsim_tests::bundled_scenarios();
     let kill = Faults {
         kill_random: true,
         delay: 0,

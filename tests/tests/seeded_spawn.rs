@@ -8,12 +8,7 @@ use ipcsim_scenario::RunOptions;
 
 /// Runs a bundled scenario under seeds `0..n`; returns the seeds that fail.
 fn failing_seeds(file: &str, n: u64) -> Vec<(u64, Vec<String>)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("root")
-        .join("scenarios")
-        .join(file);
-    let src = std::fs::read_to_string(path).expect("readable");
+    let src = ipcsim_tests::scenario_source(file);
     let sc = std::rc::Rc::new(ipcsim_scenario::load(&src).expect("loads"));
     let mut rt = ipcsim_runtime::Runtime::new(ipcsim_kernel::KernelConfig::default());
     (0..n)

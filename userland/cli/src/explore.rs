@@ -4,10 +4,11 @@
 //! Each run is single-threaded and deterministic. With `random` and `pct`,
 //! threads only share the counter of the next seed (claimed a chunk at a
 //! time) and the smallest failure found so far; once a failure is known,
-//! workers finish the seeds below it and skip the rest, so the seed reported is the smallest failing one in the
-//! range whatever the thread timing. With `dfs`, schedules are enumerated in
-//! batches whose results are read back in a fixed order (see `dfs.rs`). Either
-//! way the command's output is deterministic.
+//! workers finish the seeds below it and skip the rest, so the seed reported
+//! is the smallest failing one in the range whatever the thread timing. With
+//! `dfs`, schedules are enumerated in batches whose results are read back in a
+//! fixed order (see `dfs.rs`). Either way the command's output is
+//! deterministic.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -47,6 +47,14 @@ impl World {
         let i = self.sc.objects.iter().position(|o| o.name.name == name)?;
         self.objects.get(i).copied().flatten()
     }
+
+    /// The object a `caps(...)` entry names and the rights it gives (`all`:
+    /// every right of the object's kind); None if the object does not exist.
+    pub fn declared_cap(&self, c: &CapDecl, k: &ipcsim_kernel::Kernel) -> Option<(ObjId, Rights)> {
+        let obj = self.object(&c.object.name)?;
+        let rights = if c.all { k.object_kind(obj)?.rights() } else { c.rights };
+        Some((obj, rights))
+    }
 }
 
 /// Why a process stops running its statements.
@@ -282,79 +290,77 @@ impl<'w> Interp<'w> {
     /// awaits it directly (one future per process, polled without a second
     /// indirection).
     async fn run_block(&mut self, body: &'w [Stmt]) -> Flow {
-        {
-            // Room for a few nested blocks and loops without growing.
-            let mut stack = Vec::with_capacity(8);
-            stack.push(Frame {
-                stmts: body,
-                pc: 0,
-                kind: FrameKind::Block,
-            });
-            while let Some(f) = stack.last_mut() {
-                self.spin += 1;
-                if self.spin > SPIN_STATEMENTS_MAX {
-                    self.sys.print(format!(
-                        "{SPIN_STATEMENTS_MAX} statements without a system call: an endless loop? (it never lets another process run)"
-                    ));
-                    return Err(Stop::Fail(Error::LimitReached));
-                }
-                if f.pc >= f.stmts.len() {
-                    match &mut f.kind {
-                        FrameKind::Loop => f.pc = 0,
-                        FrameKind::Repeat(n) if *n > 1 => {
-                            *n -= 1;
-                            f.pc = 0;
-                        }
-                        _ => {
-                            stack.pop();
-                        }
-                    }
-                    continue;
-                }
-                let stmt = &f.stmts[f.pc];
-                f.pc += 1;
-                match &stmt.kind {
-                    StmtKind::If(c, t, e) => {
-                        let b = if self.truth(c)? { t } else { e };
-                        if !b.is_empty() {
-                            stack.push(Frame {
-                                stmts: b,
-                                pc: 0,
-                                kind: FrameKind::Block,
-                            });
-                        }
-                    }
-                    StmtKind::Loop(b) => stack.push(Frame {
-                        stmts: b,
-                        pc: 0,
-                        kind: FrameKind::Loop,
-                    }),
-                    StmtKind::Repeat(n, b) => {
-                        let n = self.int(n).map_err(Stop::Fail)?;
-                        if n > 0 && !b.is_empty() {
-                            stack.push(Frame {
-                                stmts: b,
-                                pc: 0,
-                                kind: FrameKind::Repeat(n as u64),
-                            });
-                        }
-                    }
-                    StmtKind::Break => {
-                        while let Some(f) = stack.pop() {
-                            if matches!(f.kind, FrameKind::Loop | FrameKind::Repeat(_)) {
-                                break;
-                            }
-                        }
-                        if stack.is_empty() {
-                            return Ok(());
-                        }
-                    }
-                    StmtKind::Op(op) => op_statement!(self, op, false)?,
-                    _ => self.simple(stmt, false).await?,
-                }
+        // Room for a few nested blocks and loops without growing.
+        let mut stack = Vec::with_capacity(8);
+        stack.push(Frame {
+            stmts: body,
+            pc: 0,
+            kind: FrameKind::Block,
+        });
+        while let Some(f) = stack.last_mut() {
+            self.spin += 1;
+            if self.spin > SPIN_STATEMENTS_MAX {
+                self.sys.print(format!(
+                    "{SPIN_STATEMENTS_MAX} statements without a system call: an endless loop? (it never lets another process run)"
+                ));
+                return Err(Stop::Fail(Error::LimitReached));
             }
-            Ok(())
+            if f.pc >= f.stmts.len() {
+                match &mut f.kind {
+                    FrameKind::Loop => f.pc = 0,
+                    FrameKind::Repeat(n) if *n > 1 => {
+                        *n -= 1;
+                        f.pc = 0;
+                    }
+                    _ => {
+                        stack.pop();
+                    }
+                }
+                continue;
+            }
+            let stmt = &f.stmts[f.pc];
+            f.pc += 1;
+            match &stmt.kind {
+                StmtKind::If(c, t, e) => {
+                    let b = if self.truth(c)? { t } else { e };
+                    if !b.is_empty() {
+                        stack.push(Frame {
+                            stmts: b,
+                            pc: 0,
+                            kind: FrameKind::Block,
+                        });
+                    }
+                }
+                StmtKind::Loop(b) => stack.push(Frame {
+                    stmts: b,
+                    pc: 0,
+                    kind: FrameKind::Loop,
+                }),
+                StmtKind::Repeat(n, b) => {
+                    let n = self.int(n).map_err(Stop::Fail)?;
+                    if n > 0 && !b.is_empty() {
+                        stack.push(Frame {
+                            stmts: b,
+                            pc: 0,
+                            kind: FrameKind::Repeat(n as u64),
+                        });
+                    }
+                }
+                StmtKind::Break => {
+                    while let Some(f) = stack.pop() {
+                        if matches!(f.kind, FrameKind::Loop | FrameKind::Repeat(_)) {
+                            break;
+                        }
+                    }
+                    if stack.is_empty() {
+                        return Ok(());
+                    }
+                }
+                StmtKind::Op(op) => op_statement!(self, op, false)?,
+                _ => self.simple(stmt, false).await?,
+            }
         }
+        Ok(())
     }
 
     /// A statement that opens no block.
@@ -1030,9 +1036,10 @@ impl<'w> Interp<'w> {
         };
         let mut grants = Vec::with_capacity(p.caps.len() + 1);
         for c in &p.caps {
-            let obj = self.w.object(&c.object.name).ok_or(Error::NotFound)?;
-            let kind = self.sys.with_kernel(|k| k.object_kind(obj)).ok_or(Error::NotFound)?;
-            let rights = if c.all { kind.rights() } else { c.rights };
+            let (obj, rights) = self
+                .sys
+                .with_kernel(|k| self.w.declared_cap(c, k))
+                .ok_or(Error::NotFound)?;
             grants.push((obj, rights, c.badge));
         }
         if let Some(ep) = self.w.names_ep {

@@ -161,13 +161,8 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
     // Rights some program could bring when spawned: the deadlock detector counts them as obtainable.
     for p in world.sc.procs.iter().filter(|p| p.program) {
         for c in &p.caps {
-            if let Some(id) = world.object(&c.object.name) {
-                let kind = rt.kernel().object_kind(id);
-                let r = if c.all {
-                    kind.map_or(Rights::empty(), |k| k.rights())
-                } else {
-                    c.rights
-                };
+            let declared = world.declared_cap(c, &rt.kernel());
+            if let Some((id, r)) = declared {
                 rt.kernel_mut().set_spawnable(id, r);
             }
         }
@@ -213,16 +208,10 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
             continue;
         };
         for c in &p.caps {
-            let Some(id) = world.object(&c.object.name) else {
-                continue;
-            };
-            let kind = rt.kernel().object_kind(id);
-            let r = if c.all {
-                kind.map_or(Rights::empty(), |k| k.rights())
-            } else {
-                c.rights
-            };
-            let _ = rt.kernel_mut().grant(pid, id, r, c.badge);
+            let declared = world.declared_cap(c, &rt.kernel());
+            if let Some((id, r)) = declared {
+                let _ = rt.kernel_mut().grant(pid, id, r, c.badge);
+            }
         }
         if let Some(ep) = names_ep {
             let _ = rt
