@@ -17,7 +17,7 @@ count() {
         awk '/refs:/ { gsub(",", "", $4); print $4 }'
 }
 n=200000
-for mode in floor kernel kernel-generic kernel-log runtime; do
+for mode in floor kernel kernel-generic kernel-log runtime runtime-log; do
     total=$(count target/release/examples/hot_loop "$mode" "$n")
     echo "round trip, $mode: $((total / n)) instructions"
 done

@@ -5,7 +5,8 @@
 //! event is also mirrored as a `tracing` event at TRACE level, which costs one
 //! cached callsite check when that level is off. Recording into the log can be
 //! switched off entirely; when on, the runtime drains the buffer as it goes, so
-//! a long run does not grow memory.
+//! a long run does not grow memory. The buffer itself is [`EventLog`]
+//! (`eventlog.rs`).
 
 use crate::{Data, Ending, Error, ObjId, Pid, Signal, Time};
 
@@ -241,47 +242,4 @@ impl EventKind {
     }
 }
 
-/// Where recorded events go.
-///
-/// Invariant: `heap` is true whenever an event in `buf` owns heap memory
-/// (`EventKind::owns_heap`); it may be true when none does.
-#[derive(Debug, Default)]
-pub struct EventLog {
-    pub(crate) enabled: bool,
-    pub(crate) buf: Vec<Event>,
-    pub(crate) next_seq: u64,
-    pub(crate) heap: bool,
-}
-
-impl EventLog {
-    /// Takes the events recorded since the last drain (the buffer keeps its memory).
-    pub fn drain(&mut self) -> std::vec::Drain<'_, Event> {
-        self.heap = false;
-        self.buf.drain(..)
-    }
-
-    /// Events recorded and not yet drained.
-    pub fn pending(&self) -> &[Event] {
-        &self.buf
-    }
-
-    /// Drops the events recorded since the last drain (the buffer keeps its memory).
-    pub fn clear(&mut self) {
-        if std::mem::take(&mut self.heap) {
-            self.buf.clear();
-        } else {
-            // No event owns memory, so dropping one would do nothing: they
-            // are forgotten instead. (Dropping them one by one switches on
-            // each event's kind, and that jump, different every time, was
-            // most of what the log cost a round trip in time.) A forgotten
-            // `Drain` leaves the vector empty with its memory kept: `drain`
-            // sets the length first.
-            std::mem::forget(self.buf.drain(..));
-        }
-    }
-
-    /// Number of events recorded in all.
-    pub fn total(&self) -> u64 {
-        self.next_seq
-    }
-}
+pub use crate::eventlog::EventLog;

@@ -10,10 +10,11 @@
 //! scenario both ways (the fast paths can be switched off) and compare.
 
 use crate::event::{EventKind, SwitchReason};
+use crate::eventlog::{Entry, FastCall, FastReplyRecv};
 use crate::kernel::Kernel;
 use crate::object::Body;
 use crate::process::{Blocked, State, Wait};
-use crate::{CapId, Message, ObjectKind, Outcome, Pid, Ret, Rights, Timeout, WaitKind};
+use crate::{CapId, Data, Message, ObjectKind, Outcome, Pid, Ret, Rights, Timeout};
 
 impl Kernel {
     /// Whether a fast path may run at all.
@@ -56,6 +57,17 @@ impl Kernel {
         true
     }
 
+    /// Records a fast path's events: as one entry when only the log listens,
+    /// else one by one (the `tracing` mirror shows each event as it comes).
+    #[inline(always)]
+    fn record_fast(&mut self, entry: Entry) {
+        if self.log.enabled && !self.mirroring {
+            self.log.push(entry);
+        } else {
+            self.record_each(entry);
+        }
+    }
+
     /// Whether `q` owns the capability `obj`'s holder hint names, with `need`.
     #[inline]
     fn holds_hint(&self, q: Pid, obj: crate::ObjId, need: Rights) -> bool {
@@ -70,12 +82,13 @@ impl Kernel {
     /// `call` to an endpoint where a receiver waits and may run at once.
     /// Returns the message back when the fast path does not apply.
     #[inline(always)]
-    pub(crate) fn fast_call(
+    pub(crate) fn fast_call<const OBS: bool>(
         &mut self,
         pid: Pid,
         cap: CapId,
         mut msg: Message,
         timeout: Timeout,
+        syscall: bool,
     ) -> Result<Outcome, Message> {
         let Some(n) = self.caps.get(cap.0) else { return Err(msg) };
         if n.owner != Some(pid) || !n.rights.contains(Rights::SEND) || msg.cap.is_some() {
@@ -106,14 +119,11 @@ impl Kernel {
         let len = msg.len_bytes();
         let copies = self.copies();
         self.stats.count(ObjectKind::Endpoint, len, copies);
-        self.record(r, || EventKind::Deliver {
-            from: pid,
-            obj: Some(obj),
-            data: msg.data.clone(),
-            badge,
-            call: true,
-            copies,
-        });
+        let data = if OBS && self.observed {
+            msg.data.clone()
+        } else {
+            Data::Unit
+        };
         let nonce = self.next_nonce();
         let rp = &mut self.procs[r.index()];
         rp.state = State::Running;
@@ -135,32 +145,37 @@ impl Kernel {
         if let Some(at) = deadline {
             self.set_timer(pid, at, seq);
         }
-        self.record(pid, || EventKind::Block {
-            wait: WaitKind::Reply(r),
-            obj: None,
-            deadline,
-        });
         self.current = Some(r);
         self.last_run = Some(r);
         self.stats.switches += 1;
         self.stats.transfers += 1;
         self.switch_hint = None;
-        self.record(r, || EventKind::Switch {
-            from: Some(pid),
-            reason: SwitchReason::Transfer,
-        });
+        if OBS && self.observed {
+            self.record_fast(Entry::Call(FastCall {
+                time: self.now,
+                caller: pid,
+                server: r,
+                obj,
+                data,
+                badge,
+                deadline,
+                copies,
+                syscall,
+            }));
+        }
         Ok(Outcome::Switched)
     }
 
     /// `reply_recv` where the caller waits for the reply, nobody else outranks
     /// it, and no sender is queued: reply, block in `recv`, switch to the caller.
     #[inline(always)]
-    pub(crate) fn fast_reply_recv(
+    pub(crate) fn fast_reply_recv<const OBS: bool>(
         &mut self,
         pid: Pid,
         cap: CapId,
         mut msg: Message,
         timeout: Timeout,
+        syscall: bool,
     ) -> Result<Outcome, Message> {
         let Some((caller, nonce)) = self.procs[pid.index()].reply_right else {
             return Err(msg);
@@ -194,10 +209,11 @@ impl Kernel {
         let copies = self.copies();
         self.stats.count(ObjectKind::Endpoint, len, copies);
         self.procs[pid.index()].reply_right = None;
-        self.record(pid, || EventKind::Reply {
-            to: caller,
-            data: msg.data.clone(),
-        });
+        let data = if OBS && self.observed {
+            msg.data.clone()
+        } else {
+            Data::Unit
+        };
         let c = &mut self.procs[caller.index()];
         c.state = State::Running;
         c.result = Some(Ok(Ret::Msg(msg)));
@@ -217,26 +233,42 @@ impl Kernel {
         if let Some(at) = deadline {
             self.set_timer(pid, at, seq);
         }
-        self.record(pid, || EventKind::Block {
-            wait: WaitKind::Recv,
-            obj: Some(obj),
+        let mut events = (OBS && self.observed).then_some(FastReplyRecv {
+            time: self.now,
+            server: pid,
+            caller,
+            obj,
+            data,
             deadline,
+            switch: None,
+            syscall,
         });
         // The caller runs next: when it holds the capability that last sent
         // here, the server has a live unblocker and no deadlock can close
         // around it (the general check would find the same, in more steps).
         let live_sender = self.holds_hint(caller, obj, Rights::SEND) && !self.in_deadlock[pid.index()];
-        if deadline.is_none() && !live_sender {
+        let check = deadline.is_none() && !live_sender;
+        if check {
+            // A deadlock it finds is recorded between the block and the
+            // switch: the events so far go first.
+            if let Some(e) = events.take() {
+                self.record_fast(Entry::ReplyRecv(e));
+            }
             self.check_deadlock_around(pid);
         }
         self.current = Some(caller);
         self.last_run = Some(caller);
         self.stats.switches += 1;
         let reason = self.switch_hint.take().unwrap_or(SwitchReason::Schedule);
-        self.record(caller, || EventKind::Switch {
-            from: Some(pid),
-            reason,
-        });
+        if let Some(mut e) = events {
+            e.switch = Some(reason);
+            self.record_fast(Entry::ReplyRecv(e));
+        } else if check {
+            self.record_if::<OBS>(caller, || EventKind::Switch {
+                from: Some(pid),
+                reason,
+            });
+        }
         Ok(Outcome::Switched)
     }
 }

@@ -13,6 +13,7 @@ use crate::arena::Arena;
 use crate::caps::CapNode;
 use crate::deadlock::DeadlockReport;
 use crate::event::{Event, EventKind, EventLog, SwitchReason};
+use crate::eventlog::Entry;
 use crate::object::{Object, ObjectOptions};
 use crate::process::{Blocked, Carry, Process, State, Wait};
 use crate::rng::SplitMix64;
@@ -164,6 +165,8 @@ pub struct Kernel {
     /// TRACE): looked up once per system call and per scheduling decision, so
     /// an unobserved event costs one flag test.
     pub(crate) observed: bool,
+    /// Whether a `tracing` subscriber listens at TRACE (looked up with `observed`).
+    pub(crate) mirroring: bool,
     pub(crate) now: Time,
     pub(crate) procs: Vec<Process>,
     pub(crate) objs: Arena<Object>,
@@ -205,7 +208,7 @@ const BOOT_ROOM: usize = 8;
 
 /// Processes (and objects; four times as many capabilities, sixteen times as
 /// many pending events) whose table memory [`Kernel::reset`] keeps.
-const RESET_ROOM: usize = 4096;
+pub(crate) const RESET_ROOM: usize = 4096;
 
 /// The tables whose memory [`Kernel::reset`] keeps.
 struct Tables {
@@ -213,7 +216,7 @@ struct Tables {
     objs: Arena<Object>,
     caps: Arena<CapNode>,
     timers: BinaryHeap<Reverse<Timer>>,
-    log: Vec<Event>,
+    log: EventLog,
     in_deadlock: Vec<bool>,
 }
 
@@ -224,7 +227,7 @@ impl Tables {
             objs: Arena::with_capacity(n),
             caps: Arena::with_capacity(4 * n),
             timers: BinaryHeap::new(),
-            log: Vec::new(),
+            log: EventLog::default(),
             in_deadlock: Vec::with_capacity(n),
         }
     }
@@ -239,8 +242,6 @@ impl Tables {
         self.caps.clear(4 * RESET_ROOM);
         self.timers.clear();
         self.timers.shrink_to(RESET_ROOM);
-        self.log.clear();
-        self.log.shrink_to(16 * RESET_ROOM);
         self.in_deadlock.clear();
         self.in_deadlock.shrink_to(RESET_ROOM);
         self
@@ -264,7 +265,7 @@ impl Kernel {
             objs: std::mem::take(&mut self.objs),
             caps: std::mem::take(&mut self.caps),
             timers: std::mem::take(&mut self.timers),
-            log: std::mem::take(&mut self.log.buf),
+            log: std::mem::take(&mut self.log),
             in_deadlock: std::mem::take(&mut self.in_deadlock),
         };
         *self = Self::with_tables(cfg, tables.cleared());
@@ -276,15 +277,12 @@ impl Kernel {
             (crate::Strategy::Pct { depth, steps }, Some(r)) => Some(crate::strategy::PctState::new(r, depth, steps)),
             _ => None,
         };
-        let log = EventLog {
-            enabled: cfg.record_events,
-            buf: tables.log,
-            ..Default::default()
-        };
+        let log = EventLog::reusing(cfg.record_events, tables.log);
         Kernel {
             fast_ok: cfg.fast_paths && !cfg.priority_inheritance && cfg.costs == Costs::default(),
             faults_on: cfg.faults.any(),
             observed: cfg.record_events || tracing::level_enabled!(tracing::Level::TRACE),
+            mirroring: tracing::level_enabled!(tracing::Level::TRACE),
             cfg,
             now: 0,
             procs: tables.procs,
@@ -420,8 +418,8 @@ impl Kernel {
     /// by either door is the same call.
     pub fn syscall(&mut self, pid: Pid, call: Syscall) -> Outcome {
         match call {
-            Syscall::Call { cap, msg, timeout } => self.call(pid, cap, msg, timeout),
-            Syscall::ReplyRecv { cap, msg, timeout } => self.reply_recv(pid, cap, msg, timeout),
+            Syscall::Call { cap, msg, timeout } => self.call_by::<false>(pid, cap, msg, timeout),
+            Syscall::ReplyRecv { cap, msg, timeout } => self.reply_recv_by::<false>(pid, cap, msg, timeout),
             Syscall::SemWait { cap, timeout } => self.sem_wait(pid, cap, timeout),
             Syscall::SemPost { cap } => self.sem_post(pid, cap),
             other => self.syscall_general(pid, other),
@@ -479,14 +477,16 @@ impl Kernel {
     fn after_entry(&mut self, pid: Pid, call: Syscall, memory: bool) -> Outcome {
         let call = if self.fastpath_allowed() {
             match call {
-                Syscall::Call { cap, msg, timeout } => match self.fast_call(pid, cap, msg, timeout) {
+                Syscall::Call { cap, msg, timeout } => match self.fast_call::<true>(pid, cap, msg, timeout, false) {
                     Ok(out) => return out,
                     Err(msg) => Syscall::Call { cap, msg, timeout },
                 },
-                Syscall::ReplyRecv { cap, msg, timeout } => match self.fast_reply_recv(pid, cap, msg, timeout) {
-                    Ok(out) => return out,
-                    Err(msg) => Syscall::ReplyRecv { cap, msg, timeout },
-                },
+                Syscall::ReplyRecv { cap, msg, timeout } => {
+                    match self.fast_reply_recv::<true>(pid, cap, msg, timeout, false) {
+                        Ok(out) => return out,
+                        Err(msg) => Syscall::ReplyRecv { cap, msg, timeout },
+                    }
+                }
                 Syscall::SemWait { cap, .. } | Syscall::SemPost { cap }
                     if self.fast_sem(pid, cap, matches!(call, Syscall::SemWait { .. })) =>
                 {
@@ -1158,8 +1158,14 @@ impl Kernel {
     }
 
     /// Events recorded and not yet drained (see [`EventLog::pending`]).
-    pub fn pending_events(&self) -> &[Event] {
+    pub fn pending_events(&mut self) -> &[Event] {
         self.log.pending()
+    }
+
+    /// The pending events already settled (see [`EventLog::settled`]): for a
+    /// reader that holds the kernel shared, after `log().settle()`.
+    pub fn settled_events(&self) -> &[Event] {
+        self.log.settled()
     }
 
     /// Deadlocks detected so far.
@@ -1219,36 +1225,61 @@ impl Kernel {
         }
     }
 
-    /// Out of line, but one copy per call site: the event is built straight
-    /// into the buffer's slot rather than built, then moved there.
+    /// [`Kernel::record`] for a fast path, which comes in two copies: with
+    /// `MAYBE` false its caller knows nobody observes and every event site
+    /// vanishes; with `MAYBE` true the event is stored inline (see `emit`).
+    #[inline(always)]
+    pub(crate) fn record_if<const MAYBE: bool>(&mut self, pid: Pid, kind: impl FnOnce() -> EventKind) {
+        if MAYBE && self.observed {
+            self.emit(pid, kind);
+        }
+    }
+
+    /// A fast path's entry, recorded event by event (when the `tracing`
+    /// mirror listens, or the log is off).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn record_each(&mut self, entry: Entry) {
+        let mut events = Vec::with_capacity(4);
+        entry.expand(0, &mut events);
+        for e in events {
+            self.emit(e.pid, || e.kind);
+        }
+    }
+
+    /// Out of line, but one copy per call site (most sites are on slow paths,
+    /// where the code size of an inlined `emit` would cost the unobserved run).
     #[inline(never)]
     fn log_event(&mut self, pid: Pid, kind: impl FnOnce() -> EventKind) {
+        self.emit(pid, kind);
+    }
+
+    /// Stores an event, mirrors it. Where this is inlined the event's kind is
+    /// known, so only its fields are stored, straight into the buffer's slot,
+    /// and whether it owns heap memory folds to a constant. (Out of line, a
+    /// call's register saving and argument moves cost as much as the stores.)
+    #[inline(always)]
+    fn emit(&mut self, pid: Pid, kind: impl FnOnce() -> EventKind) {
         if !self.log.enabled {
             self.mirror(pid, &kind());
             return;
         }
-        let seq = self.log.next_seq;
-        self.log.next_seq += 1;
-        // Built in its slot (not built, then moved there).
-        self.log.buf.push(Event {
-            seq,
+        let kind = kind();
+        if self.mirroring {
+            self.mirror(pid, &kind);
+        }
+        self.log.push(Entry::One {
             time: self.now,
             pid,
-            kind: kind(),
+            kind,
         });
-        if let Some(e) = self.log.buf.last() {
-            // Known at each call site's copy: usually folds to a constant.
-            self.log.heap |= e.kind.owns_heap();
-            if tracing::level_enabled!(tracing::Level::TRACE) {
-                self.mirror(pid, &e.kind);
-            }
-        }
     }
 
     /// Looks up whether anyone listens to events now (see `observed`).
     #[inline]
     pub(crate) fn refresh_observed(&mut self) {
-        self.observed = self.log.enabled || tracing::level_enabled!(tracing::Level::TRACE);
+        self.mirroring = tracing::level_enabled!(tracing::Level::TRACE);
+        self.observed = self.log.enabled || self.mirroring;
     }
 
     /// Mirrors an event as a `tracing` event (when TRACE is on for the kernel's target).

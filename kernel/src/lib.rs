@@ -21,6 +21,7 @@ pub mod deadlock;
 mod entry;
 mod error;
 pub mod event;
+mod eventlog;
 mod fastpath;
 mod fault;
 mod ids;

@@ -87,3 +87,66 @@ fn a_string_after_a_clear_of_integers_is_still_released() {
     // Only the mailbox's copy is left.
     assert_eq!(Arc::strong_count(&text), 2);
 }
+
+/// The events of a `reply_recv` that closes a deadlock: the server S answers
+/// its caller C and blocks in `recv` on an endpoint whose only other sender,
+/// D, waits for S. Issued by the typed entry or by `Kernel::syscall`, with
+/// the fast paths on or off.
+fn deadlock_by_reply_recv(fast_paths: bool, typed: bool) -> Vec<Event> {
+    let mut s = Sim::with(KernelConfig {
+        record_events: true,
+        fast_paths,
+        ..KernelConfig::default()
+    });
+    let ep_a = s.obj(ObjectKind::Endpoint, "a");
+    let ep_b = s.obj(ObjectKind::Endpoint, "b");
+    let ep_d = s.obj(ObjectKind::Endpoint, "d");
+    let (srv, d, c) = (s.proc("S"), s.proc("D"), s.proc("C"));
+    let s_a = s.cap(srv, ep_a, Rights::RECV);
+    let s_b = s.cap(srv, ep_b, Rights::RECV);
+    s.cap(srv, ep_d, Rights::SEND);
+    s.cap(d, ep_b, Rights::SEND);
+    let d_d = s.cap(d, ep_d, Rights::RECV);
+    let c_a = s.cap(c, ep_a, Rights::SEND);
+    s.blocks(srv, Sim::recv(s_a, Timeout::Never));
+    s.blocks(d, Sim::recv(d_d, Timeout::Never));
+    s.run(c);
+    let call = Sim::call(c_a, 1, Timeout::Never);
+    assert_eq!(common::enter(&mut s.k, c, call, typed), Outcome::Switched);
+    s.run(srv);
+    let rr = Syscall::ReplyRecv {
+        cap: s_b,
+        msg: Message::new(Data::Int(2)),
+        timeout: Timeout::Never,
+    };
+    assert_eq!(common::enter(&mut s.k, srv, rr, typed), Outcome::Switched);
+    s.k.check_invariants().expect("invariants");
+    // The caller runs next (the fast path switched to it already).
+    s.run(c);
+    s.k.log().drain().collect()
+}
+
+#[test]
+fn a_deadlock_closed_by_reply_recv_is_logged_between_its_block_and_switch() {
+    let slow = deadlock_by_reply_recv(false, false);
+    let kinds: Vec<&str> = slow
+        .iter()
+        .rev()
+        .take(4)
+        .map(|e| match &e.kind {
+            EventKind::Reply { .. } => "reply",
+            EventKind::Block { .. } => "block",
+            EventKind::Deadlock { .. } => "deadlock",
+            EventKind::Switch { .. } => "switch",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["switch", "deadlock", "block", "reply"], "{slow:#?}");
+    for typed in [true, false] {
+        assert_eq!(
+            deadlock_by_reply_recv(true, typed),
+            slow,
+            "fast path, typed entry: {typed}"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release -p ipcsim-tests --example hot_loop -- kernel 10000000`
 //! (modes: `kernel` (typed entries), `kernel-generic` (`Kernel::syscall`),
-//! `kernel-log` with the event log on, `runtime`, `floor`)
+//! `kernel-log` with the event log on, `runtime`, `runtime-log`, `floor`)
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -22,6 +22,10 @@ fn main() {
         }
         "runtime" => {
             let mut rt = common::runtime_pingpong(n, false);
+            std::hint::black_box(rt.run());
+        }
+        "runtime-log" => {
+            let mut rt = common::runtime_pingpong(n, true);
             std::hint::black_box(rt.run());
         }
         "kernel-generic" => {

@@ -171,17 +171,19 @@ impl Runtime {
         let Some(sink) = self.sink.as_mut() else {
             // Nobody listens: keep the buffer from growing.
             let mut k = self.shared.kernel.borrow_mut();
-            if !k.log().pending().is_empty() {
+            if !k.log().is_empty() {
                 k.log().clear();
             }
             return;
         };
         let mut k = self.shared.kernel.borrow_mut();
-        if k.log().pending().is_empty() {
+        if k.log().is_empty() {
             return;
         }
         // The sink reads the kernel's own buffer: no event is moved to be seen.
-        sink(&k, k.pending_events());
+        k.log().settle();
+        let kr = &*k;
+        sink(kr, kr.settled_events());
         k.log().clear();
     }
 }

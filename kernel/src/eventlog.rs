@@ -1,0 +1,282 @@
+//! The event log's buffer: where recorded events wait for their reader.
+//!
+//! Most events are stored as they come, as an [`EventKind`] with its time
+//! and process. The message-passing fast paths store their fixed run of
+//! events as one entry instead: a `call` that hands the CPU to a waiting
+//! receiver is always `syscall`, `deliver`, `block`, `switch`, and a
+//! `reply_recv` that answers a waiting caller is always `syscall`, `reply`,
+//! `block`, `switch`, all at one instant. The log expands such an entry into
+//! exactly those events when they are read, so a reader sees the same
+//! [`Event`]s, numbered the same, either way. Recording a fast round trip is
+//! then two entries of a few words, not eight events built one by one: that
+//! was most of what the log cost a round trip.
+//!
+//! Invariants: `next_seq` is the number of events recorded in all (an entry
+//! counts as the events it expands to); `base` is the sequence number of the
+//! first event not yet drained or cleared; the events of `expanded` come
+//! before those of every entry in `buf`; `heap` is true whenever an entry or
+//! an expanded event owns heap memory (it may be true when none does).
+
+use crate::event::{Event, EventKind, SwitchReason, WaitKind};
+use crate::{Data, ObjId, Pid, Time};
+
+/// One entry of the buffer.
+#[derive(Debug)]
+pub(crate) enum Entry {
+    /// One event.
+    One {
+        /// When.
+        time: Time,
+        /// The process it concerns.
+        pid: Pid,
+        /// What happened.
+        kind: EventKind,
+    },
+    /// The `call` fast path's events.
+    Call(FastCall),
+    /// The `reply_recv` fast path's events.
+    ReplyRecv(FastReplyRecv),
+}
+
+/// A `call` that found its receiver waiting and switched to it: the
+/// caller's `syscall` event (when the typed entry recorded it here),
+/// `deliver` to the server, the caller's `block` for the reply, and the
+/// `switch` to the server.
+#[derive(Debug)]
+pub(crate) struct FastCall {
+    pub(crate) time: Time,
+    pub(crate) caller: Pid,
+    pub(crate) server: Pid,
+    pub(crate) obj: ObjId,
+    pub(crate) data: Data,
+    pub(crate) badge: u64,
+    pub(crate) deadline: Option<Time>,
+    pub(crate) copies: u8,
+    pub(crate) syscall: bool,
+}
+
+/// A `reply_recv` that answered a waiting caller: the server's `syscall`
+/// event (when the typed entry recorded it here), `reply` to the caller,
+/// the server's `block` in `recv`, and the `switch` to the caller (absent
+/// when something was recorded between the block and the switch, which then
+/// has an entry of its own).
+#[derive(Debug)]
+pub(crate) struct FastReplyRecv {
+    pub(crate) time: Time,
+    pub(crate) server: Pid,
+    pub(crate) caller: Pid,
+    pub(crate) obj: ObjId,
+    pub(crate) data: Data,
+    pub(crate) deadline: Option<Time>,
+    pub(crate) switch: Option<SwitchReason>,
+    pub(crate) syscall: bool,
+}
+
+impl Entry {
+    /// How many events it stands for.
+    #[inline(always)]
+    pub(crate) fn events(&self) -> u64 {
+        match self {
+            Entry::One { .. } => 1,
+            Entry::Call(c) => 3 + u64::from(c.syscall),
+            Entry::ReplyRecv(r) => 2 + u64::from(r.syscall) + u64::from(r.switch.is_some()),
+        }
+    }
+
+    /// Whether it owns heap memory (then dropping it does something).
+    #[inline(always)]
+    pub(crate) fn owns_heap(&self) -> bool {
+        match self {
+            Entry::One { kind, .. } => kind.owns_heap(),
+            Entry::Call(FastCall { data, .. }) | Entry::ReplyRecv(FastReplyRecv { data, .. }) => {
+                matches!(data, Data::Str(_))
+            }
+        }
+    }
+
+    /// Appends its events to `out`, numbered from `seq`.
+    pub(crate) fn expand(self, seq: u64, out: &mut Vec<Event>) {
+        let mut seq = seq;
+        let mut put = |time: Time, pid: Pid, kind: EventKind| {
+            out.push(Event { seq, time, pid, kind });
+            seq += 1;
+        };
+        match self {
+            Entry::One { time, pid, kind } => put(time, pid, kind),
+            Entry::Call(c) => {
+                if c.syscall {
+                    put(c.time, c.caller, syscall("call", c.obj, &c.data));
+                }
+                put(
+                    c.time,
+                    c.server,
+                    EventKind::Deliver {
+                        from: c.caller,
+                        obj: Some(c.obj),
+                        data: c.data,
+                        badge: c.badge,
+                        call: true,
+                        copies: c.copies,
+                    },
+                );
+                put(
+                    c.time,
+                    c.caller,
+                    EventKind::Block {
+                        wait: WaitKind::Reply(c.server),
+                        obj: None,
+                        deadline: c.deadline,
+                    },
+                );
+                put(
+                    c.time,
+                    c.server,
+                    EventKind::Switch {
+                        from: Some(c.caller),
+                        reason: SwitchReason::Transfer,
+                    },
+                );
+            }
+            Entry::ReplyRecv(r) => {
+                if r.syscall {
+                    put(r.time, r.server, syscall("reply_recv", r.obj, &r.data));
+                }
+                put(
+                    r.time,
+                    r.server,
+                    EventKind::Reply {
+                        to: r.caller,
+                        data: r.data,
+                    },
+                );
+                put(
+                    r.time,
+                    r.server,
+                    EventKind::Block {
+                        wait: WaitKind::Recv,
+                        obj: Some(r.obj),
+                        deadline: r.deadline,
+                    },
+                );
+                if let Some(reason) = r.switch {
+                    put(
+                        r.time,
+                        r.caller,
+                        EventKind::Switch {
+                            from: Some(r.server),
+                            reason,
+                        },
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The `syscall` event of a typed entry's message call (as `record_typed` writes it).
+fn syscall(name: &'static str, obj: ObjId, data: &Data) -> EventKind {
+    EventKind::Syscall {
+        name,
+        obj: Some(obj),
+        data: Some(data.clone()),
+        arg: None,
+    }
+}
+
+/// Where recorded events go.
+#[derive(Debug, Default)]
+pub struct EventLog {
+    pub(crate) enabled: bool,
+    buf: Vec<Entry>,
+    expanded: Vec<Event>,
+    base: u64,
+    next_seq: u64,
+    heap: bool,
+}
+
+impl EventLog {
+    /// An empty log, recording or not, that reuses `room`'s memory.
+    pub(crate) fn reusing(enabled: bool, room: EventLog) -> EventLog {
+        let mut log = room;
+        log.clear();
+        log.buf.shrink_to(crate::kernel::RESET_ROOM * 16);
+        log.expanded.shrink_to(crate::kernel::RESET_ROOM * 16);
+        EventLog {
+            enabled,
+            buf: log.buf,
+            expanded: log.expanded,
+            ..EventLog::default()
+        }
+    }
+
+    /// Stores an entry. Inlined where it is built, so only its fields are
+    /// written, straight into the buffer's slot, and its count and heap
+    /// ownership fold to constants there.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, entry: Entry) {
+        self.next_seq += entry.events();
+        self.heap |= entry.owns_heap();
+        self.buf.push(entry);
+    }
+
+    /// Turns the stored entries into events (kept as pending).
+    pub fn settle(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let mut seq = self.base + self.expanded.len() as u64;
+        for e in self.buf.drain(..) {
+            let n = e.events();
+            e.expand(seq, &mut self.expanded);
+            seq += n;
+        }
+    }
+
+    /// Events recorded and not yet drained, in order.
+    pub fn pending(&mut self) -> &[Event] {
+        self.settle();
+        &self.expanded
+    }
+
+    /// The pending events that [`EventLog::settle`] (or `pending`) has
+    /// already turned into events: all of them if nothing was recorded since.
+    /// For a reader that holds the kernel only shared, after settling it.
+    pub fn settled(&self) -> &[Event] {
+        &self.expanded
+    }
+
+    /// Whether no event is pending.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty() && self.expanded.is_empty()
+    }
+
+    /// Takes the events recorded since the last drain (the buffer keeps its memory).
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Event> {
+        self.settle();
+        self.heap = false;
+        self.base = self.next_seq;
+        self.expanded.drain(..)
+    }
+
+    /// Drops the events recorded since the last drain (the buffer keeps its memory).
+    pub fn clear(&mut self) {
+        self.base = self.next_seq;
+        if std::mem::take(&mut self.heap) {
+            self.buf.clear();
+            self.expanded.clear();
+        } else {
+            // Nothing owns memory, so dropping an entry would do nothing:
+            // they are forgotten instead. (Dropping them one by one switches
+            // on each one's kind, and that jump, different every time, was
+            // most of what clearing cost.) A forgotten `Drain` leaves the
+            // vector empty with its memory kept: `drain` sets the length first.
+            std::mem::forget(self.buf.drain(..));
+            std::mem::forget(self.expanded.drain(..));
+        }
+    }
+
+    /// Number of events recorded in all.
+    pub fn total(&self) -> u64 {
+        self.next_seq
+    }
+}
