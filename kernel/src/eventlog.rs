@@ -210,13 +210,28 @@ impl EventLog {
     }
 
     /// Stores an entry. Inlined where it is built, so only its fields are
-    /// written, straight into the buffer's slot, and its count and heap
-    /// ownership fold to constants there.
+    /// written, and its count and heap ownership fold to constants there.
     #[inline(always)]
     pub(crate) fn push(&mut self, entry: Entry) {
         self.next_seq += entry.events();
         self.heap |= entry.owns_heap();
         self.buf.push(entry);
+    }
+
+    /// Stores the entry `make` builds, straight into the buffer's slot: the
+    /// room is made first, so nothing is live across the growth.
+    #[inline(always)]
+    pub(crate) fn push_with(&mut self, make: impl FnOnce() -> Entry) {
+        if self.buf.len() == self.buf.capacity() {
+            self.grow();
+        }
+        self.push(make());
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        self.buf.reserve(64);
     }
 
     /// Turns the stored entries into events (kept as pending).

@@ -14,7 +14,7 @@ use crate::eventlog::{Entry, FastCall, FastReplyRecv};
 use crate::kernel::Kernel;
 use crate::object::Body;
 use crate::process::{Blocked, State, Wait};
-use crate::{CapId, Data, Message, ObjectKind, Outcome, Pid, Ret, Rights, Timeout};
+use crate::{CapId, Message, ObjectKind, Outcome, Pid, Ret, Rights, Timeout};
 
 impl Kernel {
     /// Whether a fast path may run at all.
@@ -59,12 +59,17 @@ impl Kernel {
 
     /// Records a fast path's events: as one entry when only the log listens,
     /// else one by one (the `tracing` mirror shows each event as it comes).
+    ///
+    /// The entry is built in its slot, after the buffer has room: built
+    /// first and then moved there, it went through the stack in pieces of
+    /// different widths, and reading those back whole stalled the processor
+    /// (the log's cost in time was three times its cost in instructions).
     #[inline(always)]
-    fn record_fast(&mut self, entry: Entry) {
+    fn record_fast(&mut self, entry: impl FnOnce() -> Entry) {
         if self.log.enabled && !self.mirroring {
-            self.log.push(entry);
+            self.log.push_with(entry);
         } else {
-            self.record_each(entry);
+            self.record_each(entry());
         }
     }
 
@@ -119,11 +124,7 @@ impl Kernel {
         let len = msg.len_bytes();
         let copies = self.copies();
         self.stats.count(ObjectKind::Endpoint, len, copies);
-        let data = if OBS && self.observed {
-            msg.data.clone()
-        } else {
-            Data::Unit
-        };
+        let data = (OBS && self.observed).then(|| msg.data.clone());
         let nonce = self.next_nonce();
         let rp = &mut self.procs[r.index()];
         rp.state = State::Running;
@@ -150,18 +151,21 @@ impl Kernel {
         self.stats.switches += 1;
         self.stats.transfers += 1;
         self.switch_hint = None;
-        if OBS && self.observed {
-            self.record_fast(Entry::Call(FastCall {
-                time: self.now,
-                caller: pid,
-                server: r,
-                obj,
-                data,
-                badge,
-                deadline,
-                copies,
-                syscall,
-            }));
+        if let Some(data) = data {
+            let time = self.now;
+            self.record_fast(|| {
+                Entry::Call(FastCall {
+                    time,
+                    caller: pid,
+                    server: r,
+                    obj,
+                    data,
+                    badge,
+                    deadline,
+                    copies,
+                    syscall,
+                })
+            });
         }
         Ok(Outcome::Switched)
     }
@@ -209,11 +213,7 @@ impl Kernel {
         let copies = self.copies();
         self.stats.count(ObjectKind::Endpoint, len, copies);
         self.procs[pid.index()].reply_right = None;
-        let data = if OBS && self.observed {
-            msg.data.clone()
-        } else {
-            Data::Unit
-        };
+        let mut data = (OBS && self.observed).then(|| msg.data.clone());
         let c = &mut self.procs[caller.index()];
         c.state = State::Running;
         c.result = Some(Ok(Ret::Msg(msg)));
@@ -233,16 +233,19 @@ impl Kernel {
         if let Some(at) = deadline {
             self.set_timer(pid, at, seq);
         }
-        let mut events = (OBS && self.observed).then_some(FastReplyRecv {
-            time: self.now,
-            server: pid,
-            caller,
-            obj,
-            data,
-            deadline,
-            switch: None,
-            syscall,
-        });
+        let time = self.now;
+        let entry = |data, switch| {
+            Entry::ReplyRecv(FastReplyRecv {
+                time,
+                server: pid,
+                caller,
+                obj,
+                data,
+                deadline,
+                switch,
+                syscall,
+            })
+        };
         // The caller runs next: when it holds the capability that last sent
         // here, the server has a live unblocker and no deadlock can close
         // around it (the general check would find the same, in more steps).
@@ -251,8 +254,8 @@ impl Kernel {
         if check {
             // A deadlock it finds is recorded between the block and the
             // switch: the events so far go first.
-            if let Some(e) = events.take() {
-                self.record_fast(Entry::ReplyRecv(e));
+            if let Some(data) = data.take() {
+                self.record_fast(|| entry(data, None));
             }
             self.check_deadlock_around(pid);
         }
@@ -260,9 +263,8 @@ impl Kernel {
         self.last_run = Some(caller);
         self.stats.switches += 1;
         let reason = self.switch_hint.take().unwrap_or(SwitchReason::Schedule);
-        if let Some(mut e) = events {
-            e.switch = Some(reason);
-            self.record_fast(Entry::ReplyRecv(e));
+        if let Some(data) = data {
+            self.record_fast(|| entry(data, Some(reason)));
         } else if check {
             self.record_if::<OBS>(caller, || EventKind::Switch {
                 from: Some(pid),
