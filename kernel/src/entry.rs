@@ -57,15 +57,16 @@ impl Kernel {
         self.call_by::<true>(pid, cap, msg, timeout)
     }
 
-    /// [`Kernel::call`], with the observed copy inlined (`INLINE`) or not.
+    /// [`Kernel::call`] as [`Kernel::syscall`] routes it: the observed copy
+    /// out of line, and inlined only where the compiler sees fit.
     #[inline]
-    pub(crate) fn call_by<const INLINE: bool>(
-        &mut self,
-        pid: Pid,
-        cap: CapId,
-        msg: Message,
-        timeout: Timeout,
-    ) -> Outcome {
+    pub(crate) fn call_routed(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
+        self.call_by::<false>(pid, cap, msg, timeout)
+    }
+
+    /// [`Kernel::call`], with the observed copy inlined (`INLINE`) or not.
+    #[inline(always)]
+    fn call_by<const INLINE: bool>(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
         if !self.typed_prologue(pid) {
             return self.syscall_general(pid, Syscall::Call { cap, msg, timeout });
         }
@@ -85,15 +86,16 @@ impl Kernel {
         self.reply_recv_by::<true>(pid, cap, msg, timeout)
     }
 
-    /// [`Kernel::reply_recv`], with the observed copy inlined (`INLINE`) or not.
+    /// [`Kernel::reply_recv`] as [`Kernel::syscall`] routes it: the observed copy
+    /// out of line, and inlined only where the compiler sees fit.
     #[inline]
-    pub(crate) fn reply_recv_by<const INLINE: bool>(
-        &mut self,
-        pid: Pid,
-        cap: CapId,
-        msg: Message,
-        timeout: Timeout,
-    ) -> Outcome {
+    pub(crate) fn reply_recv_routed(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
+        self.reply_recv_by::<false>(pid, cap, msg, timeout)
+    }
+
+    /// [`Kernel::reply_recv`], with the observed copy inlined (`INLINE`) or not.
+    #[inline(always)]
+    fn reply_recv_by<const INLINE: bool>(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
         if !self.typed_prologue(pid) {
             return self.syscall_general(pid, Syscall::ReplyRecv { cap, msg, timeout });
         }

@@ -418,8 +418,8 @@ impl Kernel {
     /// by either door is the same call.
     pub fn syscall(&mut self, pid: Pid, call: Syscall) -> Outcome {
         match call {
-            Syscall::Call { cap, msg, timeout } => self.call_by::<false>(pid, cap, msg, timeout),
-            Syscall::ReplyRecv { cap, msg, timeout } => self.reply_recv_by::<false>(pid, cap, msg, timeout),
+            Syscall::Call { cap, msg, timeout } => self.call_routed(pid, cap, msg, timeout),
+            Syscall::ReplyRecv { cap, msg, timeout } => self.reply_recv_routed(pid, cap, msg, timeout),
             Syscall::SemWait { cap, timeout } => self.sem_wait(pid, cap, timeout),
             Syscall::SemPost { cap } => self.sem_post(pid, cap),
             other => self.syscall_general(pid, other),

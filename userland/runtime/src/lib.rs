@@ -40,7 +40,7 @@ mod sys;
 
 pub use executor::{ProcFuture, Runtime};
 pub use report::{ProcState, ProcessReport, Report};
-pub use sys::{FromRet, Mapped, Sys, SysCall};
+pub use sys::{FromRet, Issue, Mapped, Sys, SysCall};
 
 pub use ipcsim_kernel as kernel;
 

@@ -27,21 +27,45 @@ pub struct Sys {
     pub(crate) shared: Rc<Shared>,
 }
 
+/// How a [`SysCall`] enters the kernel: a [`Syscall`] value through
+/// [`Kernel::syscall`], or a closure calling one of the kernel's typed
+/// entries ([`Kernel::call`], [`Kernel::sem_wait`]...), which take the call's
+/// own arguments instead of a 96-byte enum to build, move and match.
+pub trait Issue {
+    /// Issues the call for `pid`.
+    fn issue(self, k: &mut Kernel, pid: Pid) -> Outcome;
+}
+
+impl Issue for Syscall {
+    #[inline]
+    fn issue(self, k: &mut Kernel, pid: Pid) -> Outcome {
+        k.syscall(pid, self)
+    }
+}
+
+impl<F: FnOnce(&mut Kernel, Pid) -> Outcome> Issue for F {
+    #[inline]
+    fn issue(self, k: &mut Kernel, pid: Pid) -> Outcome {
+        self(k, pid)
+    }
+}
+
 /// The future of one system call. It borrows its process's [`Sys`] (no
 /// reference count to move per call).
-pub struct SysCall<'a> {
+pub struct SysCall<'a, I = Syscall> {
     pid: Pid,
     shared: &'a Shared,
-    call: Option<Syscall>,
+    call: Option<I>,
     /// Submitted elsewhere and switched out: the first poll must yield to the
     /// executor (the result may already be stored, but the process must wait
     /// until the kernel schedules it, e.g. after a `compute`).
     switched: bool,
 }
 
-impl Future for SysCall<'_> {
+impl<I: Issue + Unpin> Future for SysCall<'_, I> {
     type Output = SysResult;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<SysResult> {
         let this = &mut *self;
         if std::mem::take(&mut this.switched) {
@@ -50,7 +74,7 @@ impl Future for SysCall<'_> {
         let mut k = this.shared.kernel.borrow_mut();
         if let Some(call) = this.call.take() {
             debug_assert_running(&k, this.pid);
-            return match k.syscall(this.pid, call) {
+            return match call.issue(&mut k, this.pid) {
                 Outcome::Done(r) => Poll::Ready(r),
                 Outcome::Switched => Poll::Pending,
             };
@@ -109,12 +133,12 @@ impl FromRet for Data {
 
 /// A system call whose result is converted on completion: a plain struct
 /// rather than an `async fn`, so the hot calls add no state machine of their own.
-pub struct Mapped<'a, T> {
-    inner: SysCall<'a>,
+pub struct Mapped<'a, T, I = Syscall> {
+    inner: SysCall<'a, I>,
     _out: PhantomData<fn() -> T>,
 }
 
-impl<T: FromRet> Future for Mapped<'_, T> {
+impl<T: FromRet, I: Issue + Unpin> Future for Mapped<'_, T, I> {
     type Output = Result<T, Error>;
 
     #[inline]
@@ -200,9 +224,14 @@ impl Sys {
         }
     }
 
-    fn mapped<T: FromRet>(&self, call: Syscall) -> Mapped<'_, T> {
+    fn mapped<T: FromRet, I: Issue>(&self, call: I) -> Mapped<'_, T, I> {
         Mapped {
-            inner: self.syscall(call),
+            inner: SysCall {
+                pid: self.pid,
+                shared: &self.shared,
+                call: Some(call),
+                switched: false,
+            },
             _out: PhantomData,
         }
     }
@@ -227,12 +256,8 @@ impl Sys {
     }
 
     /// Calls through an endpoint and waits for the reply.
-    pub fn call(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<'_, Message> {
-        self.mapped(Syscall::Call {
-            cap,
-            msg: Message::new(data),
-            timeout,
-        })
+    pub fn call(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<'_, Message, impl Issue + Unpin> {
+        self.mapped(move |k: &mut Kernel, pid| k.call(pid, cap, Message::new(data), timeout))
     }
 
     /// Replies to the last caller received.
@@ -243,12 +268,8 @@ impl Sys {
     }
 
     /// Replies, then receives again, in one system call.
-    pub fn reply_recv(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<'_, Message> {
-        self.mapped(Syscall::ReplyRecv {
-            cap,
-            msg: Message::new(data),
-            timeout,
-        })
+    pub fn reply_recv(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<'_, Message, impl Issue + Unpin> {
+        self.mapped(move |k: &mut Kernel, pid| k.reply_recv(pid, cap, Message::new(data), timeout))
     }
 
     /// Sleeps.
