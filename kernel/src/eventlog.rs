@@ -11,11 +11,17 @@
 //! then two entries of a few words, not eight events built one by one: that
 //! was most of what the log cost a round trip.
 //!
+//! Entries are written into slots that already exist (`slots[..len]` are
+//! recorded, the rest spare), so that an entry is built where it is stored.
+//!
 //! Invariants: `next_seq` is the number of events recorded in all (an entry
 //! counts as the events it expands to); `base` is the sequence number of the
 //! first event not yet drained or cleared; the events of `expanded` come
-//! before those of every entry in `buf`; `heap` is true whenever an entry or
-//! an expanded event owns heap memory (it may be true when none does).
+//! before those of every recorded entry; `heap` is true whenever a recorded
+//! entry or an expanded event owns heap memory (it may be true when none
+//! does); a spare slot owns no heap memory.
+
+use std::mem::ManuallyDrop;
 
 use crate::event::{Event, EventKind, SwitchReason, WaitKind};
 use crate::{Data, ObjId, Pid, Time};
@@ -36,6 +42,8 @@ pub(crate) enum Entry {
     Call(FastCall),
     /// The `reply_recv` fast path's events.
     ReplyRecv(FastReplyRecv),
+    /// A spare slot: no events.
+    Spare,
 }
 
 /// A `call` that found its receiver waiting and switched to it: the
@@ -80,6 +88,7 @@ impl Entry {
             Entry::One { .. } => 1,
             Entry::Call(c) => 3 + u64::from(c.syscall),
             Entry::ReplyRecv(r) => 2 + u64::from(r.syscall) + u64::from(r.switch.is_some()),
+            Entry::Spare => 0,
         }
     }
 
@@ -91,6 +100,7 @@ impl Entry {
             Entry::Call(FastCall { data, .. }) | Entry::ReplyRecv(FastReplyRecv { data, .. }) => {
                 matches!(data, Data::Str(_))
             }
+            Entry::Spare => false,
         }
     }
 
@@ -102,6 +112,7 @@ impl Entry {
             seq += 1;
         };
         match self {
+            Entry::Spare => {}
             Entry::One { time, pid, kind } => put(time, pid, kind),
             Entry::Call(c) => {
                 if c.syscall {
@@ -187,7 +198,13 @@ fn syscall(name: &'static str, obj: ObjId, data: &Data) -> EventKind {
 #[derive(Debug, Default)]
 pub struct EventLog {
     pub(crate) enabled: bool,
-    buf: Vec<Entry>,
+    /// `slots[..len]` are the entries recorded; the rest are spare (empty,
+    /// or entries already read that own no heap memory). Not dropped on
+    /// their own: writing an entry over a spare then runs no drop glue
+    /// (which switches on the old entry's kind); `clear` and `Drop` drop
+    /// what owns memory.
+    slots: Vec<ManuallyDrop<Entry>>,
+    len: usize,
     expanded: Vec<Event>,
     base: u64,
     next_seq: u64,
@@ -199,52 +216,58 @@ impl EventLog {
     pub(crate) fn reusing(enabled: bool, room: EventLog) -> EventLog {
         let mut log = room;
         log.clear();
-        log.buf.shrink_to(crate::kernel::RESET_ROOM * 16);
+        log.slots.truncate(crate::kernel::RESET_ROOM * 16);
+        log.slots.shrink_to(crate::kernel::RESET_ROOM * 16);
         log.expanded.shrink_to(crate::kernel::RESET_ROOM * 16);
         EventLog {
             enabled,
-            buf: log.buf,
-            expanded: log.expanded,
+            slots: std::mem::take(&mut log.slots),
+            expanded: std::mem::take(&mut log.expanded),
             ..EventLog::default()
         }
     }
 
-    /// Stores an entry. Inlined where it is built, so only its fields are
-    /// written, and its count and heap ownership fold to constants there.
-    #[inline(always)]
-    pub(crate) fn push(&mut self, entry: Entry) {
-        self.next_seq += entry.events();
-        self.heap |= entry.owns_heap();
-        self.buf.push(entry);
-    }
-
-    /// Stores the entry `make` builds, straight into the buffer's slot: the
-    /// room is made first, so nothing is live across the growth.
+    /// Stores the entry `make` builds, straight into a spare slot. Inlined
+    /// where the entry is built: only its fields are written, and its count
+    /// and heap ownership fold to constants there. (Through `Vec::push`, which
+    /// the compiler does not always inline, the entry was built on the stack
+    /// and copied, and reading back its pieces whole stalled the processor.)
     #[inline(always)]
     pub(crate) fn push_with(&mut self, make: impl FnOnce() -> Entry) {
-        if self.buf.len() == self.buf.capacity() {
+        if self.len == self.slots.len() {
             self.grow();
         }
-        self.push(make());
+        if let Some(slot) = self.slots.get_mut(self.len) {
+            let entry = make();
+            // Taken from the entry as built, where they fold to constants,
+            // not read back from the slot.
+            let (events, heap) = (entry.events(), entry.owns_heap());
+            // A spare slot owns no heap memory: nothing to drop.
+            *slot = ManuallyDrop::new(entry);
+            self.next_seq += events;
+            self.heap |= heap;
+            self.len += 1;
+        }
     }
 
     #[cold]
     #[inline(never)]
     fn grow(&mut self) {
-        self.buf.reserve(64);
+        let more = self.slots.len().max(32);
+        self.slots
+            .resize_with(self.slots.len() + more, || ManuallyDrop::new(Entry::Spare));
     }
 
     /// Turns the stored entries into events (kept as pending).
     pub fn settle(&mut self) {
-        if self.buf.is_empty() {
-            return;
-        }
         let mut seq = self.base + self.expanded.len() as u64;
-        for e in self.buf.drain(..) {
+        for slot in &mut self.slots[..self.len] {
+            let e = ManuallyDrop::into_inner(std::mem::replace(slot, ManuallyDrop::new(Entry::Spare)));
             let n = e.events();
             e.expand(seq, &mut self.expanded);
             seq += n;
         }
+        self.len = 0;
     }
 
     /// Events recorded and not yet drained, in order.
@@ -262,7 +285,7 @@ impl EventLog {
 
     /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty() && self.expanded.is_empty()
+        self.len == 0 && self.expanded.is_empty()
     }
 
     /// Takes the events recorded since the last drain (the buffer keeps its memory).
@@ -277,21 +300,36 @@ impl EventLog {
     pub fn clear(&mut self) {
         self.base = self.next_seq;
         if std::mem::take(&mut self.heap) {
-            self.buf.clear();
+            for slot in &mut self.slots[..self.len] {
+                drop(ManuallyDrop::into_inner(std::mem::replace(
+                    slot,
+                    ManuallyDrop::new(Entry::Spare),
+                )));
+            }
             self.expanded.clear();
         } else {
-            // Nothing owns memory, so dropping an entry would do nothing:
-            // they are forgotten instead. (Dropping them one by one switches
-            // on each one's kind, and that jump, different every time, was
-            // most of what clearing cost.) A forgotten `Drain` leaves the
-            // vector empty with its memory kept: `drain` sets the length first.
-            std::mem::forget(self.buf.drain(..));
-            std::mem::forget(self.expanded.drain(..));
+            // Nothing owns memory, so dropping an entry would do nothing: the
+            // entries stay in their slots as spares, to be overwritten, and
+            // the events are forgotten. (Dropping them one by one switches on
+            // each one's kind, and that jump, different every time, was most
+            // of what clearing cost.) A forgotten `Drain` leaves the vector
+            // empty with its memory kept: `drain` sets the length first.
+            if !self.expanded.is_empty() {
+                std::mem::forget(self.expanded.drain(..));
+            }
         }
+        self.len = 0;
     }
 
     /// Number of events recorded in all.
     pub fn total(&self) -> u64 {
         self.next_seq
+    }
+}
+
+impl Drop for EventLog {
+    fn drop(&mut self) {
+        // Drops what recorded entries own (spares own nothing).
+        self.clear();
     }
 }

@@ -1264,15 +1264,18 @@ impl Kernel {
             self.mirror(pid, &kind());
             return;
         }
-        let kind = kind();
+        let time = self.now;
         if self.mirroring {
+            let kind = kind();
             self.mirror(pid, &kind);
+            self.log.push_with(|| Entry::One { time, pid, kind });
+        } else {
+            self.log.push_with(|| Entry::One {
+                time,
+                pid,
+                kind: kind(),
+            });
         }
-        self.log.push(Entry::One {
-            time: self.now,
-            pid,
-            kind,
-        });
     }
 
     /// Looks up whether anyone listens to events now (see `observed`).

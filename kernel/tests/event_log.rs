@@ -150,3 +150,23 @@ fn a_deadlock_closed_by_reply_recv_is_logged_between_its_block_and_switch() {
         );
     }
 }
+
+#[test]
+fn dropping_the_kernel_releases_what_its_log_held() {
+    let text: Arc<str> = Arc::from("held until the kernel goes");
+    let s = sent(Data::Str(text.clone()));
+    assert!(Arc::strong_count(&text) >= 3);
+    drop(s);
+    assert_eq!(Arc::strong_count(&text), 1);
+}
+
+#[test]
+fn a_drained_string_is_not_kept_in_a_spare_slot() {
+    let text: Arc<str> = Arc::from("read once");
+    let mut s = sent(Data::Str(text.clone()));
+    let events: Vec<Event> = s.k.log().drain().collect();
+    assert!(!events.is_empty());
+    drop(events);
+    // Only the mailbox's copy is left: the log kept nothing of what it gave out.
+    assert_eq!(Arc::strong_count(&text), 2);
+}
