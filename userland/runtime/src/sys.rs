@@ -205,12 +205,23 @@ impl Sys {
     /// building one.
     #[inline]
     pub fn submit_with(&self, f: impl FnOnce(&mut Kernel, Pid) -> Outcome) -> Option<SysResult> {
-        let mut k = self.shared.kernel.borrow_mut();
-        debug_assert_running(&k, self.pid);
-        match f(&mut k, self.pid) {
+        match self.enter(f) {
             Outcome::Done(r) => Some(r),
             Outcome::Switched => None,
         }
+    }
+
+    /// Issues a system call through `f` (which calls the kernel for this
+    /// process) and gives back what `f` makes of the kernel's answer: a
+    /// caller that sorts the [`Outcome`] where it is returned reads the usual
+    /// answer by its tag, without moving it. When the outcome was
+    /// [`Outcome::Switched`], await [`Sys::result`] for the result, as after
+    /// [`Sys::submit`].
+    #[inline]
+    pub fn enter<R>(&self, f: impl FnOnce(&mut Kernel, Pid) -> R) -> R {
+        let mut k = self.shared.kernel.borrow_mut();
+        debug_assert_running(&k, self.pid);
+        f(&mut k, self.pid)
     }
 
     /// The result of the call [`Sys::submit`] left pending: ready when the

@@ -138,6 +138,7 @@ macro_rules! op_statement {
     ($self:ident, $op:expr, $tried:expr) => {{
         let op = $op;
         let r = match $self.op_now(op) {
+            OpNow::Quiet => None,
             OpNow::Ready(r) => r,
             OpNow::Switched => {
                 let r = $self.sys.result().await;
@@ -160,12 +161,43 @@ macro_rules! op_statement {
 
 /// How far an operation got without waiting.
 enum OpNow {
+    /// It completed at once with nothing to bind (the usual answer, told
+    /// by its tag alone).
+    Quiet,
     /// Its result, as [`Interp::call_result`] gives it.
     Ready(Option<Result<Value, Error>>),
     /// The call was submitted and the process switched out: await the result.
     Switched,
     /// Not a plain system call (spawn, naming service), or not built.
     Other(Result<Built, Error>),
+}
+
+/// What a typed entry did with an operation.
+enum Entered {
+    /// Completed with success and the statement binds nothing.
+    Quiet,
+    /// Completed: this result, to bind or to fail with.
+    Result(ipcsim_kernel::SysResult),
+    /// The process was switched out: the result comes when it runs again.
+    Switched,
+    /// An argument was bad; nothing was issued.
+    Failed(Error),
+}
+
+impl Entered {
+    /// Sorts the kernel's answer where it was returned, before anything
+    /// moves it: the usual one (success, nothing to bind) is then read by
+    /// its tag alone. (Moving the whole answer just after the kernel wrote
+    /// it field by field made the processor wait for its stores, on every
+    /// operation.)
+    #[inline(always)]
+    fn of(out: ipcsim_kernel::Outcome, quiet: bool) -> Entered {
+        match out {
+            ipcsim_kernel::Outcome::Switched => Entered::Switched,
+            ipcsim_kernel::Outcome::Done(Ok(_)) if quiet => Entered::Quiet,
+            ipcsim_kernel::Outcome::Done(r) => Entered::Result(r),
+        }
+    }
 }
 
 impl<'w> Interp<'w> {
@@ -201,9 +233,10 @@ impl<'w> Interp<'w> {
         self.spin = 0;
         if let Some(entered) = self.typed_entry(op) {
             return match entered {
-                Ok(Some(r)) => OpNow::Ready(self.call_result(op, r)),
-                Ok(None) => OpNow::Switched,
-                Err(e) => OpNow::Other(Err(e)),
+                Entered::Quiet => OpNow::Quiet,
+                Entered::Result(r) => OpNow::Ready(self.call_result(op, r)),
+                Entered::Switched => OpNow::Switched,
+                Entered::Failed(e) => OpNow::Other(Err(e)),
             };
         }
         match self.build(op) {
@@ -216,34 +249,37 @@ impl<'w> Interp<'w> {
     }
 
     /// The operations processes loop on, issued through the kernel's typed
-    /// entries (no `Syscall` built): `Some` with what [`Sys::submit`] would
-    /// have answered, `None` for any other operation. Arguments are evaluated
-    /// in the order [`Interp::build`] evaluates them (the timeout first), so a
-    /// bad one is reported the same way.
+    /// entries (no `Syscall` built): `Some` with what the call did, `None`
+    /// for any other operation. Arguments are evaluated in the order
+    /// [`Interp::build`] evaluates them (the timeout first), so a bad one is
+    /// reported the same way.
     #[inline]
-    fn typed_entry(&mut self, op: &'w Op) -> Option<Result<Option<ipcsim_kernel::SysResult>, Error>> {
+    fn typed_entry(&mut self, op: &'w Op) -> Option<Entered> {
+        let quiet = op.bind.is_none();
         let entered = match &op.kind {
             OpKind::SemWait { cap } => self.timeout(op).and_then(|to| {
                 let cap = self.cap(cap)?;
-                Ok(self.sys.submit_with(|k, pid| k.sem_wait(pid, cap, to)))
+                Ok(self.sys.enter(|k, pid| Entered::of(k.sem_wait(pid, cap, to), quiet)))
             }),
             OpKind::SemPost { cap } => self.timeout(op).and_then(|_| {
                 let cap = self.cap(cap)?;
-                Ok(self.sys.submit_with(|k, pid| k.sem_post(pid, cap)))
+                Ok(self.sys.enter(|k, pid| Entered::of(k.sem_post(pid, cap), quiet)))
             }),
             OpKind::Call { cap, value } => self.timeout(op).and_then(|to| {
                 let cap = self.cap(cap)?;
                 let msg = self.message(value, op)?;
-                Ok(self.sys.submit_with(|k, pid| k.call(pid, cap, msg, to)))
+                Ok(self.sys.enter(|k, pid| Entered::of(k.call(pid, cap, msg, to), quiet)))
             }),
             OpKind::ReplyRecv { cap, value } => self.timeout(op).and_then(|to| {
                 let cap = self.cap(cap)?;
                 let msg = self.message(value, op)?;
-                Ok(self.sys.submit_with(|k, pid| k.reply_recv(pid, cap, msg, to)))
+                Ok(self
+                    .sys
+                    .enter(|k, pid| Entered::of(k.reply_recv(pid, cap, msg, to), quiet)))
             }),
             _ => return None,
         };
-        Some(entered)
+        Some(entered.unwrap_or_else(Entered::Failed))
     }
 
     /// A system call's result as the statement binds it: None when there is
