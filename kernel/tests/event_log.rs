@@ -170,3 +170,64 @@ fn a_drained_string_is_not_kept_in_a_spare_slot() {
     // Only the mailbox's copy is left: the log kept nothing of what it gave out.
     assert_eq!(Arc::strong_count(&text), 2);
 }
+
+/// A server waiting in `recv` and a client that calls it `n` times, the
+/// server answering with `reply_recv` (fast paths: one log entry per call).
+fn fast_round_trips(s: &mut Sim, n: i64) {
+    let (srv, cli) = (Pid(0), Pid(1));
+    let (s_cap, c_cap) = (s.k.boot_caps(srv)[0], s.k.boot_caps(cli)[0]);
+    for i in 0..n {
+        s.run(cli);
+        assert_eq!(
+            s.k.call(cli, c_cap, Message::new(Data::Int(i)), Timeout::Never),
+            Outcome::Switched
+        );
+        s.run(srv);
+        let m = s.k.take_result(srv).expect("request");
+        let reply = match m {
+            Ok(Ret::Msg(m)) => m.data,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            s.k.reply_recv(srv, s_cap, Message::new(reply), Timeout::Never),
+            Outcome::Switched
+        );
+        s.run(cli);
+        assert!(s.k.take_result(cli).is_some());
+    }
+}
+
+#[test]
+fn events_are_numbered_in_order_across_settles_drains_and_clears() {
+    let mut s = Sim::with(KernelConfig {
+        record_events: true,
+        ..KernelConfig::default()
+    });
+    let ep = s.obj(ObjectKind::Endpoint, "ep");
+    let (srv, cli) = (s.proc("server"), s.proc("client"));
+    s.cap(srv, ep, Rights::RECV);
+    s.cap(cli, ep, Rights::SEND);
+    let s_cap = s.k.boot_caps(srv)[0];
+    s.blocks(srv, Sim::recv(s_cap, Timeout::Never));
+    fast_round_trips(&mut s, 2);
+    // Looked at (settled), then more recorded, then drained: one run of numbers.
+    let seen = s.k.pending_events().len();
+    assert!(seen > 8, "{seen}");
+    fast_round_trips(&mut s, 1);
+    let drained: Vec<Event> = s.k.log().drain().collect();
+    let seqs: Vec<u64> = drained.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (0..drained.len() as u64).collect::<Vec<_>>());
+    assert_eq!(s.k.log().total(), drained.len() as u64);
+    // A fast round trip is eight events: two syscalls, deliver, reply, two blocks, two switches.
+    fast_round_trips(&mut s, 1);
+    let after: Vec<Event> = s.k.log().drain().collect();
+    assert_eq!(after.len(), 8, "{after:#?}");
+    assert_eq!(after[0].seq, drained.len() as u64);
+    // Cleared, the numbers go on.
+    fast_round_trips(&mut s, 1);
+    s.k.log().clear();
+    fast_round_trips(&mut s, 1);
+    let last: Vec<Event> = s.k.log().drain().collect();
+    assert_eq!(last[0].seq, drained.len() as u64 + 16);
+    assert!(s.k.log().is_empty());
+}
