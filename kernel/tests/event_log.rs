@@ -1,6 +1,7 @@
 //! The event log's buffer: clearing it releases what its events hold (a
 //! string message's text) and keeps nothing else; an event's `seq` keeps
-//! counting across clears.
+//! counting across clears; a fast path's entry reads as the events the
+//! general path records, however reads, drains and clears interleave.
 
 mod common;
 
@@ -230,4 +231,116 @@ fn events_are_numbered_in_order_across_settles_drains_and_clears() {
     let last: Vec<Event> = s.k.log().drain().collect();
     assert_eq!(last[0].seq, drained.len() as u64 + 16);
     assert!(s.k.log().is_empty());
+}
+
+/// What a reader or a process does next, in the property test below.
+#[derive(Clone, Debug)]
+enum LogOp {
+    /// A call and its answer (fast paths: two entries).
+    RoundTrip(i64),
+    /// A string message round trip (an entry that owns heap memory).
+    StrRoundTrip,
+    /// The client yields (plain events).
+    Yield,
+    Pending,
+    Drain,
+    Clear,
+}
+
+fn log_op() -> impl proptest::strategy::Strategy<Value = LogOp> {
+    use proptest::prelude::*;
+    prop_oneof![
+        4 => any::<i64>().prop_map(LogOp::RoundTrip),
+        1 => Just(LogOp::StrRoundTrip),
+        2 => Just(LogOp::Yield),
+        2 => Just(LogOp::Pending),
+        2 => Just(LogOp::Drain),
+        1 => Just(LogOp::Clear),
+    ]
+}
+
+/// Events read from `base` on: numbered `base`, `base + 1`, ...
+fn numbered_from(base: u64, events: &[Event]) {
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    let want: Vec<u64> = (base..base + events.len() as u64).collect();
+    assert_eq!(seqs, want);
+}
+
+/// Runs `ops` on a kernel with the fast paths on or off; what each read saw.
+fn log_under(ops: &[LogOp], fast_paths: bool) -> (Vec<String>, u64) {
+    let mut s = Sim::with(KernelConfig {
+        record_events: true,
+        fast_paths,
+        ..KernelConfig::default()
+    });
+    let ep = s.obj(ObjectKind::Endpoint, "ep");
+    let (srv, cli) = (s.proc("server"), s.proc("client"));
+    let s_cap = s.cap(srv, ep, Rights::RECV);
+    let c_cap = s.cap(cli, ep, Rights::SEND);
+    s.blocks(srv, Sim::recv(s_cap, Timeout::Never));
+    let mut seen = Vec::new();
+    // The reference model of numbering: the next event to be read is `base`.
+    let mut base = 0u64;
+    for op in ops {
+        match op {
+            LogOp::RoundTrip(_) | LogOp::StrRoundTrip => {
+                let data = match op {
+                    LogOp::RoundTrip(i) => Data::Int(*i),
+                    _ => Data::str("text"),
+                };
+                s.run(cli);
+                assert_eq!(
+                    s.k.call(cli, c_cap, Message::new(data), Timeout::Never),
+                    Outcome::Switched
+                );
+                s.run(srv);
+                let Some(Ok(Ret::Msg(m))) = s.k.take_result(srv) else {
+                    panic!("no request")
+                };
+                assert_eq!(
+                    s.k.reply_recv(srv, s_cap, Message::new(m.data), Timeout::Never),
+                    Outcome::Switched
+                );
+                s.run(cli);
+                assert!(s.k.take_result(cli).is_some());
+            }
+            LogOp::Yield => {
+                s.run(cli);
+                if s.k.syscall(cli, Syscall::Yield) == Outcome::Switched {
+                    // Its result waits for it to run again.
+                    s.run(cli);
+                    assert!(s.k.take_result(cli).is_some());
+                }
+            }
+            LogOp::Pending => {
+                let pending = s.k.pending_events();
+                numbered_from(base, pending);
+                seen.extend(pending.iter().map(|e| format!("pending {e:?}")));
+            }
+            LogOp::Drain => {
+                let drained: Vec<Event> = s.k.log().drain().collect();
+                numbered_from(base, &drained);
+                base += drained.len() as u64;
+                assert_eq!(base, s.k.log().total(), "a drain takes every event recorded");
+                seen.extend(drained.iter().map(|e| format!("drained {e:?}")));
+            }
+            LogOp::Clear => {
+                s.k.log().clear();
+                base = s.k.log().total();
+            }
+        }
+        s.k.check_invariants().expect("invariants");
+    }
+    seen.extend(s.k.log().drain().map(|e| format!("drained {e:?}")));
+    (seen, s.k.log().total())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    /// The reference is the general path, which records event by event.
+    #[test]
+    fn fast_entries_read_as_the_general_paths_events(ops in proptest::collection::vec(log_op(), 0..40)) {
+        proptest::prop_assert_eq!(log_under(&ops, true), log_under(&ops, false));
+    }
 }
