@@ -5,6 +5,11 @@
 //! round trip through the executor). Otherwise it returns `Pending`, and is
 //! polled again only when the kernel schedules the process, with its result
 //! stored in the kernel.
+//!
+//! `call` and `reply_recv`, the calls a server and its clients loop on, enter
+//! the kernel by its typed entries ([`Issue`]); every other call by a
+//! [`Syscall`] value. [`Sys::enter`] lets a caller (the scenario interpreter)
+//! sort the kernel's answer where it is returned, without moving it.
 
 use std::cell::RefCell;
 use std::future::Future;
