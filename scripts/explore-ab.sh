@@ -19,21 +19,16 @@ if [[ $# -eq 0 ]]; then
     set -- target/release/ipcsim
 fi
 runs=${RUNS:-40000}
-declare -A times
-for _ in $(seq "$rounds"); do
-    for b in "$@"; do
-        start=$(date +%s%N)
-        "$b" explore tests/benches/lock_order_4x40.ipc --runs "$runs" --jobs 1 >/dev/null 2>&1
-        end=$(date +%s%N)
-        times[$b]="${times[$b]:-} $((end - start))"
-    done
-done
-for b in "$@"; do
-    # shellcheck disable=SC2086
-    printf '%s\n' ${times[$b]} | sort -n | awk -v b="$b" -v runs="$runs" '
-        { t[NR] = $1 }
-        END {
-            best = t[1] / 1e9; med = t[int((NR + 1) / 2)] / 1e9
-            printf "%s: best %.3f s (%.1fk runs/s), median %.3f s (%.1fk runs/s)\n", b, best, runs / best / 1000, med, runs / med / 1000
-        }'
-done
+# shellcheck source=scripts/lib/interleave.sh
+source scripts/lib/interleave.sh
+elapsed_ns() {
+    local start end
+    start=$(date +%s%N)
+    "$1" explore tests/benches/lock_order_4x40.ipc --runs "$runs" --jobs 1 >/dev/null 2>&1
+    end=$(date +%s%N)
+    echo $((end - start))
+}
+interleave "$rounds" elapsed_ns "$@" | awk -v runs="$runs" '{
+    best = $2 / 1e9; med = $3 / 1e9
+    printf "%s: best %.3f s (%.1fk runs/s), median %.3f s (%.1fk runs/s)\n", $1, best, runs / best / 1000, med, runs / med / 1000
+}'

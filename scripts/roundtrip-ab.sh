@@ -27,17 +27,10 @@ if [[ $# -eq 0 ]]; then
     set -- target/release/examples/hot_loop
 fi
 n=${N:-5000000}
-declare -A times
-for _ in $(seq "$rounds"); do
-    for b in "$@"; do
-        # hot_loop prints "MODE: N round trips, X ns each" on stderr.
-        ns=$("$b" "$mode" "$n" 2>&1 >/dev/null | awk '{ print $(NF - 2) }')
-        times[$b]="${times[$b]:-} $ns"
-    done
-done
-for b in "$@"; do
-    # shellcheck disable=SC2086
-    printf '%s\n' ${times[$b]} | sort -g | awk -v b="$b" -v m="$mode" '
-        { t[NR] = $1 }
-        END { printf "%s %s: best %.1f ns, median %.1f ns\n", b, m, t[1], t[int((NR + 1) / 2)] }'
-done
+# shellcheck source=scripts/lib/interleave.sh
+source scripts/lib/interleave.sh
+nanoseconds() {
+    # hot_loop prints "MODE: N round trips, X ns each" on stderr.
+    "$1" "$mode" "$n" 2>&1 >/dev/null | awk '{ print $(NF - 2) }'
+}
+interleave "$rounds" nanoseconds "$@" | awk -v m="$mode" '{ printf "%s %s: best %.1f ns, median %.1f ns\n", $1, m, $2, $3 }'

@@ -21,6 +21,21 @@ use crate::kernel::Kernel;
 use crate::syscall::Syscall;
 use crate::{CapId, Data, Message, Outcome, Pid, Ret, Timeout};
 
+/// `WHICH` of the message-passing typed entries: `call`.
+pub(crate) const CALL: bool = false;
+/// `WHICH` of the message-passing typed entries: `reply_recv`.
+pub(crate) const REPLY_RECV: bool = true;
+
+/// The `Syscall` value of `call` or `reply_recv` (`WHICH`), for the general path.
+#[inline(always)]
+fn message_syscall<const WHICH: bool>(cap: CapId, msg: Message, timeout: Timeout) -> Syscall {
+    if WHICH == REPLY_RECV {
+        Syscall::ReplyRecv { cap, msg, timeout }
+    } else {
+        Syscall::Call { cap, msg, timeout }
+    }
+}
+
 impl Kernel {
     /// The part of [`Kernel::syscall`] before its fast paths, for a typed
     /// entry: false (nothing done) when the fast paths are off, faults are
@@ -54,59 +69,52 @@ impl Kernel {
     /// `call`: the same as [`Kernel::syscall`] with [`Syscall::Call`].
     #[inline]
     pub fn call(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
-        self.call_by::<true>(pid, cap, msg, timeout)
-    }
-
-    /// [`Kernel::call`] as [`Kernel::syscall`] routes it: the observed copy
-    /// out of line, and inlined only where the compiler sees fit.
-    #[inline]
-    pub(crate) fn call_routed(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
-        self.call_by::<false>(pid, cap, msg, timeout)
-    }
-
-    /// [`Kernel::call`], with the observed copy inlined (`INLINE`) or not.
-    #[inline(always)]
-    fn call_by<const INLINE: bool>(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
-        if !self.typed_prologue(pid) {
-            return self.syscall_general(pid, Syscall::Call { cap, msg, timeout });
-        }
-        if self.observed {
-            return if INLINE {
-                self.call_observed(pid, cap, msg, timeout)
-            } else {
-                self.call_observed_apart(pid, cap, msg, timeout)
-            };
-        }
-        self.call_fast(pid, cap, msg, timeout)
+        self.message_entry::<CALL, true>(pid, cap, msg, timeout)
     }
 
     /// `reply_recv`: the same as [`Kernel::syscall`] with [`Syscall::ReplyRecv`].
     #[inline]
     pub fn reply_recv(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
-        self.reply_recv_by::<true>(pid, cap, msg, timeout)
+        self.message_entry::<REPLY_RECV, true>(pid, cap, msg, timeout)
     }
 
-    /// [`Kernel::reply_recv`] as [`Kernel::syscall`] routes it: the observed copy
-    /// out of line, and inlined only where the compiler sees fit.
+    /// `call` or `reply_recv` (`WHICH`) as [`Kernel::syscall`] routes it: the
+    /// observed copy out of line, and inlined only where the compiler sees fit.
     #[inline]
-    pub(crate) fn reply_recv_routed(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
-        self.reply_recv_by::<false>(pid, cap, msg, timeout)
+    pub(crate) fn message_routed<const WHICH: bool>(
+        &mut self,
+        pid: Pid,
+        cap: CapId,
+        msg: Message,
+        timeout: Timeout,
+    ) -> Outcome {
+        self.message_entry::<WHICH, false>(pid, cap, msg, timeout)
     }
 
-    /// [`Kernel::reply_recv`], with the observed copy inlined (`INLINE`) or not.
+    /// The typed entry of `call` or `reply_recv` (`WHICH`), with the observed
+    /// copy of its fast path inlined (`INLINE`) or not.
     #[inline(always)]
-    fn reply_recv_by<const INLINE: bool>(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
+    fn message_entry<const WHICH: bool, const INLINE: bool>(
+        &mut self,
+        pid: Pid,
+        cap: CapId,
+        msg: Message,
+        timeout: Timeout,
+    ) -> Outcome {
         if !self.typed_prologue(pid) {
-            return self.syscall_general(pid, Syscall::ReplyRecv { cap, msg, timeout });
+            return self.syscall_general(pid, message_syscall::<WHICH>(cap, msg, timeout));
         }
         if self.observed {
             return if INLINE {
-                self.reply_recv_observed(pid, cap, msg, timeout)
+                self.message_observed::<WHICH>(pid, cap, msg, timeout)
             } else {
-                self.reply_recv_observed_apart(pid, cap, msg, timeout)
+                self.message_observed_apart::<WHICH>(pid, cap, msg, timeout)
             };
         }
-        self.reply_recv_fast(pid, cap, msg, timeout)
+        match self.message_fast::<WHICH, false>(pid, cap, msg, timeout, false) {
+            Ok(out) => out,
+            Err(msg) => self.general(pid, message_syscall::<WHICH>(cap, msg, timeout), false),
+        }
     }
 
     /// `sem_wait`: the same as [`Kernel::syscall`] with [`Syscall::SemWait`].
@@ -157,50 +165,43 @@ impl Kernel {
     // two inlined copies of two fast paths in the dispatcher made every
     // unobserved call through it dearer (the runtime's round trip by 7%).
 
+    /// The fast path of `call` or `reply_recv` (`WHICH`); `OBS` and
+    /// `syscall` as `fast_call` takes them.
     #[inline(always)]
-    fn call_fast(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
-        match self.fast_call::<false>(pid, cap, msg, timeout, false) {
-            Ok(out) => out,
-            Err(msg) => self.general(pid, Syscall::Call { cap, msg, timeout }, false),
+    fn message_fast<const WHICH: bool, const OBS: bool>(
+        &mut self,
+        pid: Pid,
+        cap: CapId,
+        msg: Message,
+        timeout: Timeout,
+        syscall: bool,
+    ) -> Result<Outcome, Message> {
+        if WHICH == REPLY_RECV {
+            self.fast_reply_recv::<OBS>(pid, cap, msg, timeout, syscall)
+        } else {
+            self.fast_call::<OBS>(pid, cap, msg, timeout, syscall)
         }
     }
 
     #[inline(never)]
-    fn call_observed_apart(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
-        self.call_observed(pid, cap, msg, timeout)
+    fn message_observed_apart<const WHICH: bool>(
+        &mut self,
+        pid: Pid,
+        cap: CapId,
+        msg: Message,
+        timeout: Timeout,
+    ) -> Outcome {
+        self.message_observed::<WHICH>(pid, cap, msg, timeout)
     }
 
     #[inline(always)]
-    fn call_observed(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
-        match self.fast_call::<true>(pid, cap, msg, timeout, true) {
+    fn message_observed<const WHICH: bool>(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
+        match self.message_fast::<WHICH, true>(pid, cap, msg, timeout, true) {
             Ok(out) => out,
             Err(msg) => {
-                self.record_typed(pid, "call", cap, Some(&msg.data));
-                self.general(pid, Syscall::Call { cap, msg, timeout }, false)
-            }
-        }
-    }
-
-    #[inline(always)]
-    fn reply_recv_fast(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
-        match self.fast_reply_recv::<false>(pid, cap, msg, timeout, false) {
-            Ok(out) => out,
-            Err(msg) => self.general(pid, Syscall::ReplyRecv { cap, msg, timeout }, false),
-        }
-    }
-
-    #[inline(never)]
-    fn reply_recv_observed_apart(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
-        self.reply_recv_observed(pid, cap, msg, timeout)
-    }
-
-    #[inline(always)]
-    fn reply_recv_observed(&mut self, pid: Pid, cap: CapId, msg: Message, timeout: Timeout) -> Outcome {
-        match self.fast_reply_recv::<true>(pid, cap, msg, timeout, true) {
-            Ok(out) => out,
-            Err(msg) => {
-                self.record_typed(pid, "reply_recv", cap, Some(&msg.data));
-                self.general(pid, Syscall::ReplyRecv { cap, msg, timeout }, false)
+                let name = if WHICH == REPLY_RECV { "reply_recv" } else { "call" };
+                self.record_typed(pid, name, cap, Some(&msg.data));
+                self.general(pid, message_syscall::<WHICH>(cap, msg, timeout), false)
             }
         }
     }

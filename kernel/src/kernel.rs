@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BinaryHeap};
 use crate::arena::Arena;
 use crate::caps::CapNode;
 use crate::deadlock::DeadlockReport;
+use crate::entry::{CALL, REPLY_RECV};
 use crate::event::{Event, EventKind, EventLog, SwitchReason};
 use crate::eventlog::Entry;
 use crate::object::{Object, ObjectOptions};
@@ -418,8 +419,8 @@ impl Kernel {
     /// by either door is the same call.
     pub fn syscall(&mut self, pid: Pid, call: Syscall) -> Outcome {
         match call {
-            Syscall::Call { cap, msg, timeout } => self.call_routed(pid, cap, msg, timeout),
-            Syscall::ReplyRecv { cap, msg, timeout } => self.reply_recv_routed(pid, cap, msg, timeout),
+            Syscall::Call { cap, msg, timeout } => self.message_routed::<CALL>(pid, cap, msg, timeout),
+            Syscall::ReplyRecv { cap, msg, timeout } => self.message_routed::<REPLY_RECV>(pid, cap, msg, timeout),
             Syscall::SemWait { cap, timeout } => self.sem_wait(pid, cap, timeout),
             Syscall::SemPost { cap } => self.sem_post(pid, cap),
             other => self.syscall_general(pid, other),

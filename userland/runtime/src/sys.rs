@@ -196,28 +196,15 @@ impl Sys {
     /// interpreter's fast path: most calls complete at once, and no future
     /// is built for them.
     pub fn submit(&self, call: Syscall) -> Option<SysResult> {
-        let mut k = self.shared.kernel.borrow_mut();
-        debug_assert_running(&k, self.pid);
-        match k.syscall(self.pid, call) {
-            Outcome::Done(r) => Some(r),
-            Outcome::Switched => None,
-        }
-    }
-
-    /// [`Sys::submit`] through one of the kernel's typed entries
-    /// ([`Kernel::call`], [`Kernel::sem_wait`]...): `f` issues the call for
-    /// this process. The same call as `submit` with its `Syscall`, without
-    /// building one.
-    #[inline]
-    pub fn submit_with(&self, f: impl FnOnce(&mut Kernel, Pid) -> Outcome) -> Option<SysResult> {
-        match self.enter(f) {
+        match self.enter(|k, pid| k.syscall(pid, call)) {
             Outcome::Done(r) => Some(r),
             Outcome::Switched => None,
         }
     }
 
     /// Issues a system call through `f` (which calls the kernel for this
-    /// process) and gives back what `f` makes of the kernel's answer: a
+    /// process, by [`Kernel::syscall`] or a typed entry such as
+    /// [`Kernel::call`]) and gives back what `f` makes of the kernel's answer: a
     /// caller that sorts the [`Outcome`] where it is returned reads the usual
     /// answer by its tag, without moving it. When the outcome was
     /// [`Outcome::Switched`], await [`Sys::result`] for the result, as after
