@@ -1,7 +1,7 @@
 //! The executor: polls the process the kernel says runs, drains events to a
 //! sink as it goes, and ends processes whose bodies finish.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -19,6 +19,9 @@ pub type ProcFuture = Pin<Box<dyn Future<Output = ProcResult>>>;
 pub(crate) struct Shared {
     pub(crate) kernel: KernelCell,
     pub(crate) spawned: RefCell<Vec<(Pid, ProcFuture)>>,
+    /// Whether `spawned` holds bodies to install: read after every step, so a
+    /// flag rather than a borrow of the list.
+    pub(crate) spawn_pending: Cell<bool>,
 }
 
 type Sink = Box<dyn FnMut(&Kernel, &[Event])>;
@@ -38,6 +41,7 @@ impl Runtime {
             shared: Rc::new(Shared {
                 kernel: RefCell::new(Kernel::new(cfg)),
                 spawned: RefCell::new(Vec::new()),
+                spawn_pending: Cell::new(false),
             }),
             // Room for a small scenario's processes (exploration builds a runtime per run).
             bodies: Vec::with_capacity(8),
@@ -55,6 +59,7 @@ impl Runtime {
         // Bodies first: they hold handles to the shared state.
         self.bodies.clear();
         self.shared.spawned.borrow_mut().clear();
+        self.shared.spawn_pending.set(false);
         self.shared.kernel.borrow_mut().reset(cfg);
         self.sink = None;
         self.steps_max = None;
@@ -125,7 +130,8 @@ impl Runtime {
     fn run_loop(&mut self) -> Finish {
         let waker = Waker::noop();
         let mut cx = Context::from_waker(waker);
-        let mut steps = 0u64;
+        // Steps left before the limit (counted down: one test per step).
+        let mut budget = self.steps_max.unwrap_or(u64::MAX);
         // With the log off nothing is ever pending: no need to look after each step.
         let logging = self.shared.kernel.borrow().config().record_events;
         loop {
@@ -134,10 +140,10 @@ impl Runtime {
                 Next::Run(pid) => pid,
                 Next::Finished(f) => return f,
             };
-            steps += 1;
-            if self.steps_max.is_some_and(|m| steps > m) {
+            if budget == 0 {
                 return Finish::StepLimit;
             }
+            budget -= 1;
             let Some(fut) = self.bodies.get_mut(pid.index()).and_then(Option::as_mut) else {
                 // A process with no body (created by the kernel API alone): it exits.
                 self.shared.kernel.borrow_mut().exit(pid, Ending::Exited);
@@ -155,8 +161,8 @@ impl Runtime {
                 // Killed during its own call: its body never runs again.
                 self.bodies[pid.index()] = None;
             }
-            if !self.shared.spawned.borrow().is_empty() {
-                let new: Vec<_> = self.shared.spawned.borrow_mut().drain(..).collect();
+            if self.shared.spawn_pending.replace(false) {
+                let new = std::mem::take(&mut *self.shared.spawned.borrow_mut());
                 for (p, f) in new {
                     self.install(p, f);
                 }

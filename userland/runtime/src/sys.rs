@@ -361,6 +361,7 @@ impl Sys {
                 shared: self.shared.clone(),
             };
             self.shared.spawned.borrow_mut().push((expected, body(child)));
+            self.shared.spawn_pending.set(true);
         }
         let r = match first {
             Outcome::Done(r) => r,
