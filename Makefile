@@ -1,7 +1,7 @@
 # The Makefile mirrors CI: fmt, lint, test, doc, bench.
 CARGO ?= cargo
 
-.PHONY: run test fmt lint unit doc bench bench-instr conformance check-scenarios check-diagrams
+.PHONY: run test fmt lint unit doc bench bench-instr bench-ratios conformance check-scenarios check-diagrams
 
 run:
 	$(CARGO) run --release -- run scenarios/echo.ipc
@@ -28,6 +28,12 @@ bench:
 # do not move with a noisy machine's load.
 bench-instr:
 	scripts/instr-counts.sh
+
+# Each round trip's ratio to the VecDeque floor, the two timed milliseconds
+# apart in turn (criterion times them seconds apart: on a noisy machine the
+# ratio then moves with the load).
+bench-ratios:
+	$(CARGO) run --release -q -p ipcsim-tests --example hot_loop -- ratios
 
 # The shared contract suite (needs ../shared beside this repository).
 conformance:
