@@ -36,6 +36,21 @@ pub struct DeadlockReport {
     pub waits: Vec<(Pid, WaitKind, Option<ObjId>)>,
 }
 
+/// The right whose holders could complete a wait on an object (none for a
+/// wait on a process: a reply, a child, a sleep).
+fn right_needed(wait: &Wait) -> Option<Rights> {
+    match wait {
+        Wait::Send { .. } | Wait::MsgSnd => Some(Rights::RECV),
+        Wait::Recv | Wait::MsgRcv { .. } => Some(Rights::SEND),
+        Wait::Notification => Some(Rights::SIGNAL),
+        Wait::PipeRead { .. } => Some(Rights::WRITE),
+        Wait::PipeWrite => Some(Rights::READ),
+        Wait::Semaphore => Some(Rights::POST),
+        Wait::FifoOpen { write } => Some(if *write { Rights::READ } else { Rights::WRITE }),
+        Wait::Reply { .. } | Wait::Child | Wait::Sleep => None,
+    }
+}
+
 impl Kernel {
     fn blocked_for_ever(&self, pid: Pid) -> bool {
         matches!(self.procs[pid.index()].blocked(), Some(b) if b.deadline.is_none())
@@ -47,30 +62,12 @@ impl Kernel {
         let p = &self.procs[pid.index()];
         let Some(b) = p.blocked() else { return };
         let mut go = |q: Pid| q == pid || self.procs[q.index()].is_ended() || f(q);
-        let need = match &b.wait {
-            Wait::Send { .. } | Wait::MsgSnd => Some(Rights::RECV),
-            Wait::Recv | Wait::MsgRcv { .. } => Some(Rights::SEND),
-            Wait::Notification => Some(Rights::SIGNAL),
-            Wait::PipeRead { .. } => Some(Rights::WRITE),
-            Wait::PipeWrite => Some(Rights::READ),
-            Wait::Semaphore => Some(Rights::POST),
-            Wait::FifoOpen { write } => Some(if *write { Rights::READ } else { Rights::WRITE }),
-            Wait::Reply { server, .. } => {
-                if !go(*server) {
-                    return;
-                }
-                None
-            }
-            Wait::Child => {
-                for c in &p.children {
-                    if !go(*c) {
-                        return;
-                    }
-                }
-                None
-            }
-            Wait::Sleep => None,
-        };
+        match &b.wait {
+            Wait::Reply { server, .. } if !go(*server) => return,
+            Wait::Child if !p.children.iter().all(|c| go(*c)) => return,
+            _ => {}
+        }
+        let need = right_needed(&b.wait);
         if let (Some(need), Some(obj)) = (need, b.obj) {
             if !self.visit_holders(obj, need, &mut go) {
                 return;
@@ -122,12 +119,11 @@ impl Kernel {
             return false;
         };
         let need = match &b.wait {
-            Wait::Send { .. } | Wait::MsgSnd => Rights::RECV,
-            Wait::Recv | Wait::MsgRcv { .. } => Rights::SEND,
-            Wait::Semaphore => Rights::POST,
-            Wait::PipeRead { .. } => Rights::WRITE,
-            Wait::PipeWrite => Rights::READ,
-            _ => return false,
+            Wait::Notification | Wait::FifoOpen { .. } => return false,
+            w => match right_needed(w) {
+                Some(need) => need,
+                None => return false,
+            },
         };
         let Some(obj) = b.obj else { return false };
         let Some(o) = self.objs.get(obj.0) else { return false };
@@ -176,7 +172,10 @@ impl Kernel {
                 }
             }
         }
-        for h in &o.holders {
+        // No capability to the object has the right (the per-right counts
+        // are kept with the holders list): nobody to look for among them.
+        let holders: &[CapId] = if o.count(need) == 0 { &[] } else { &o.holders };
+        for h in holders {
             if let Some(n) = self.caps.get(h.0) {
                 if let Some(owner) = n.owner {
                     if n.rights.contains(need) && !f(owner) {
@@ -187,9 +186,7 @@ impl Kernel {
             }
         }
         let everyone = o.spawnable.contains(need);
-        let by_perm = o
-            .perm
-            .filter(|_| o.key.is_some() || matches!(&o.body, crate::object::Body::Pipe { path: Some(_), .. }));
+        let by_perm = o.perm.filter(|_| o.opened_by_perm());
         if everyone || by_perm.is_some() {
             for (i, q) in self.procs.iter().enumerate() {
                 if q.is_ended() {
@@ -217,13 +214,24 @@ impl Kernel {
         }
         let mut work = vec![pid];
         let mut visited = BTreeSet::new();
+        // Members this check put in a deadlock: their dependents are looked at.
+        let mut flagged = BTreeSet::new();
+        let mut fresh = Vec::new();
         while let Some(p) = work.pop() {
             if !visited.insert(p) {
                 continue;
             }
-            if self.check_deadlock_from(p) {
+            // A process found in a deadlock before `pid` blocked is not one
+            // whose set `pid` can have closed: its set was closed already,
+            // without `pid`, which was running. Neither are the processes it
+            // could unblock, through it. (`dependents` over-approximates:
+            // many processes blocked on one object were each walked from
+            // every other, N^2 steps at every block.)
+            let known = p != pid && self.in_deadlock[p.index()] && !flagged.contains(&p);
+            if self.close_from(p, &mut fresh) && !known {
                 work.extend(self.dependents(p));
             }
+            flagged.extend(fresh.drain(..));
         }
     }
 
@@ -239,19 +247,94 @@ impl Kernel {
         }
         for c in &proc_.caps {
             if let Some(n) = self.caps.get(c.0) {
-                out.extend(self.waiters_of(n.obj));
+                self.waiters_for(n.obj, n.rights, &mut out);
             }
         }
+        self.open_waiters(p, &mut out);
         out.retain(|q| *q != p && self.blocked_for_ever(*q));
         out.sort_unstable();
         out.dedup();
         out
     }
 
+    /// The processes waiting on `obj` that a holder of `rights` on it could
+    /// unblock: those whose wait needs one of `rights`, or a right the object
+    /// gives whoever asks (by key, path or a program's capabilities), or any
+    /// of them when some process catches signals (a signal may interrupt
+    /// them). Many processes blocked on one object are not each other's
+    /// dependents by holding it: looking at each from every other was N^2
+    /// steps at every block. Endpoints, mailboxes and message queues are
+    /// skipped a queue at a time (its senders all need the receive right,
+    /// its receivers the send right).
+    fn waiters_for(&self, obj: ObjId, rights: Rights, out: &mut Vec<Pid>) {
+        use crate::object::Body;
+        let Some(o) = self.objs.get(obj.0) else { return };
+        let any = self.catching || o.opened_by_perm();
+        let can = |r: Rights| any || rights.contains(r) || o.spawnable.contains(r);
+        match &o.body {
+            Body::Endpoint { senders, receivers }
+            | Body::Mailbox { senders, receivers, .. }
+            | Body::MsgQueue { senders, receivers, .. } => {
+                if can(Rights::RECV) {
+                    out.extend(senders.iter());
+                }
+                if can(Rights::SEND) {
+                    out.extend(receivers.iter());
+                }
+            }
+            _ => out.extend(self.waiters_of(obj).into_iter().filter(|q| {
+                let need = self.procs[q.index()].blocked().and_then(|b| right_needed(&b.wait));
+                need.is_none_or(can)
+            })),
+        }
+    }
+
+    /// After `dead` ended: re-checks the processes it may have been able to
+    /// unblock without holding a capability, which the re-check of the
+    /// waiters on its objects does not reach: those that catch a signal (it
+    /// could have sent one), and the waiters on objects whose right any
+    /// process may obtain (by key, path, or spawning a program that holds
+    /// it). Its end can close their sets.
+    pub(crate) fn recheck_open_waiters(&mut self, dead: Pid) {
+        let mut waiters = Vec::new();
+        self.open_waiters(dead, &mut waiters);
+        waiters.sort_unstable();
+        waiters.dedup();
+        for w in waiters {
+            self.check_deadlock_around(w);
+        }
+    }
+
+    /// Blocked processes other than `p` that `p` may be able to unblock
+    /// without holding a capability (a superset): those that catch a signal,
+    /// when some process does, and the waiters on objects whose rights any
+    /// process may obtain.
+    fn open_waiters(&self, p: Pid, out: &mut Vec<Pid>) {
+        if self.catching {
+            out.extend(
+                (0..self.procs.len())
+                    .map(|i| Pid(i as u32))
+                    .filter(|q| *q != p && self.blocked_for_ever(*q))
+                    .filter(|q| self.procs[q.index()].signals.has_unblocked_handler()),
+            );
+        }
+        for (h, o) in self.objs.iter() {
+            if !o.spawnable.is_empty() || o.opened_by_perm() {
+                out.extend(self.waiters_of(ObjId(h)).into_iter().filter(|q| *q != p));
+            }
+        }
+    }
+
     /// Checks whether `start` is in a closed set of processes blocked for
     /// ever; records it as a deadlock if one of them is not a daemon. Returns
     /// whether the set is closed.
     pub(crate) fn check_deadlock_from(&mut self, start: Pid) -> bool {
+        self.close_from(start, &mut Vec::new())
+    }
+
+    /// [`Kernel::check_deadlock_from`], adding to `flagged` the processes it
+    /// puts in a deadlock that were in none.
+    fn close_from(&mut self, start: Pid, flagged: &mut Vec<Pid>) -> bool {
         if !self.blocked_for_ever(start) {
             return false;
         }
@@ -283,16 +366,19 @@ impl Kernel {
         for p in &set {
             self.in_deadlock[p.index()] = true;
         }
+        flagged.extend(fresh.iter().copied());
         let cycle = find_cycle(start, &edges);
         let wait_of = |k: &Kernel, p: &Pid| {
             let b = k.procs[p.index()].blocked();
             (*p, b.map_or(WaitKind::Sleep, |b| b.wait.kind()), b.and_then(|b| b.obj))
         };
-        // A set that grows an earlier deadlock is reported as that deadlock, grown.
+        // A set that grows an earlier deadlock is reported as that deadlock,
+        // grown (a set with no member in one is a new deadlock: no search).
+        let grows = fresh.len() < set.len();
         if let Some(r) = self
             .deadlocks
             .iter()
-            .position(|d| d.members.iter().any(|m| set.contains(m)))
+            .position(|d| grows && d.members.iter().any(|m| set.binary_search(m).is_ok()))
         {
             let waits: Vec<_> = fresh.iter().map(|p| wait_of(self, p)).collect();
             let d = &mut self.deadlocks[r];

@@ -162,6 +162,9 @@ pub struct Kernel {
     /// may run, and whether faults are to be injected. Tested on every call.
     pub(crate) fast_ok: bool,
     pub(crate) faults_on: bool,
+    /// Whether some process has caught a signal this run (then a signal may
+    /// interrupt any waiter: the deadlock detector must look at each one).
+    pub(crate) catching: bool,
     /// Whether anyone listens to events (the log, or a `tracing` subscriber at
     /// TRACE): looked up once per system call and per scheduling decision, so
     /// an unobserved event costs one flag test.
@@ -282,6 +285,7 @@ impl Kernel {
         Kernel {
             fast_ok: cfg.fast_paths && !cfg.priority_inheritance && cfg.costs == Costs::default(),
             faults_on: cfg.faults.any(),
+            catching: false,
             observed: cfg.record_events || tracing::level_enabled!(tracing::Level::TRACE),
             mirroring: tracing::level_enabled!(tracing::Level::TRACE),
             cfg,

@@ -129,6 +129,7 @@ impl Kernel {
                 self.check_deadlock_around(w);
             }
         }
+        self.recheck_open_waiters(pid);
     }
 
     fn reap(&mut self, parent: Pid, child: Pid) {
@@ -315,6 +316,7 @@ impl Kernel {
             return Err(Error::InvalidArgument);
         }
         self.procs[pid.index()].signals.set_disposition(signal, action);
+        self.catching |= matches!(action, Disposition::Catch);
         Ok(Ret::Unit)
     }
 

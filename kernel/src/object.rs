@@ -139,6 +139,13 @@ pub(crate) struct Object {
 }
 
 impl Object {
+    /// Whether its `ipc_perm` decides who may open it, by key or (a named
+    /// pipe) by path: then any live process the mode lets in could obtain a
+    /// capability to it (deadlock analysis).
+    pub(crate) fn opened_by_perm(&self) -> bool {
+        self.perm.is_some() && (self.key.is_some() || matches!(&self.body, Body::Pipe { path: Some(_), .. }))
+    }
+
     /// A unit of this semaphore went to the holder of `cap`: when `cap` may
     /// post, its holder is the likeliest to post one, so it becomes the
     /// deadlock detector's first guess when someone waits here.

@@ -1,0 +1,330 @@
+//! Model-based property test of deadlock detection.
+//!
+//! Random processes hold random rights on two endpoints, a one-slot mailbox,
+//! a semaphore and a keyed semaphore (which any process may open: its mode
+//! lets every uid in), and run random scripts of sends, receives, semaphore
+//! operations, sleeps, kills and signal handlers, some with timeouts. After
+//! every step the processes the kernel has found in a deadlock are checked
+//! against a reference computed from scratch by the contract's definition: a
+//! process blocked for ever whose possible unblockers (live holders of the
+//! right that completes its wait, or every live process for the keyed
+//! semaphore, and when it catches a signal it does not block), taken transitively, are all blocked for ever,
+//! with a non-daemon among them.
+//! - every such process is flagged by the end of the step that formed its
+//!   deadlock (detection when it forms, not only at the run's end);
+//! - a process newly flagged in a step is one of them (no false deadlock).
+//!
+//! The kernel's detector looks only around the process that just blocked or
+//! ended, and prunes what it looks at; this holds it to the whole-state answer.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use ipcsim_kernel::*;
+use proptest::prelude::*;
+// Explicit, so it wins over the kernel's own `Strategy` enum from the glob above.
+use proptest::strategy::Strategy;
+
+/// The objects, by index: two endpoints, a mailbox of one slot, a
+/// semaphore, and a semaphore opened by key (`KEYED`).
+const OBJECTS: usize = 5;
+const SEM: usize = 3;
+const KEYED: usize = 4;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Send { obj: usize, t: u8 },
+    Recv { obj: usize, t: u8 },
+    Wait { sem: usize, t: u8 },
+    Post { sem: usize },
+    Sleep,
+    Kill { target: usize, usr1: bool },
+    Catch,
+    Exit,
+}
+
+/// A timeout: mostly for ever (the waits a deadlock is made of).
+fn timeout(t: u8) -> Timeout {
+    match t {
+        0 => Timeout::Ticks(0),
+        1 => Timeout::Ticks(5),
+        _ => Timeout::Never,
+    }
+}
+
+fn op(procs: usize) -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..3usize, 0u8..6).prop_map(|(obj, t)| Op::Send { obj, t }),
+        4 => (0..3usize, 0u8..6).prop_map(|(obj, t)| Op::Recv { obj, t }),
+        3 => (SEM..=KEYED, 0u8..6).prop_map(|(sem, t)| Op::Wait { sem, t }),
+        2 => (SEM..=KEYED).prop_map(|sem| Op::Post { sem }),
+        1 => Just(Op::Sleep),
+        1 => (0..procs, any::<bool>()).prop_map(|(target, usr1)| Op::Kill { target, usr1 }),
+        1 => Just(Op::Catch),
+        1 => Just(Op::Exit),
+    ]
+}
+
+#[derive(Clone, Debug)]
+struct Setup {
+    /// Per process: daemon, rights bits per object (see `rights`), script.
+    procs: Vec<(bool, [u8; OBJECTS], Vec<Op>)>,
+    sem_value: u64,
+}
+
+fn setup() -> impl Strategy<Value = Setup> {
+    (2usize..6)
+        .prop_flat_map(|n| {
+            (
+                prop::collection::vec(
+                    (
+                        prop::bool::weighted(0.3),
+                        prop::array::uniform5(0u8..4),
+                        prop::collection::vec(op(n), 0..8),
+                    ),
+                    n,
+                ),
+                0u64..2,
+            )
+        })
+        .prop_map(|(procs, sem_value)| Setup { procs, sem_value })
+}
+
+/// The rights bits 0..4 give on object `i`: none, one, the other, both.
+fn rights(i: usize, bits: u8) -> Rights {
+    let (a, b) = if i >= SEM {
+        (Rights::WAIT, Rights::POST)
+    } else {
+        (Rights::SEND, Rights::RECV)
+    };
+    let mut r = Rights::empty();
+    if bits & 1 != 0 {
+        r |= a;
+    }
+    if bits & 2 != 0 {
+        r |= b;
+    }
+    r
+}
+
+/// The right whose live holders could complete a wait of this kind.
+fn completes(kind: WaitKind) -> Option<Rights> {
+    match kind {
+        WaitKind::Send | WaitKind::Room => Some(Rights::RECV),
+        WaitKind::Recv => Some(Rights::SEND),
+        WaitKind::Semaphore => Some(Rights::POST),
+        _ => None,
+    }
+}
+
+/// The processes in a deadlock, by the contract's definition, from scratch.
+fn reference(
+    k: &Kernel,
+    pids: &[Pid],
+    held: &BTreeMap<(Pid, ObjId), Rights>,
+    daemon: &[bool],
+    keyed: ObjId,
+) -> BTreeSet<Pid> {
+    let live = |p: Pid| k.ending(p).is_none();
+    let for_ever = |p: Pid| live(p) && matches!(k.waiting_on(p), Some((_, _, None)));
+    let unblockers = |q: Pid| -> Vec<Pid> {
+        let mut out = Vec::new();
+        if let Some((kind, Some(obj), _)) = k.waiting_on(q) {
+            if let Some(need) = completes(kind) {
+                out.extend(pids.iter().copied().filter(|p| {
+                    *p != q && live(*p) && (obj == keyed || held.get(&(*p, obj)).is_some_and(|r| r.contains(need)))
+                }));
+            }
+        }
+        if k.signal_state(q).is_some_and(|s| s.has_unblocked_handler()) {
+            out.extend(pids.iter().copied().filter(|p| *p != q && live(*p)));
+        }
+        out
+    };
+    let mut found = BTreeSet::new();
+    for &s in pids {
+        if !for_ever(s) {
+            continue;
+        }
+        let mut set = vec![s];
+        let mut seen = BTreeSet::from([s]);
+        let mut closed = true;
+        let mut i = 0;
+        while i < set.len() && closed {
+            for u in unblockers(set[i]) {
+                if !for_ever(u) {
+                    closed = false;
+                    break;
+                }
+                if seen.insert(u) {
+                    set.push(u);
+                }
+            }
+            i += 1;
+        }
+        if closed && set.iter().any(|p| !daemon[p.index()]) {
+            found.extend(set);
+        }
+    }
+    found
+}
+
+fn run(s: &Setup) -> Result<(), TestCaseError> {
+    let mut k = Kernel::new(KernelConfig::default());
+    let mut objs = Vec::new();
+    for i in 0..OBJECTS {
+        let (kind, opts) = match i {
+            2 => (
+                ObjectKind::Mailbox,
+                ObjectOptions {
+                    capacity: Some(1),
+                    ..ObjectOptions::default()
+                },
+            ),
+            SEM => (
+                ObjectKind::Semaphore,
+                ObjectOptions {
+                    value: s.sem_value,
+                    ..ObjectOptions::default()
+                },
+            ),
+            KEYED => (
+                ObjectKind::Semaphore,
+                ObjectOptions {
+                    value: s.sem_value,
+                    key: Some(7),
+                    perm: Some(IpcPerm {
+                        uid: 1000,
+                        gid: 1000,
+                        mode: 0o600,
+                    }),
+                    ..ObjectOptions::default()
+                },
+            ),
+            _ => (ObjectKind::Endpoint, ObjectOptions::default()),
+        };
+        objs.push(k.create_object(kind, &format!("o{i}"), &opts).expect("object"));
+    }
+    let mut pids = Vec::new();
+    let mut daemon = Vec::new();
+    let mut caps = BTreeMap::new();
+    let mut held = BTreeMap::new();
+    let mut scripts = Vec::new();
+    for (i, (d, bits, script)) in s.procs.iter().enumerate() {
+        let pid = k
+            .create_process(
+                &ProcessSpec {
+                    daemon: *d,
+                    ..ProcessSpec::new(format!("p{i}"))
+                },
+                None,
+            )
+            .expect("process");
+        pids.push(pid);
+        daemon.push(*d);
+        scripts.push(script.iter().cloned().collect::<VecDeque<_>>());
+        for (j, b) in bits.iter().enumerate() {
+            let r = rights(j, *b);
+            if !r.is_empty() {
+                caps.insert((pid, j), k.grant(pid, objs[j], r, 0).expect("grant"));
+                held.insert((pid, objs[j]), r);
+            }
+        }
+    }
+    let mut flagged: BTreeSet<Pid> = BTreeSet::new();
+    for _ in 0..120 {
+        let pid = match k.schedule() {
+            Next::Run(p) => p,
+            Next::Finished(_) => break,
+        };
+        let _ = k.take_result(pid);
+        while k.take_signal(pid).is_some() {}
+        let cap = |j: usize| caps.get(&(pid, j)).copied().unwrap_or_default();
+        let call = match scripts[pid.index()].pop_front().unwrap_or(Op::Exit) {
+            Op::Send { obj, t } => Syscall::Send {
+                cap: cap(obj),
+                msg: Message::new(Data::Int(1)),
+                timeout: timeout(t),
+            },
+            Op::Recv { obj, t } => Syscall::Recv {
+                cap: cap(obj),
+                timeout: timeout(t),
+            },
+            Op::Wait { sem, t } => Syscall::SemWait {
+                cap: cap(sem),
+                timeout: timeout(t),
+            },
+            Op::Post { sem } => Syscall::SemPost { cap: cap(sem) },
+            Op::Sleep => Syscall::Sleep { ticks: 3 },
+            Op::Kill { target, usr1 } => Syscall::Kill {
+                target: pids[target % pids.len()],
+                signal: if usr1 { Signal::SIGUSR1 } else { Signal::SIGTERM },
+            },
+            Op::Catch => Syscall::SigAction {
+                signal: Signal::SIGUSR1,
+                action: Disposition::Catch,
+            },
+            Op::Exit => {
+                k.exit(pid, Ending::Exited);
+                Syscall::Yield
+            }
+        };
+        if k.ending(pid).is_none() {
+            let _ = k.syscall(pid, call);
+        }
+        k.check_invariants()
+            .map_err(|e| TestCaseError::fail(format!("invariants: {e}")))?;
+        let want = reference(&k, &pids, &held, &daemon, objs[KEYED]);
+        let now: BTreeSet<Pid> = pids.iter().copied().filter(|p| k.is_deadlocked(*p)).collect();
+        let missed: Vec<_> = want.difference(&now).collect();
+        prop_assert!(missed.is_empty(), "deadlocked but not detected: {missed:?}");
+        let false_ones: Vec<_> = now.difference(&flagged).filter(|p| !want.contains(p)).collect();
+        prop_assert!(false_ones.is_empty(), "flagged but in no deadlock: {false_ones:?}");
+        flagged = now;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(30000))]
+
+    #[test]
+    fn detected_deadlocks_match_the_definition(s in setup()) {
+        run(&s)?;
+    }
+}
+
+/// Many processes blocked on one endpoint, each holding only the right that
+/// cannot unblock the others, each in its own deadlock: every one is found
+/// when it blocks. The detector walked every waiter from every other (N^2
+/// steps per block, so this took hours); it must stay about linear.
+#[test]
+fn many_waiters_on_one_object_are_each_found_deadlocked() {
+    const N: usize = 10_000;
+    let mut k = Kernel::new(KernelConfig::default());
+    let ep = k
+        .create_object(ObjectKind::Endpoint, "jobs", &ObjectOptions::default())
+        .expect("endpoint");
+    let mut pids = Vec::new();
+    for i in 0..N {
+        let pid = k
+            .create_process(&ProcessSpec::new(format!("w{i}")), None)
+            .expect("process");
+        let cap = k.grant(pid, ep, Rights::RECV, 0).expect("grant");
+        pids.push((pid, cap));
+    }
+    for &(pid, cap) in &pids {
+        assert_eq!(k.schedule(), Next::Run(pid));
+        assert_eq!(
+            k.syscall(
+                pid,
+                Syscall::Recv {
+                    cap,
+                    timeout: Timeout::Never
+                }
+            ),
+            Outcome::Switched
+        );
+        assert!(k.is_deadlocked(pid), "{pid:?} is deadlocked when it blocks");
+    }
+    assert_eq!(k.deadlocks().len(), N);
+}
