@@ -215,14 +215,14 @@ pub(crate) fn reasons(o: &Outcome) -> Why {
     }
 }
 
-/// Runs `src` replaying `choices`; returns the choices it made if it failed.
-fn fails_with(
+/// Runs `src` replaying `choices`; returns whether it failed, and the choices it made.
+fn replayed(
     src: &str,
     file: &str,
     choices: &[u32],
     max_steps: u64,
     faults: ipcsim_kernel::Faults,
-) -> Option<Vec<u32>> {
+) -> Option<(bool, Vec<u32>)> {
     let sc = ipcsim_scenario::load(src).ok()?;
     let opts = RunOptions {
         seed: None,
@@ -235,12 +235,51 @@ fn fails_with(
         slow_paths: false,
     };
     let (outcome, rt) = ipcsim_scenario::run(sc, file, &opts, None);
-    (outcome.exit_code() != 0).then(|| rt.kernel().choices().to_vec())
+    let made = rt.kernel().choices().to_vec();
+    Some((outcome.exit_code() != 0, made))
 }
 
-/// Greedy shrinking: turn each non-default choice into the default (no
-/// preemption, first ready process) while the run still fails, and keep
-/// what the shrunk run actually chose. At most `SHRINK_RUNS` re-runs.
+/// Re-runs for [`shrink`], within its budget.
+struct Tries<'a> {
+    src: &'a str,
+    file: &'a str,
+    max_steps: u64,
+    faults: ipcsim_kernel::Faults,
+    runs: usize,
+    spent: usize,
+}
+
+impl Tries<'_> {
+    fn left(&self) -> bool {
+        self.runs < SHRINK_RUNS && self.spent < SHRINK_CHOICES
+    }
+
+    /// Replays `tried`: Some(the choices it made) if it still fails (None
+    /// also once the budget is spent).
+    fn fails(&mut self, tried: &[u32]) -> Option<Vec<u32>> {
+        if !self.left() {
+            return None;
+        }
+        self.runs += 1;
+        let (failed, made) = replayed(self.src, self.file, tried, self.max_steps, self.faults)?;
+        self.spent += made.len();
+        failed.then_some(made)
+    }
+}
+
+/// What shrinking may spend: re-runs, and scheduler choices made by them in
+/// all (a long run costs more, so it gets fewer tries; counted, not timed,
+/// so the shrunk schedule is the same on every machine).
+const SHRINK_RUNS: usize = 500;
+const SHRINK_CHOICES: usize = 5_000_000;
+
+/// Shrinks a failing run's choices: first to none at all (the plain
+/// schedule), then by turning runs of non-default choices (halves, quarters,
+/// ... of them) and finally each one into the default (no preemption, first
+/// ready process), keeping each change while the run still fails, and
+/// keeping what the shrunk run actually chose. Within `SHRINK_RUNS` re-runs
+/// and `SHRINK_CHOICES` choices; a run that fails whatever the schedule
+/// (a livelock, a protocol that never ends) shrinks to nothing in one run.
 pub(crate) fn shrink(
     src: &str,
     file: &str,
@@ -248,15 +287,52 @@ pub(crate) fn shrink(
     max_steps: u64,
     faults: ipcsim_kernel::Faults,
 ) -> Vec<u32> {
-    const SHRINK_RUNS: usize = 500;
-    let mut runs = 0;
+    let mut t = Tries {
+        src,
+        file,
+        max_steps,
+        faults,
+        runs: 0,
+        spent: 0,
+    };
+    let nonzero = |c: &[u32]| -> Vec<usize> { (0..c.len()).filter(|i| c[*i] != 0).collect() };
+    if !nonzero(&choices).is_empty() {
+        if let Some(c) = t.fails(&[]) {
+            choices = c;
+        }
+    }
+    // Runs of non-default choices, longest first: a long schedule gets short in few re-runs.
+    let mut size = nonzero(&choices).len() / 2;
+    while size > 1 {
+        let mut at = 0;
+        loop {
+            let positions = nonzero(&choices);
+            let Some(window) = positions
+                .get(at..(at + size).min(positions.len()))
+                .filter(|w| !w.is_empty())
+            else {
+                break;
+            };
+            let mut tried = choices.clone();
+            for i in window {
+                tried[*i] = 0;
+            }
+            match t.fails(&tried) {
+                Some(c) => choices = c,
+                None => at += size,
+            }
+            if !t.left() {
+                break;
+            }
+        }
+        size /= 2;
+    }
     let mut i = 0;
-    while i < choices.len() && runs < SHRINK_RUNS {
+    while i < choices.len() && t.left() {
         if choices[i] != 0 {
             let mut tried = choices.clone();
             tried[i] = 0;
-            runs += 1;
-            if let Some(c) = fails_with(src, file, &tried, max_steps, faults) {
+            if let Some(c) = t.fails(&tried) {
                 choices = c;
             }
         }

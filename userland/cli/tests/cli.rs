@@ -462,3 +462,28 @@ fn explore_at_the_top_of_the_seed_range_stops() {
         assert!(out.contains("20 schedules explored"), "{out}");
     }
 }
+
+/// A scenario that fails under every schedule (two processes that never end:
+/// `max_time`) shrinks to the plain schedule, in one re-run. The shrinker
+/// used to turn its ~1,000 preemptions back one at a time, 500 re-runs at
+/// most, and printed a schedule of hundreds of choices.
+#[test]
+fn explore_shrinks_a_failure_of_every_schedule_to_no_preemption() {
+    let file = tmp("never_ends.ipc");
+    std::fs::write(
+        &file,
+        "config max_time 2000\nprocess a { loop { sleep 1 } }\nprocess b { loop { sleep 1 } }\n",
+    )
+    .expect("write");
+    let file = file.to_string_lossy().into_owned();
+    let out = expect_exit(&["explore", &file, "--runs", "1", "--jobs", "1"], 1);
+    assert!(out.contains("max_time reached"), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("shrunk to "))
+        .expect("a shrunk schedule");
+    assert!(line.starts_with("shrunk to 0 non-default choice(s)"), "{line}");
+    let sched = line.rsplit(' ').next().expect("schedule string");
+    let replay = bin().args(["run", &file, "--schedule", sched]).output().expect("runs");
+    assert_eq!(replay.status.code(), Some(1), "the plain schedule fails too");
+}
