@@ -38,7 +38,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            processes_max: 4_000_000,
+            processes_max: 1 << 20,
             caps_per_process_max: 1 << 16,
             message_bytes_max: 1 << 20,
             queue_len_max: 1 << 20,
