@@ -250,7 +250,7 @@ impl Kernel {
                 self.waiters_for(n.obj, n.rights, &mut out);
             }
         }
-        self.open_waiters(p, &mut out);
+        self.open_waiters(p, true, &mut out);
         out.retain(|q| *q != p && self.blocked_for_ever(*q));
         out.sort_unstable();
         out.dedup();
@@ -296,8 +296,12 @@ impl Kernel {
     /// process may obtain (by key, path, or spawning a program that holds
     /// it). Its end can close their sets.
     pub(crate) fn recheck_open_waiters(&mut self, dead: Pid) {
+        // Rights a program's capabilities bring make every live process an
+        // unblocker: while one is ready, none of those waiters can be in a
+        // deadlock (the usual case, looked up without walking anything).
+        let spawners_free = self.top_ready_priority().is_some();
         let mut waiters = Vec::new();
-        self.open_waiters(dead, &mut waiters);
+        self.open_waiters(dead, !spawners_free, &mut waiters);
         waiters.sort_unstable();
         waiters.dedup();
         for w in waiters {
@@ -308,8 +312,9 @@ impl Kernel {
     /// Blocked processes other than `p` that `p` may be able to unblock
     /// without holding a capability (a superset): those that catch a signal,
     /// when some process does, and the waiters on objects whose rights any
-    /// process may obtain.
-    fn open_waiters(&self, p: Pid, out: &mut Vec<Pid>) {
+    /// process may obtain (by key or path; by spawning a program, only if
+    /// `spawnable`).
+    fn open_waiters(&self, p: Pid, spawnable: bool, out: &mut Vec<Pid>) {
         if self.catching {
             out.extend(
                 (0..self.procs.len())
@@ -319,7 +324,7 @@ impl Kernel {
             );
         }
         for (h, o) in self.objs.iter() {
-            if !o.spawnable.is_empty() || o.opened_by_perm() {
+            if (spawnable && !o.spawnable.is_empty()) || o.opened_by_perm() {
                 out.extend(self.waiters_of(ObjId(h)).into_iter().filter(|q| *q != p));
             }
         }

@@ -8,7 +8,8 @@
 //! against a reference computed from scratch by the contract's definition: a
 //! process blocked for ever whose possible unblockers (live holders of the
 //! right that completes its wait, or every live process for the keyed
-//! semaphore, and when it catches a signal it does not block), taken transitively, are all blocked for ever,
+//! semaphore and for rights a program could bring (`set_spawnable`), and
+//! when it catches a signal it does not block), taken transitively, are all blocked for ever,
 //! with a non-daemon among them.
 //! - every such process is flagged by the end of the step that formed its
 //!   deadlock (detection when it forms, not only at the run's end);
@@ -69,6 +70,8 @@ struct Setup {
     /// Per process: daemon, rights bits per object (see `rights`), script.
     procs: Vec<(bool, [u8; OBJECTS], Vec<Op>)>,
     sem_value: u64,
+    /// Per object: rights bits (see `rights`) some program could bring.
+    spawnable: [u8; OBJECTS],
 }
 
 fn setup() -> impl Strategy<Value = Setup> {
@@ -84,9 +87,14 @@ fn setup() -> impl Strategy<Value = Setup> {
                     n,
                 ),
                 0u64..2,
+                prop::array::uniform5(prop_oneof![3 => Just(0u8), 1 => 1u8..4]),
             )
         })
-        .prop_map(|(procs, sem_value)| Setup { procs, sem_value })
+        .prop_map(|(procs, sem_value, spawnable)| Setup {
+            procs,
+            sem_value,
+            spawnable,
+        })
 }
 
 /// The rights bits 0..4 give on object `i`: none, one, the other, both.
@@ -123,6 +131,7 @@ fn reference(
     held: &BTreeMap<(Pid, ObjId), Rights>,
     daemon: &[bool],
     keyed: ObjId,
+    spawnable: &BTreeMap<ObjId, Rights>,
 ) -> BTreeSet<Pid> {
     let live = |p: Pid| k.ending(p).is_none();
     let for_ever = |p: Pid| live(p) && matches!(k.waiting_on(p), Some((_, _, None)));
@@ -130,8 +139,9 @@ fn reference(
         let mut out = Vec::new();
         if let Some((kind, Some(obj), _)) = k.waiting_on(q) {
             if let Some(need) = completes(kind) {
+                let anyone = obj == keyed || spawnable.get(&obj).is_some_and(|r| r.contains(need));
                 out.extend(pids.iter().copied().filter(|p| {
-                    *p != q && live(*p) && (obj == keyed || held.get(&(*p, obj)).is_some_and(|r| r.contains(need)))
+                    *p != q && live(*p) && (anyone || held.get(&(*p, obj)).is_some_and(|r| r.contains(need)))
                 }));
             }
         }
@@ -204,6 +214,14 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
         };
         objs.push(k.create_object(kind, &format!("o{i}"), &opts).expect("object"));
     }
+    let mut spawnable = BTreeMap::new();
+    for (i, bits) in s.spawnable.iter().enumerate() {
+        let r = rights(i, *bits);
+        if !r.is_empty() {
+            k.set_spawnable(objs[i], r);
+            spawnable.insert(objs[i], r);
+        }
+    }
     let mut pids = Vec::new();
     let mut daemon = Vec::new();
     let mut caps = BTreeMap::new();
@@ -273,7 +291,7 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
         }
         k.check_invariants()
             .map_err(|e| TestCaseError::fail(format!("invariants: {e}")))?;
-        let want = reference(&k, &pids, &held, &daemon, objs[KEYED]);
+        let want = reference(&k, &pids, &held, &daemon, objs[KEYED], &spawnable);
         let now: BTreeSet<Pid> = pids.iter().copied().filter(|p| k.is_deadlocked(*p)).collect();
         let missed: Vec<_> = want.difference(&now).collect();
         prop_assert!(missed.is_empty(), "deadlocked but not detected: {missed:?}");
