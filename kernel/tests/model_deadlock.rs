@@ -1,13 +1,15 @@
 //! Model-based property test of deadlock detection.
 //!
-//! Random processes hold random rights on two endpoints, a one-slot mailbox,
+//! Random processes hold random rights on two endpoints (sending, calling,
+//! receiving, replying), a one-slot mailbox,
 //! a semaphore and a keyed semaphore (which any process may open: its mode
 //! lets every uid in), and run random scripts of sends, receives, semaphore
 //! operations, sleeps, kills and signal handlers, some with timeouts. After
 //! every step the processes the kernel has found in a deadlock are checked
 //! against a reference computed from scratch by the contract's definition: a
 //! process blocked for ever whose possible unblockers (live holders of the
-//! right that completes its wait, or every live process for the keyed
+//! right that completes its wait, the server a caller awaits, or every live
+//! process for the keyed
 //! semaphore and for rights a program could bring (`set_spawnable`), and
 //! when it catches a signal it does not block), taken transitively, are all blocked for ever,
 //! with a non-daemon among them.
@@ -35,6 +37,8 @@ const KEYED: usize = 4;
 enum Op {
     Send { obj: usize, t: u8 },
     Recv { obj: usize, t: u8 },
+    Call { obj: usize, t: u8 },
+    Reply,
     Wait { sem: usize, t: u8 },
     Post { sem: usize },
     Sleep,
@@ -56,6 +60,8 @@ fn op(procs: usize) -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0..3usize, 0u8..6).prop_map(|(obj, t)| Op::Send { obj, t }),
         4 => (0..3usize, 0u8..6).prop_map(|(obj, t)| Op::Recv { obj, t }),
+        2 => (0..2usize, 0u8..6).prop_map(|(obj, t)| Op::Call { obj, t }),
+        2 => Just(Op::Reply),
         3 => (SEM..=KEYED, 0u8..6).prop_map(|(sem, t)| Op::Wait { sem, t }),
         2 => (SEM..=KEYED).prop_map(|sem| Op::Post { sem }),
         1 => Just(Op::Sleep),
@@ -137,6 +143,11 @@ fn reference(
     let for_ever = |p: Pid| live(p) && matches!(k.waiting_on(p), Some((_, _, None)));
     let unblockers = |q: Pid| -> Vec<Pid> {
         let mut out = Vec::new();
+        if let Some((WaitKind::Reply(server), _, _)) = k.waiting_on(q) {
+            if live(server) {
+                out.push(server);
+            }
+        }
         if let Some((kind, Some(obj), _)) = k.waiting_on(q) {
             if let Some(need) = completes(kind) {
                 let anyone = obj == keyed || spawnable.get(&obj).is_some_and(|r| r.contains(need));
@@ -266,6 +277,14 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
             Op::Recv { obj, t } => Syscall::Recv {
                 cap: cap(obj),
                 timeout: timeout(t),
+            },
+            Op::Call { obj, t } => Syscall::Call {
+                cap: cap(obj),
+                msg: Message::new(Data::Int(2)),
+                timeout: timeout(t),
+            },
+            Op::Reply => Syscall::Reply {
+                msg: Message::new(Data::Int(3)),
             },
             Op::Wait { sem, t } => Syscall::SemWait {
                 cap: cap(sem),
