@@ -11,9 +11,12 @@
 //!
 //! Detection is incremental: when a process blocks for ever, the kernel
 //! computes the closure of its possible unblockers and stops at the first one
-//! that is not blocked for ever (usually the first it looks at). A process
-//! ending re-checks the waiters of the objects it held. The detector runs at
-//! the moment a deadlock forms, not only when the run ends.
+//! that is not blocked for ever (usually the first it looks at), then the
+//! processes the blocked one could unblock (not those already in a deadlock,
+//! whose sets closed without it). A process ending re-checks the waiters of
+//! the objects it held, and those it could unblock without a capability (by
+//! a signal they catch, or by opening or spawning its way to a right). The
+//! detector runs at the moment a deadlock forms, not only when the run ends.
 
 use std::collections::BTreeSet;
 
