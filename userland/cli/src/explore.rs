@@ -35,11 +35,11 @@ pub struct StrategyArgs {
     /// How schedules are chosen from the seed.
     #[arg(long, value_enum, default_value = "random")]
     pub strategy: Strategy,
-    /// PCT: the bug depth d to aim at (d - 1 priority change points).
-    #[arg(long, default_value_t = 2)]
+    /// PCT: the bug depth d to aim at (d - 1 priority change points), at least 1.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     pub depth: u32,
-    /// PCT: the number of steps over which change points are drawn (about a run's length).
-    #[arg(long, default_value_t = 100)]
+    /// PCT: the number of steps over which change points are drawn (about a run's length), at least 1.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     pub pct_steps: u64,
 }
 
@@ -126,8 +126,8 @@ pub struct ExploreArgs {
     /// First seed.
     #[arg(long, default_value_t = 0)]
     pub seed_start: u64,
-    /// Steps (process activations) after which a run counts as a possible livelock.
-    #[arg(long, default_value_t = 10_000_000)]
+    /// Steps (process activations) after which a run counts as a possible livelock (at least 1).
+    #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_steps: u64,
     /// dfs: the most non-default scheduler choices (preemptions, out-of-order picks) per schedule.
     #[arg(long, default_value_t = 2)]

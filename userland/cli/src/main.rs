@@ -77,8 +77,8 @@ struct RunArgs {
     /// Print neither trace nor report: only diagnostics and the exit status.
     #[arg(long)]
     quiet: bool,
-    /// Stop after this many process steps and report a possible livelock.
-    #[arg(long, default_value_t = ipcsim_scenario::cli::STEPS_MAX_DEFAULT)]
+    /// Stop after this many process steps (at least 1) and report a possible livelock.
+    #[arg(long, default_value_t = ipcsim_scenario::cli::STEPS_MAX_DEFAULT, value_parser = clap::value_parser!(u64).range(1..))]
     max_steps: u64,
     /// How the seeded scheduler chooses (with --seed or `config seed`).
     #[command(flatten)]

@@ -487,3 +487,23 @@ fn explore_shrinks_a_failure_of_every_schedule_to_no_preemption() {
     let replay = bin().args(["run", &file, "--schedule", sched]).output().expect("runs");
     assert_eq!(replay.status.code(), Some(1), "the plain schedule fails too");
 }
+
+/// Zero steps, a PCT depth of 0 or 0 PCT steps mean nothing: refused with
+/// exit 2 and a message, rather than run (a run of 0 steps "failed" at once).
+#[test]
+fn run_and_explore_refuse_zero_limits_with_exit_2() {
+    let echo = scenario("echo.ipc");
+    for args in [
+        vec!["run", &echo, "--max-steps", "0"],
+        vec!["explore", &echo, "--max-steps", "0"],
+        vec!["explore", &echo, "--strategy", "pct", "--depth", "0"],
+        vec!["run", &echo, "--seed", "1", "--strategy", "pct", "--pct-steps", "0"],
+    ] {
+        let out = bin().args(&args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("invalid value '0'"),
+            "{args:?}"
+        );
+    }
+}
