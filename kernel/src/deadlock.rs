@@ -314,9 +314,9 @@ impl Kernel {
 
     /// Blocked processes other than `p` that `p` may be able to unblock
     /// without holding a capability (a superset): those that catch a signal,
-    /// when some process does, and the waiters on objects whose rights any
+    /// when some process does, the waiters on objects whose rights any
     /// process may obtain (by key or path; by spawning a program, only if
-    /// `spawnable`).
+    /// `spawnable`), and the waiters on notifications `p`'s end would signal.
     fn open_waiters(&self, p: Pid, spawnable: bool, out: &mut Vec<Pid>) {
         if self.catching {
             out.extend(
@@ -327,7 +327,8 @@ impl Kernel {
             );
         }
         for (h, o) in self.objs.iter() {
-            if (spawnable && !o.spawnable.is_empty()) || o.opened_by_perm() {
+            // A watched process signals the notification by ending.
+            if (spawnable && !o.spawnable.is_empty()) || o.opened_by_perm() || o.watched.contains(&p) {
                 out.extend(self.waiters_of(ObjId(h)).into_iter().filter(|q| *q != p));
             }
         }

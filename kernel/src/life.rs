@@ -79,6 +79,9 @@ impl Kernel {
             self.live_nondaemons -= 1;
         }
         self.record(pid, || EventKind::End { ending });
+        // The notifications it signals by ending: their waiters are re-checked
+        // with its objects' (one it could wake by ending can no longer be).
+        let signalled: Vec<crate::ObjId> = watchers.iter().map(|(obj, _)| *obj).collect();
         for (obj, bits) in watchers {
             if let Some(o) = self.objs.get_mut(obj.0) {
                 o.watched.retain(|w| *w != pid);
@@ -102,6 +105,7 @@ impl Kernel {
                 obj
             })
             .collect();
+        touched.extend(signalled);
         for m in maps {
             self.unmap(pid, m.obj);
         }

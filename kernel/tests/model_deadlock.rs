@@ -2,14 +2,15 @@
 //!
 //! Random processes hold random rights on two endpoints (sending, calling,
 //! receiving, replying), a one-slot mailbox,
-//! a semaphore and a keyed semaphore (which any process may open: its mode
-//! lets every uid in), and run random scripts of sends, receives, semaphore
+//! a semaphore, a keyed semaphore (which any process may open: its mode
+//! lets every uid in) and a notification (signalled, waited on, and watched:
+//! a watched process signals it by ending), and run random scripts of sends, receives, semaphore
 //! operations, sleeps, kills and signal handlers, some with timeouts. After
 //! every step the processes the kernel has found in a deadlock are checked
 //! against a reference computed from scratch by the contract's definition: a
 //! process blocked for ever whose possible unblockers (live holders of the
-//! right that completes its wait, the server a caller awaits, or every live
-//! process for the keyed
+//! right that completes its wait, the server a caller awaits, the live
+//! processes a notification watches, or every live process for the keyed
 //! semaphore and for rights a program could bring (`set_spawnable`), and
 //! when it catches a signal it does not block), taken transitively, are all blocked for ever,
 //! with a non-daemon among them.
@@ -28,10 +29,11 @@ use proptest::prelude::*;
 use proptest::strategy::Strategy;
 
 /// The objects, by index: two endpoints, a mailbox of one slot, a
-/// semaphore, and a semaphore opened by key (`KEYED`).
-const OBJECTS: usize = 5;
+/// semaphore, a semaphore opened by key (`KEYED`), a notification (`NOTE`).
+const OBJECTS: usize = 6;
 const SEM: usize = 3;
 const KEYED: usize = 4;
+const NOTE: usize = 5;
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -41,6 +43,9 @@ enum Op {
     Reply,
     Wait { sem: usize, t: u8 },
     Post { sem: usize },
+    Signal,
+    WaitNote { t: u8 },
+    Watch { target: usize },
     Sleep,
     Kill { target: usize, usr1: bool },
     Catch,
@@ -64,6 +69,9 @@ fn op(procs: usize) -> impl Strategy<Value = Op> {
         2 => Just(Op::Reply),
         3 => (SEM..=KEYED, 0u8..6).prop_map(|(sem, t)| Op::Wait { sem, t }),
         2 => (SEM..=KEYED).prop_map(|sem| Op::Post { sem }),
+        1 => Just(Op::Signal),
+        2 => (0u8..6).prop_map(|t| Op::WaitNote { t }),
+        2 => (0..procs).prop_map(|target| Op::Watch { target }),
         1 => Just(Op::Sleep),
         1 => (0..procs, any::<bool>()).prop_map(|(target, usr1)| Op::Kill { target, usr1 }),
         1 => Just(Op::Catch),
@@ -87,13 +95,13 @@ fn setup() -> impl Strategy<Value = Setup> {
                 prop::collection::vec(
                     (
                         prop::bool::weighted(0.3),
-                        prop::array::uniform5(0u8..4),
+                        prop::array::uniform6(0u8..4),
                         prop::collection::vec(op(n), 0..8),
                     ),
                     n,
                 ),
                 0u64..2,
-                prop::array::uniform5(prop_oneof![3 => Just(0u8), 1 => 1u8..4]),
+                prop::array::uniform6(prop_oneof![3 => Just(0u8), 1 => 1u8..4]),
             )
         })
         .prop_map(|(procs, sem_value, spawnable)| Setup {
@@ -105,10 +113,10 @@ fn setup() -> impl Strategy<Value = Setup> {
 
 /// The rights bits 0..4 give on object `i`: none, one, the other, both.
 fn rights(i: usize, bits: u8) -> Rights {
-    let (a, b) = if i >= SEM {
-        (Rights::WAIT, Rights::POST)
-    } else {
-        (Rights::SEND, Rights::RECV)
+    let (a, b) = match i {
+        SEM | KEYED => (Rights::WAIT, Rights::POST),
+        NOTE => (Rights::WAIT, Rights::SIGNAL),
+        _ => (Rights::SEND, Rights::RECV),
     };
     let mut r = Rights::empty();
     if bits & 1 != 0 {
@@ -126,19 +134,36 @@ fn completes(kind: WaitKind) -> Option<Rights> {
         WaitKind::Send | WaitKind::Room => Some(Rights::RECV),
         WaitKind::Recv => Some(Rights::SEND),
         WaitKind::Semaphore => Some(Rights::POST),
+        WaitKind::Notification => Some(Rights::SIGNAL),
         _ => None,
     }
 }
 
-/// The processes in a deadlock, by the contract's definition, from scratch.
-fn reference(
-    k: &Kernel,
-    pids: &[Pid],
-    held: &BTreeMap<(Pid, ObjId), Rights>,
-    daemon: &[bool],
+/// What the test knows of the run besides the kernel's answers.
+struct Known<'a> {
+    pids: &'a [Pid],
+    daemon: &'a [bool],
+    /// Rights each process holds on each object (granted at boot).
+    held: &'a BTreeMap<(Pid, ObjId), Rights>,
+    /// Rights a program could bring, per object.
+    spawnable: &'a BTreeMap<ObjId, Rights>,
+    /// Processes whose end signals the notification.
+    watched: &'a BTreeSet<Pid>,
     keyed: ObjId,
-    spawnable: &BTreeMap<ObjId, Rights>,
-) -> BTreeSet<Pid> {
+    note: ObjId,
+}
+
+/// The processes in a deadlock, by the contract's definition, from scratch.
+fn reference(k: &Kernel, m: &Known) -> BTreeSet<Pid> {
+    let Known {
+        pids,
+        daemon,
+        held,
+        spawnable,
+        watched,
+        keyed,
+        note,
+    } = *m;
     let live = |p: Pid| k.ending(p).is_none();
     let for_ever = |p: Pid| live(p) && matches!(k.waiting_on(p), Some((_, _, None)));
     let unblockers = |q: Pid| -> Vec<Pid> {
@@ -150,6 +175,9 @@ fn reference(
         }
         if let Some((kind, Some(obj), _)) = k.waiting_on(q) {
             if let Some(need) = completes(kind) {
+                if obj == note {
+                    out.extend(watched.iter().copied().filter(|p| *p != q && live(*p)));
+                }
                 let anyone = obj == keyed || spawnable.get(&obj).is_some_and(|r| r.contains(need));
                 out.extend(pids.iter().copied().filter(|p| {
                     *p != q && live(*p) && (anyone || held.get(&(*p, obj)).is_some_and(|r| r.contains(need)))
@@ -221,6 +249,7 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
                     ..ObjectOptions::default()
                 },
             ),
+            NOTE => (ObjectKind::Notification, ObjectOptions::default()),
             _ => (ObjectKind::Endpoint, ObjectOptions::default()),
         };
         objs.push(k.create_object(kind, &format!("o{i}"), &opts).expect("object"));
@@ -260,6 +289,8 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
         }
     }
     let mut flagged: BTreeSet<Pid> = BTreeSet::new();
+    let mut watched: BTreeSet<Pid> = BTreeSet::new();
+    let mut watching: Option<Pid> = None;
     for _ in 0..120 {
         let pid = match k.schedule() {
             Next::Run(p) => p,
@@ -291,6 +322,22 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
                 timeout: timeout(t),
             },
             Op::Post { sem } => Syscall::SemPost { cap: cap(sem) },
+            Op::Signal => Syscall::Signal {
+                cap: cap(NOTE),
+                bits: 1,
+            },
+            Op::WaitNote { t } => Syscall::Wait {
+                cap: cap(NOTE),
+                timeout: timeout(t),
+            },
+            Op::Watch { target } => {
+                watching = Some(pids[target % pids.len()]);
+                Syscall::Watch {
+                    target: pids[target % pids.len()],
+                    cap: cap(NOTE),
+                    bits: 1,
+                }
+            }
             Op::Sleep => Syscall::Sleep { ticks: 3 },
             Op::Kill { target, usr1 } => Syscall::Kill {
                 target: pids[target % pids.len()],
@@ -306,11 +353,29 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
             }
         };
         if k.ending(pid).is_none() {
-            let _ = k.syscall(pid, call);
+            let out = k.syscall(pid, call);
+            // A watch that took (its target still live) is one more way to the notification.
+            if let (Some(t), Outcome::Done(Ok(_))) = (watching.take(), &out) {
+                if k.ending(t).is_none() {
+                    watched.insert(t);
+                }
+            }
         }
+        watching = None;
         k.check_invariants()
             .map_err(|e| TestCaseError::fail(format!("invariants: {e}")))?;
-        let want = reference(&k, &pids, &held, &daemon, objs[KEYED], &spawnable);
+        let want = reference(
+            &k,
+            &Known {
+                pids: &pids,
+                daemon: &daemon,
+                held: &held,
+                spawnable: &spawnable,
+                watched: &watched,
+                keyed: objs[KEYED],
+                note: objs[NOTE],
+            },
+        );
         let now: BTreeSet<Pid> = pids.iter().copied().filter(|p| k.is_deadlocked(*p)).collect();
         let missed: Vec<_> = want.difference(&now).collect();
         prop_assert!(missed.is_empty(), "deadlocked but not detected: {missed:?}");
