@@ -188,8 +188,13 @@ impl Kernel {
         for r in eof {
             self.wake(r, Ok(Ret::Bytes(Data::str(""))));
         }
+        // Every writer is woken before any gets its SIGPIPE: a signal can end
+        // its process, and that end re-checks for deadlocks, which must not
+        // see writers taken off the queue but not yet woken as blocked.
+        for w in &broken {
+            self.wake(*w, Err(Error::BrokenPipe));
+        }
         for w in broken {
-            self.wake(w, Err(Error::BrokenPipe));
             self.send_signal(None, w, Signal::SIGPIPE);
         }
     }

@@ -4,7 +4,8 @@
 //! receiving, replying), a one-slot mailbox,
 //! a semaphore, a keyed semaphore (which any process may open: its mode
 //! lets every uid in) and a notification (signalled, waited on, and watched:
-//! a watched process signals it by ending), and run random scripts of sends, receives, semaphore
+//! a watched process signals it by ending) and a pipe of four bytes, and run
+//! random scripts of sends, receives, semaphore
 //! operations, sleeps, kills and signal handlers, some with timeouts. After
 //! every step the processes the kernel has found in a deadlock are checked
 //! against a reference computed from scratch by the contract's definition: a
@@ -29,11 +30,13 @@ use proptest::prelude::*;
 use proptest::strategy::Strategy;
 
 /// The objects, by index: two endpoints, a mailbox of one slot, a
-/// semaphore, a semaphore opened by key (`KEYED`), a notification (`NOTE`).
-const OBJECTS: usize = 6;
+/// semaphore, a semaphore opened by key (`KEYED`), a notification (`NOTE`),
+/// a pipe (`PIPE`).
+const OBJECTS: usize = 7;
 const SEM: usize = 3;
 const KEYED: usize = 4;
 const NOTE: usize = 5;
+const PIPE: usize = 6;
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -46,6 +49,9 @@ enum Op {
     Signal,
     WaitNote { t: u8 },
     Watch { target: usize },
+    Write { t: u8 },
+    Read { t: u8 },
+    Close { obj: usize },
     Sleep,
     Kill { target: usize, usr1: bool },
     Catch,
@@ -72,6 +78,9 @@ fn op(procs: usize) -> impl Strategy<Value = Op> {
         1 => Just(Op::Signal),
         2 => (0u8..6).prop_map(|t| Op::WaitNote { t }),
         2 => (0..procs).prop_map(|target| Op::Watch { target }),
+        2 => (0u8..6).prop_map(|t| Op::Write { t }),
+        2 => (0u8..6).prop_map(|t| Op::Read { t }),
+        1 => (0..OBJECTS).prop_map(|obj| Op::Close { obj }),
         1 => Just(Op::Sleep),
         1 => (0..procs, any::<bool>()).prop_map(|(target, usr1)| Op::Kill { target, usr1 }),
         1 => Just(Op::Catch),
@@ -95,13 +104,13 @@ fn setup() -> impl Strategy<Value = Setup> {
                 prop::collection::vec(
                     (
                         prop::bool::weighted(0.3),
-                        prop::array::uniform6(0u8..4),
+                        prop::array::uniform7(0u8..4),
                         prop::collection::vec(op(n), 0..8),
                     ),
                     n,
                 ),
                 0u64..2,
-                prop::array::uniform6(prop_oneof![3 => Just(0u8), 1 => 1u8..4]),
+                prop::array::uniform7(prop_oneof![3 => Just(0u8), 1 => 1u8..4]),
             )
         })
         .prop_map(|(procs, sem_value, spawnable)| Setup {
@@ -116,6 +125,7 @@ fn rights(i: usize, bits: u8) -> Rights {
     let (a, b) = match i {
         SEM | KEYED => (Rights::WAIT, Rights::POST),
         NOTE => (Rights::WAIT, Rights::SIGNAL),
+        PIPE => (Rights::READ, Rights::WRITE),
         _ => (Rights::SEND, Rights::RECV),
     };
     let mut r = Rights::empty();
@@ -135,6 +145,8 @@ fn completes(kind: WaitKind) -> Option<Rights> {
         WaitKind::Recv => Some(Rights::SEND),
         WaitKind::Semaphore => Some(Rights::POST),
         WaitKind::Notification => Some(Rights::SIGNAL),
+        WaitKind::PipeRead => Some(Rights::WRITE),
+        WaitKind::PipeWrite => Some(Rights::READ),
         _ => None,
     }
 }
@@ -250,6 +262,13 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
                 },
             ),
             NOTE => (ObjectKind::Notification, ObjectOptions::default()),
+            PIPE => (
+                ObjectKind::Pipe,
+                ObjectOptions {
+                    capacity: Some(4),
+                    ..ObjectOptions::default()
+                },
+            ),
             _ => (ObjectKind::Endpoint, ObjectOptions::default()),
         };
         objs.push(k.create_object(kind, &format!("o{i}"), &opts).expect("object"));
@@ -291,6 +310,7 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
     let mut flagged: BTreeSet<Pid> = BTreeSet::new();
     let mut watched: BTreeSet<Pid> = BTreeSet::new();
     let mut watching: Option<Pid> = None;
+    let mut closing: Option<usize> = None;
     for _ in 0..120 {
         let pid = match k.schedule() {
             Next::Run(p) => p,
@@ -298,7 +318,9 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
         };
         let _ = k.take_result(pid);
         while k.take_signal(pid).is_some() {}
-        let cap = |j: usize| caps.get(&(pid, j)).copied().unwrap_or_default();
+        // A process with no capability to the object uses one that names
+        // nothing (the default handle would name the first one granted).
+        let cap = |j: usize| caps.get(&(pid, j)).copied().unwrap_or(CapId::from_bits(u64::MAX));
         let call = match scripts[pid.index()].pop_front().unwrap_or(Op::Exit) {
             Op::Send { obj, t } => Syscall::Send {
                 cap: cap(obj),
@@ -326,6 +348,20 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
                 cap: cap(NOTE),
                 bits: 1,
             },
+            Op::Write { t } => Syscall::Write {
+                cap: cap(PIPE),
+                data: Data::Str("abc".into()),
+                timeout: timeout(t),
+            },
+            Op::Read { t } => Syscall::Read {
+                cap: cap(PIPE),
+                max: 2,
+                timeout: timeout(t),
+            },
+            Op::Close { obj } => {
+                closing = Some(obj);
+                Syscall::Close { cap: cap(obj) }
+            }
             Op::WaitNote { t } => Syscall::Wait {
                 cap: cap(NOTE),
                 timeout: timeout(t),
@@ -362,6 +398,11 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
             }
         }
         watching = None;
+        // A closed capability no longer counts as held.
+        if let Some(obj) = closing.take() {
+            caps.remove(&(pid, obj));
+            held.remove(&(pid, objs[obj]));
+        }
         k.check_invariants()
             .map_err(|e| TestCaseError::fail(format!("invariants: {e}")))?;
         let want = reference(
@@ -429,4 +470,69 @@ fn many_waiters_on_one_object_are_each_found_deadlocked() {
         assert!(k.is_deadlocked(pid), "{pid:?} is deadlocked when it blocks");
     }
     assert_eq!(k.deadlocks().len(), N);
+}
+
+/// The last reader of a pipe ends while two writers wait for room: both
+/// wake with BrokenPipe before either takes its SIGPIPE (which kills it). A
+/// caller whose only receiver is the second writer is deadlocked once that
+/// writer is dead, and the report names the caller alone. (SIGPIPE used to
+/// go to each writer as it woke: the first one's death re-checked the
+/// second while it was off the queue but not yet woken, and reported it in
+/// a deadlock it was about to leave.)
+#[test]
+fn writers_woken_by_a_broken_pipe_are_in_no_deadlock() {
+    let mut k = Kernel::new(KernelConfig::default());
+    let pipe = k
+        .create_object(
+            ObjectKind::Pipe,
+            "pp",
+            &ObjectOptions {
+                capacity: Some(4),
+                ..ObjectOptions::default()
+            },
+        )
+        .expect("pipe");
+    let ep = k
+        .create_object(ObjectKind::Endpoint, "e1", &ObjectOptions::default())
+        .expect("endpoint");
+    // A program could bring the send right to the endpoint (as in a scenario
+    // with `program w caps(e1: send)`): deaths then re-check its waiters.
+    k.set_spawnable(ep, Rights::SEND);
+    let p: Vec<Pid> = (0..4)
+        .map(|i| {
+            k.create_process(&ProcessSpec::new(format!("p{i}")), None)
+                .expect("process")
+        })
+        .collect();
+    let call = k.grant(p[0], ep, Rights::SEND, 0).expect("grant");
+    let w0 = k.grant(p[0], pipe, Rights::WRITE, 0).expect("grant");
+    let w1 = k.grant(p[1], pipe, Rights::WRITE, 0).expect("grant");
+    let _recv = k.grant(p[2], ep, Rights::RECV, 0).expect("grant");
+    let w2 = k.grant(p[2], pipe, Rights::WRITE, 0).expect("grant");
+    let _read = k.grant(p[3], pipe, Rights::READ, 0).expect("grant");
+    let write = |cap, timeout| Syscall::Write {
+        cap,
+        data: Data::Str("abc".into()),
+        timeout,
+    };
+    assert_eq!(k.schedule(), Next::Run(p[0]));
+    assert!(matches!(
+        k.syscall(p[0], write(w0, Timeout::Ticks(0))),
+        Outcome::Done(Ok(_))
+    ));
+    let msg = Message::new(Data::Int(1));
+    assert_eq!(k.call(p[0], call, msg, Timeout::Never), Outcome::Switched);
+    assert_eq!(k.schedule(), Next::Run(p[1]));
+    assert_eq!(k.syscall(p[1], write(w1, Timeout::Ticks(5))), Outcome::Switched);
+    assert_eq!(k.schedule(), Next::Run(p[2]));
+    assert_eq!(k.syscall(p[2], write(w2, Timeout::Never)), Outcome::Switched);
+    assert_eq!(k.schedule(), Next::Run(p[3]));
+    k.exit(p[3], Ending::Exited);
+    k.check_invariants().expect("invariants");
+    assert!(
+        k.ending(p[1]).is_some() && k.ending(p[2]).is_some(),
+        "both writers die of SIGPIPE"
+    );
+    let members: Vec<Vec<Pid>> = k.deadlocks().iter().map(|d| d.members.clone()).collect();
+    assert_eq!(members, vec![vec![p[0]]]);
 }
