@@ -214,6 +214,12 @@ fn a_million_processes_fit_in_one_kernel() {
         k.create_process(&spec, None).expect("room for a million processes");
     }
     assert_eq!(k.process_count(), 1_000_000);
+    // The documented default limit: 1,048,576 processes, then LimitReached
+    // (a fork bomb ends there, in seconds rather than minutes).
+    for _ in 1_000_000..1 << 20 {
+        k.create_process(&spec, None).expect("room up to the limit");
+    }
+    assert_eq!(k.create_process(&spec, None), Err(Error::LimitReached));
 }
 
 #[test]

@@ -24,6 +24,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+mod common;
+
 use ipcsim_kernel::*;
 use proptest::prelude::*;
 // Explicit, so it wins over the kernel's own `Strategy` enum from the glob above.
@@ -443,18 +445,14 @@ proptest! {
 #[test]
 fn many_waiters_on_one_object_are_each_found_deadlocked() {
     const N: usize = 10_000;
-    let mut k = Kernel::new(KernelConfig::default());
-    let ep = k
-        .create_object(ObjectKind::Endpoint, "jobs", &ObjectOptions::default())
-        .expect("endpoint");
+    let mut s = common::Sim::new();
+    let ep = s.obj(ObjectKind::Endpoint, "jobs");
     let mut pids = Vec::new();
     for i in 0..N {
-        let pid = k
-            .create_process(&ProcessSpec::new(format!("w{i}")), None)
-            .expect("process");
-        let cap = k.grant(pid, ep, Rights::RECV, 0).expect("grant");
-        pids.push((pid, cap));
+        let pid = s.proc(&format!("w{i}"));
+        pids.push((pid, s.cap(pid, ep, Rights::RECV)));
     }
+    let k = &mut s.k;
     for &(pid, cap) in &pids {
         assert_eq!(k.schedule(), Next::Run(pid));
         assert_eq!(
@@ -481,35 +479,24 @@ fn many_waiters_on_one_object_are_each_found_deadlocked() {
 /// a deadlock it was about to leave.)
 #[test]
 fn writers_woken_by_a_broken_pipe_are_in_no_deadlock() {
-    let mut k = Kernel::new(KernelConfig::default());
-    let pipe = k
-        .create_object(
-            ObjectKind::Pipe,
-            "pp",
-            &ObjectOptions {
-                capacity: Some(4),
-                ..ObjectOptions::default()
-            },
-        )
-        .expect("pipe");
-    let ep = k
-        .create_object(ObjectKind::Endpoint, "e1", &ObjectOptions::default())
-        .expect("endpoint");
+    let mut s = common::Sim::new();
+    let four = ObjectOptions {
+        capacity: Some(4),
+        ..ObjectOptions::default()
+    };
+    let pipe = s.obj_opts(ObjectKind::Pipe, "pp", four);
+    let ep = s.obj(ObjectKind::Endpoint, "e1");
     // A program could bring the send right to the endpoint (as in a scenario
     // with `program w caps(e1: send)`): deaths then re-check its waiters.
-    k.set_spawnable(ep, Rights::SEND);
-    let p: Vec<Pid> = (0..4)
-        .map(|i| {
-            k.create_process(&ProcessSpec::new(format!("p{i}")), None)
-                .expect("process")
-        })
-        .collect();
-    let call = k.grant(p[0], ep, Rights::SEND, 0).expect("grant");
-    let w0 = k.grant(p[0], pipe, Rights::WRITE, 0).expect("grant");
-    let w1 = k.grant(p[1], pipe, Rights::WRITE, 0).expect("grant");
-    let _recv = k.grant(p[2], ep, Rights::RECV, 0).expect("grant");
-    let w2 = k.grant(p[2], pipe, Rights::WRITE, 0).expect("grant");
-    let _read = k.grant(p[3], pipe, Rights::READ, 0).expect("grant");
+    s.k.set_spawnable(ep, Rights::SEND);
+    let p: Vec<Pid> = (0..4).map(|i| s.proc(&format!("p{i}"))).collect();
+    let call = s.cap(p[0], ep, Rights::SEND);
+    let w0 = s.cap(p[0], pipe, Rights::WRITE);
+    let w1 = s.cap(p[1], pipe, Rights::WRITE);
+    s.cap(p[2], ep, Rights::RECV);
+    let w2 = s.cap(p[2], pipe, Rights::WRITE);
+    s.cap(p[3], pipe, Rights::READ);
+    let k = &mut s.k;
     let write = |cap, timeout| Syscall::Write {
         cap,
         data: Data::Str("abc".into()),

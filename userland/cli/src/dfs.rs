@@ -18,8 +18,6 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use ipcsim_scenario::RunOptions;
-
 use crate::explore::{print_failure, reasons, ExploreArgs, Why};
 
 /// A schedule still to run: its parent run's choices up to `at`, then
@@ -60,16 +58,7 @@ struct Ran {
 }
 
 fn run_prefix(parsed: &std::rc::Rc<ipcsim_scenario::ast::Scenario>, args: &ExploreArgs, prefix: &Prefix) -> Ran {
-    let opts = RunOptions {
-        seed: None,
-        record: false,
-        steps_max: Some(args.max_steps),
-        strategy: ipcsim_kernel::Strategy::Random,
-        replay: Some(prefix.choices()),
-        record_choices: true,
-        faults: args.faults.kernel(),
-        slow_paths: false,
-    };
+    let opts = crate::explore::replay_options(prefix.choices(), args.max_steps, args.faults.kernel());
     RUNTIME.with_borrow_mut(|rt| {
         let outcome = ipcsim_scenario::run_in(rt, parsed.clone(), &args.file, &opts, None);
         let k = rt.kernel();

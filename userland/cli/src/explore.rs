@@ -215,33 +215,26 @@ pub(crate) fn reasons(o: &Outcome) -> Why {
     }
 }
 
-/// Runs `src` replaying `choices`; returns whether it failed, and the choices it made.
-fn replayed(
-    src: &str,
-    file: &str,
-    choices: &[u32],
-    max_steps: u64,
-    faults: ipcsim_kernel::Faults,
-) -> Option<(bool, Vec<u32>)> {
-    let sc = ipcsim_scenario::load(src).ok()?;
-    let opts = RunOptions {
+/// Options for a run that replays `choices` (the default after them) and
+/// records every choice it makes: shrinking and `dfs` runs.
+pub(crate) fn replay_options(choices: Vec<u32>, max_steps: u64, faults: ipcsim_kernel::Faults) -> RunOptions {
+    RunOptions {
         seed: None,
         record: false,
         steps_max: Some(max_steps),
         strategy: ipcsim_kernel::Strategy::Random,
-        replay: Some(choices.to_vec()),
+        replay: Some(choices),
         record_choices: true,
         faults,
         slow_paths: false,
-    };
-    let (outcome, rt) = ipcsim_scenario::run(sc, file, &opts, None);
-    let made = rt.kernel().choices().to_vec();
-    Some((outcome.exit_code() != 0, made))
+    }
 }
 
-/// Re-runs for [`shrink`], within its budget.
+/// Re-runs for [`shrink`], within its budget: the scenario is parsed once,
+/// and one runtime is reset for every run.
 struct Tries<'a> {
-    src: &'a str,
+    parsed: std::rc::Rc<ipcsim_scenario::ast::Scenario>,
+    rt: ipcsim_runtime::Runtime,
     file: &'a str,
     max_steps: u64,
     faults: ipcsim_kernel::Faults,
@@ -261,9 +254,11 @@ impl Tries<'_> {
             return None;
         }
         self.runs += 1;
-        let (failed, made) = replayed(self.src, self.file, tried, self.max_steps, self.faults)?;
+        let opts = replay_options(tried.to_vec(), self.max_steps, self.faults);
+        let outcome = ipcsim_scenario::run_in(&mut self.rt, self.parsed.clone(), self.file, &opts, None);
+        let made = self.rt.kernel().choices().to_vec();
         self.spent += made.len();
-        failed.then_some(made)
+        (outcome.exit_code() != 0).then_some(made)
     }
 }
 
@@ -287,8 +282,13 @@ pub(crate) fn shrink(
     max_steps: u64,
     faults: ipcsim_kernel::Faults,
 ) -> Vec<u32> {
+    // The explored file parsed before; a file that cannot be is left as it is.
+    let Ok(parsed) = ipcsim_scenario::load(src) else {
+        return choices;
+    };
     let mut t = Tries {
-        src,
+        parsed: std::rc::Rc::new(parsed),
+        rt: ipcsim_runtime::Runtime::new(ipcsim_kernel::KernelConfig::default()),
         file,
         max_steps,
         faults,
