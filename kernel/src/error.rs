@@ -7,7 +7,15 @@
 use thiserror::Error;
 
 /// Why a system call failed.
+// A word-sized discriminant, as `Data` has: a call's result is a
+// `Result<Ret, Error>` whose `Err` sits where a message's data payload
+// does, and a one-byte `Error` there made the compiler copy that 8-byte
+// payload as 1 + 4 + 2 + 1 bytes on every move of a result or message. Read
+// back whole a moment later, such pieces miss store forwarding. As a word,
+// a runtime round trip lost 47 of its 860 instructions and about 15% of its
+// time (criterion: 77 -> 63 ns).
 #[derive(Error, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u64)]
 pub enum Error {
     /// A timeout of T > 0 ticks ran out before the operation completed.
     #[error("TimedOut")]
