@@ -14,14 +14,23 @@ the store covering the load, both executed at least MIN times.
         target/release/ipcsim explore tests/benches/lock_order_4x40.ipc --runs 300 --jobs 1
     scripts/stall-suspects.py cg.out target/release/ipcsim 3000
 
+With --indexed it also pairs stores and loads that address an element of
+an array of structs (base + index * scale + offset) by their offset alone,
+whatever registers hold the base and index and in whichever order the
+listing has them (the stall in the kernel-API bench's driver was of that
+kind: a result written by the kernel in words, copied out in 16-byte loads
+by a caller, the two in different blocks). More candidates, more false ones.
+
 Heuristic: it follows no jumps and knows nothing of calls' memory, so it
 finds candidates to read, not proof; time a change (hot_loop or
 scripts/explore-ab.sh) before keeping it. It found the stalls fixed by
 Data's word-sized tag, the log's slots and Sys::enter.
 """
 import sys, re, subprocess, collections
-prof, binary = sys.argv[1], sys.argv[2]
-MIN = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
+args = [a for a in sys.argv[1:] if a != '--indexed']
+INDEXED = len(args) != len(sys.argv) - 1
+prof, binary = args[0], args[1]
+MIN = int(args[2]) if len(args) > 2 else 1000
 WINDOW = 150
 counts = collections.Counter(); last = 0; skip = False
 for line in open(prof):
@@ -90,5 +99,38 @@ for l in out.splitlines():
     m = re.match(r'\s*([0-9a-f]+):\s+(\S+)\s+(.*)', l)
     if m and func: lines.append((int(m.group(1), 16), m.group(2), m.group(3)))
 if func: analyze(func, lines)
+
+def analyze_indexed(func, lines):
+    """Stores and loads through base+index addressing (an element of an array
+    of structs, as the kernel's tables are): matched by displacement and scale
+    whatever registers name the element, in any order within the function (the
+    store and the load are often in different blocks, reached by jumps)."""
+    stores, loads = [], []
+    for addr, op, args in lines:
+        if counts.get(addr, 0) < MIN or not op.startswith('mov'):
+            continue
+        mem = re.search(r'(-?0x[0-9a-f]+|)\(%\w+,%\w+,(\d)\)', args)
+        if not mem:
+            continue
+        off = int(mem.group(1), 16) if mem.group(1) else 0
+        w = width(op, args)
+        entry = (addr, off, w, mem.group(2), op, args)
+        (stores if args.rstrip().endswith(')') else loads).append(entry)
+    for la, off, w, sc, op, args in loads:
+        over = [s for s in stores if s[3] == sc and s[1] < off + w and off < s[1] + s[2]]
+        if over and not any(s[1] <= off and off + w <= s[1] + s[2] for s in over):
+            res.append((counts[la], func, hex(la), op, args, [(hex(s[0]), hex(s[1]), s[2]) for s in over[:3]]))
+
+if INDEXED:
+    func = None; lines = []
+    for l in out.splitlines():
+        m = re.match(r'^[0-9a-f]+ <(.*)>:$', l)
+        if m:
+            if func: analyze_indexed(func, lines)
+            func, lines = m.group(1), []
+            continue
+        m = re.match(r'\s*([0-9a-f]+):\s+(\S+)\s+(.*)', l)
+        if m and func: lines.append((int(m.group(1), 16), m.group(2), m.group(3)))
+    if func: analyze_indexed(func, lines)
 for r in sorted(res, reverse=True)[:40]:
     print(r[0], r[1][:80], r[2], r[3], r[4], r[5])
