@@ -35,15 +35,20 @@ impl ReadyQueues {
     }
 
     /// The queue of priority `prio`, made (empty, in its place) if new.
+    #[inline]
     fn level(&mut self, prio: i64) -> &mut VecDeque<Pid> {
         let i = match self.find(prio) {
             Ok(i) => i,
-            Err(i) => {
-                self.levels.insert(i, (prio, VecDeque::new()));
-                i
-            }
+            Err(i) => self.new_level(i, prio),
         };
         &mut self.levels[i].1
+    }
+
+    /// Makes the (empty) queue of a priority first used, at `i`.
+    #[cold]
+    fn new_level(&mut self, i: usize, prio: i64) -> usize {
+        self.levels.insert(i, (prio, VecDeque::new()));
+        i
     }
 
     /// Adds `pid` at the tail (or the head) of its priority's queue.
