@@ -87,6 +87,7 @@ impl Kernel {
             }
         }
         if p.signals.has_unblocked_handler() {
+            self.count_deadlock_work(self.procs.len() as u64);
             let uid = p.uid;
             for (i, q) in self.procs.iter().enumerate() {
                 if (q.uid == 0 || q.uid == uid) && !go(Pid(i as u32)) {
@@ -179,6 +180,7 @@ impl Kernel {
         // are kept with the holders list): nobody to look for among them.
         let holders: &[CapId] = if o.count(need) == 0 { &[] } else { &o.holders };
         for h in holders {
+            self.count_deadlock_work(1);
             if let Some(n) = self.caps.get(h.0) {
                 if let Some(owner) = n.owner {
                     if n.rights.contains(need) && !f(owner) {
@@ -191,6 +193,7 @@ impl Kernel {
         let everyone = o.spawnable.contains(need);
         let by_perm = o.perm.filter(|_| o.opened_by_perm());
         if everyone || by_perm.is_some() {
+            self.count_deadlock_work(self.procs.len() as u64);
             for (i, q) in self.procs.iter().enumerate() {
                 if q.is_ended() {
                     continue;
@@ -210,6 +213,7 @@ impl Kernel {
     /// in turn, since a server blocking can close a set that only its clients
     /// make a deadlock (they are the non-daemons).
     pub(crate) fn check_deadlock_around(&mut self, pid: Pid) {
+        self.count_deadlock_work(1);
         if !self.blocked_for_ever(pid)
             || (!self.in_deadlock[pid.index()] && (self.hinted_free_unblocker(pid) || self.has_free_unblocker(pid)))
         {
@@ -248,16 +252,22 @@ impl Kernel {
         if let Some(parent) = proc_.parent {
             out.push(parent);
         }
-        for c in &proc_.caps {
-            if let Some(n) = self.caps.get(c.0) {
-                self.waiters_for(n.obj, n.rights, &mut out);
-            }
-        }
+        self.cap_dependents(p, &mut out);
         self.open_waiters(p, true, &mut out);
         out.retain(|q| *q != p && self.blocked_for_ever(*q));
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// The processes waiting on objects `p` holds capabilities to that it
+    /// could unblock with them (see [`Kernel::waiters_for`]).
+    pub(crate) fn cap_dependents(&self, p: Pid, out: &mut Vec<Pid>) {
+        for c in &self.procs[p.index()].caps {
+            if let Some(n) = self.caps.get(c.0) {
+                self.waiters_for(n.obj, n.rights, out);
+            }
+        }
     }
 
     /// The processes waiting on `obj` that a holder of `rights` on it could
@@ -357,6 +367,12 @@ impl Kernel {
         while i < set.len() {
             let p = set[i];
             i += 1;
+            // The usual answer, a free unblocker, found without collecting
+            // every unblocker first: behind a queue of N callers, each of
+            // them had N (the final check after a step limit took minutes).
+            if self.hinted_free_unblocker(p) || self.has_free_unblocker(p) {
+                return false;
+            }
             for u in self.unblockers(p) {
                 if !self.blocked_for_ever(u) {
                     return false;
@@ -419,6 +435,20 @@ impl Kernel {
         for i in 0..self.procs.len() {
             let _ = self.check_deadlock_from(Pid(i as u32));
         }
+    }
+
+    /// How much the deadlock detector has looked at in this run: checks
+    /// begun, capability holders and processes visited. A cost figure, not a
+    /// time: the same run gives the same number everywhere, so a test can
+    /// hold the detector to a bound (a queue of N waiters must not cost N
+    /// checks at every end, nor N holders at every check).
+    pub fn deadlock_work(&self) -> u64 {
+        self.deadlock_work.get()
+    }
+
+    #[inline]
+    fn count_deadlock_work(&self, n: u64) {
+        self.deadlock_work.set(self.deadlock_work.get().wrapping_add(n));
     }
 
     /// Whether a process is in a detected deadlock.

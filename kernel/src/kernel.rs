@@ -197,6 +197,8 @@ pub struct Kernel {
     pub(crate) live_nondaemons: usize,
     pub(crate) deadlocks: Vec<DeadlockReport>,
     pub(crate) in_deadlock: Vec<bool>,
+    /// The deadlock detector's work so far (see [`Kernel::deadlock_work`]).
+    pub(crate) deadlock_work: std::cell::Cell<u64>,
     /// Pending switch reason for the next pick (e.g. Preempt).
     pub(crate) switch_hint: Option<SwitchReason>,
     /// Steps counted for fault injection, and when the faults strike.
@@ -286,6 +288,7 @@ impl Kernel {
             fast_ok: cfg.fast_paths && !cfg.priority_inheritance && cfg.costs == Costs::default(),
             faults_on: cfg.faults.any(),
             catching: false,
+            deadlock_work: std::cell::Cell::new(0),
             observed: cfg.record_events || tracing::level_enabled!(tracing::Level::TRACE),
             mirroring: tracing::level_enabled!(tracing::Level::TRACE),
             cfg,

@@ -63,6 +63,13 @@ impl Kernel {
         if self.current == Some(pid) {
             self.current = None;
         }
+        // The waiters it could have unblocked with its capabilities, taken
+        // while it still holds them: the ones its end may leave in a
+        // deadlock. (Re-checking every waiter on every object it held a
+        // capability to was N checks per end around a queue of N callers,
+        // whatever rights they waited for.)
+        let mut dependents = Vec::new();
+        self.cap_dependents(pid, &mut dependents);
         let p = &mut self.procs[pid.index()];
         p.compute_left = 0;
         p.cost_due = 0;
@@ -80,7 +87,7 @@ impl Kernel {
         }
         self.record(pid, || EventKind::End { ending });
         // The notifications it signals by ending: their waiters are re-checked
-        // with its objects' (one it could wake by ending can no longer be).
+        // with its dependents (one it could wake by ending can no longer be).
         let signalled: Vec<crate::ObjId> = watchers.iter().map(|(obj, _)| *obj).collect();
         for (obj, bits) in watchers {
             if let Some(o) = self.objs.get_mut(obj.0) {
@@ -96,16 +103,9 @@ impl Kernel {
                 self.wake(caller, Err(Error::PeerDied));
             }
         }
-        // Collected in place: the capability list's own memory holds the objects.
-        let mut touched: Vec<crate::ObjId> = caps
-            .into_iter()
-            .filter_map(|c| {
-                let obj = self.caps.get(c.0).map(|n| n.obj);
-                self.delete_cap(c);
-                obj
-            })
-            .collect();
-        touched.extend(signalled);
+        for c in caps {
+            self.delete_cap(c);
+        }
         for m in maps {
             self.unmap(pid, m.obj);
         }
@@ -126,10 +126,13 @@ impl Kernel {
                 self.send_signal(None, pp, Signal::SIGCHLD);
             }
         }
-        touched.sort();
-        touched.dedup();
-        for obj in touched {
-            for w in self.waiters_of(obj) {
+        for obj in signalled {
+            dependents.extend(self.waiters_of(obj));
+        }
+        dependents.sort_unstable();
+        dependents.dedup();
+        for w in dependents {
+            if w != pid {
                 self.check_deadlock_around(w);
             }
         }

@@ -470,6 +470,68 @@ fn many_waiters_on_one_object_are_each_found_deadlocked() {
     assert_eq!(k.deadlocks().len(), N);
 }
 
+/// A queue of N callers behind a server that is busy (asleep, so not
+/// blocked for ever: nobody is in a deadlock), and N other holders of the
+/// send right that end one by one, then the run's closing check. The
+/// detector's work stays linear: an end re-checks only the waiters the
+/// ended process could have unblocked (none here: it could only send), and
+/// a check stops at the first free unblocker. It re-checked every waiter of
+/// every object the ended process held (N checks per end), and collected all
+/// N holders of the endpoint for each caller in the closing check: a fuzzed
+/// scenario whose clients spawned faster than their server answered ran for
+/// minutes.
+#[test]
+fn deadlock_work_stays_linear_behind_a_long_queue() {
+    const N: u64 = 2_000;
+    let mut s = common::Sim::new();
+    let ep = s.obj(ObjectKind::Endpoint, "svc");
+    let server = s.proc("server");
+    s.cap(server, ep, Rights::RECV);
+    let callers: Vec<(Pid, CapId)> = (0..N)
+        .map(|i| {
+            let pid = s.proc(&format!("caller{i}"));
+            (pid, s.cap(pid, ep, Rights::SEND))
+        })
+        .collect();
+    let quitters: Vec<Pid> = (0..N)
+        .map(|i| {
+            let pid = s.proc(&format!("quitter{i}"));
+            s.cap(pid, ep, Rights::SEND);
+            pid
+        })
+        .collect();
+    let k = &mut s.k;
+    assert_eq!(k.schedule(), Next::Run(server));
+    assert_eq!(
+        k.syscall(server, Syscall::Sleep { ticks: 1_000_000 }),
+        Outcome::Switched
+    );
+    for &(pid, cap) in &callers {
+        assert_eq!(k.schedule(), Next::Run(pid));
+        let call = Syscall::Call {
+            cap,
+            msg: Message::new(Data::Int(1)),
+            timeout: Timeout::Never,
+        };
+        assert_eq!(k.syscall(pid, call), Outcome::Switched);
+    }
+    for &pid in &quitters {
+        assert_eq!(k.schedule(), Next::Run(pid));
+        k.exit(pid, Ending::Exited);
+    }
+    k.final_deadlock_check();
+    k.check_invariants().expect("invariants");
+    assert!(
+        k.deadlocks().is_empty(),
+        "the sleeping server can still answer every caller"
+    );
+    let work = k.deadlock_work();
+    assert!(
+        work < 20 * N,
+        "deadlock detection looked at {work} things for {N} callers and {N} ends"
+    );
+}
+
 /// The last reader of a pipe ends while two writers wait for room: both
 /// wake with BrokenPipe before either takes its SIGPIPE (which kills it). A
 /// caller whose only receiver is the second writer is deadlocked once that
