@@ -111,22 +111,29 @@ impl Kernel {
     }
 
     pub(crate) fn sys_delete(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
-        let obj = self.lookup(pid, cap, Rights::empty())?.obj;
+        let n = self.lookup(pid, cap, Rights::empty())?;
+        let (obj, rights) = (n.obj, n.rights);
         self.delete_cap(cap);
-        self.recheck_waiters(obj);
+        self.recheck_waiters(obj, rights);
         Ok(Ret::Unit)
     }
 
     pub(crate) fn sys_revoke(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
-        let obj = self.lookup(pid, cap, Rights::empty())?.obj;
+        let n = self.lookup(pid, cap, Rights::empty())?;
+        let (obj, rights) = (n.obj, n.rights);
         self.revoke_cap(cap);
-        self.recheck_waiters(obj);
+        // What was derived from the capability has at most its rights.
+        self.recheck_waiters(obj, rights);
         Ok(Ret::Unit)
     }
 
-    /// Rights to an object went away: its waiters may now be deadlocked.
-    fn recheck_waiters(&mut self, obj: ObjId) {
-        for w in self.waiters_of(obj) {
+    /// Capabilities with at most `rights` on `obj` went away: the waiters
+    /// they could have unblocked may now be deadlocked (only those: a queue
+    /// of N waiters whose wait needs another right lost nothing).
+    fn recheck_waiters(&mut self, obj: ObjId, rights: Rights) {
+        let mut waiters = Vec::new();
+        self.waiters_for(obj, rights, &mut waiters);
+        for w in waiters {
             self.check_deadlock_around(w);
         }
     }

@@ -279,7 +279,7 @@ impl Kernel {
     /// steps at every block. Endpoints, mailboxes and message queues are
     /// skipped a queue at a time (its senders all need the receive right,
     /// its receivers the send right).
-    fn waiters_for(&self, obj: ObjId, rights: Rights, out: &mut Vec<Pid>) {
+    pub(crate) fn waiters_for(&self, obj: ObjId, rights: Rights, out: &mut Vec<Pid>) {
         use crate::object::Body;
         let Some(o) = self.objs.get(obj.0) else { return };
         let any = self.catching || o.opened_by_perm();

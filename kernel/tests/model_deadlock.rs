@@ -472,9 +472,10 @@ fn many_waiters_on_one_object_are_each_found_deadlocked() {
 
 /// A queue of N callers behind a server that is busy (asleep, so not
 /// blocked for ever: nobody is in a deadlock), and N other holders of the
-/// send right that end one by one, then the run's closing check. The
-/// detector's work stays linear: an end re-checks only the waiters the
-/// ended process could have unblocked (none here: it could only send), and
+/// send right that end one by one (half of them deleting it first), then
+/// the run's closing check. The
+/// detector's work stays linear: an end or a deletion re-checks only the
+/// waiters the capabilities could have unblocked (none here: they could only send), and
 /// a check stops at the first free unblocker. It re-checked every waiter of
 /// every object the ended process held (N checks per end), and collected all
 /// N holders of the endpoint for each caller in the closing check: a fuzzed
@@ -493,11 +494,10 @@ fn deadlock_work_stays_linear_behind_a_long_queue() {
             (pid, s.cap(pid, ep, Rights::SEND))
         })
         .collect();
-    let quitters: Vec<Pid> = (0..N)
+    let quitters: Vec<(Pid, CapId)> = (0..N)
         .map(|i| {
             let pid = s.proc(&format!("quitter{i}"));
-            s.cap(pid, ep, Rights::SEND);
-            pid
+            (pid, s.cap(pid, ep, Rights::SEND))
         })
         .collect();
     let k = &mut s.k;
@@ -515,8 +515,13 @@ fn deadlock_work_stays_linear_behind_a_long_queue() {
         };
         assert_eq!(k.syscall(pid, call), Outcome::Switched);
     }
-    for &pid in &quitters {
+    // Half of them delete their capability first (a deletion re-checked
+    // every waiter of the object too).
+    for (i, &(pid, cap)) in quitters.iter().enumerate() {
         assert_eq!(k.schedule(), Next::Run(pid));
+        if i % 2 == 0 {
+            assert_eq!(k.syscall(pid, Syscall::Delete { cap }), Outcome::Done(Ok(Ret::Unit)));
+        }
         k.exit(pid, Ending::Exited);
     }
     k.final_deadlock_check();
