@@ -215,7 +215,7 @@ impl Kernel {
     pub(crate) fn check_deadlock_around(&mut self, pid: Pid) {
         self.count_deadlock_work(1);
         if !self.blocked_for_ever(pid)
-            || (!self.in_deadlock[pid.index()] && (self.hinted_free_unblocker(pid) || self.has_free_unblocker(pid)))
+            || (!self.deadlocked_now(pid) && (self.hinted_free_unblocker(pid) || self.has_free_unblocker(pid)))
         {
             return;
         }
@@ -234,7 +234,7 @@ impl Kernel {
             // could unblock, through it. (`dependents` over-approximates:
             // many processes blocked on one object were each walked from
             // every other, N^2 steps at every block.)
-            let known = p != pid && self.in_deadlock[p.index()] && !flagged.contains(&p);
+            let known = p != pid && self.deadlocked_now(p) && !flagged.contains(&p);
             if self.close_from(p, &mut fresh) && !known {
                 work.extend(self.dependents(p));
             }
@@ -357,7 +357,7 @@ impl Kernel {
         if !self.blocked_for_ever(start) {
             return false;
         }
-        if self.in_deadlock[start.index()] {
+        if self.deadlocked_now(start) {
             return true;
         }
         let mut set = vec![start];
@@ -387,9 +387,10 @@ impl Kernel {
             return true;
         }
         set.sort_unstable();
-        let fresh: Vec<Pid> = set.iter().copied().filter(|p| !self.in_deadlock[p.index()]).collect();
+        let fresh: Vec<Pid> = set.iter().copied().filter(|p| !self.deadlocked_now(*p)).collect();
         for p in &set {
-            self.in_deadlock[p.index()] = true;
+            let wait = self.procs[p.index()].blocked().map_or(0, |b| b.seq);
+            self.in_deadlock[p.index()] = wait;
         }
         flagged.extend(fresh.iter().copied());
         let cycle = find_cycle(start, &edges);
@@ -451,9 +452,20 @@ impl Kernel {
         self.deadlock_work.set(self.deadlock_work.get().wrapping_add(n));
     }
 
-    /// Whether a process is in a detected deadlock.
+    /// Whether a process is in a detected deadlock now: found in one during
+    /// the wait it is in (a member that a kill of another woke, or that was
+    /// killed, is in none; [`Kernel::deadlocks`] keeps every report).
     pub fn is_deadlocked(&self, pid: Pid) -> bool {
-        self.in_deadlock.get(pid.index()).copied().unwrap_or(false)
+        pid.index() < self.procs.len() && self.deadlocked_now(pid)
+    }
+
+    /// Whether `p` was found in a deadlock during the wait it is in now
+    /// (a flag from an earlier wait, which a kill of another member ended,
+    /// says nothing of this one).
+    #[inline]
+    pub(crate) fn deadlocked_now(&self, p: Pid) -> bool {
+        let found = self.in_deadlock[p.index()];
+        found != 0 && self.procs[p.index()].blocked().is_some_and(|b| b.seq == found)
     }
 }
 

@@ -249,7 +249,8 @@ impl Kernel {
         // The caller runs next: when it holds the capability that last sent
         // here, the server has a live unblocker and no deadlock can close
         // around it (the general check would find the same, in more steps).
-        let live_sender = self.holds_hint(caller, obj, Rights::SEND) && !self.in_deadlock[pid.index()];
+        // (The server's wait is new: no deadlock was found during it.)
+        let live_sender = self.holds_hint(caller, obj, Rights::SEND);
         let check = deadline.is_none() && !live_sender;
         if check {
             // A deadlock it finds is recorded between the block and the

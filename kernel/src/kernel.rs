@@ -196,7 +196,10 @@ pub struct Kernel {
     pub(crate) fs: BTreeMap<String, FsNode>,
     pub(crate) live_nondaemons: usize,
     pub(crate) deadlocks: Vec<DeadlockReport>,
-    pub(crate) in_deadlock: Vec<bool>,
+    /// Per process: the sequence number of the wait during which it was
+    /// found in a deadlock (0: none). A process woken from that wait (a kill
+    /// broke its set) is in no deadlock any more, without anyone clearing it.
+    pub(crate) in_deadlock: Vec<u64>,
     /// The deadlock detector's work so far (see [`Kernel::deadlock_work`]).
     pub(crate) deadlock_work: std::cell::Cell<u64>,
     /// Pending switch reason for the next pick (e.g. Preempt).
@@ -223,7 +226,7 @@ struct Tables {
     caps: Arena<CapNode>,
     timers: BinaryHeap<Reverse<Timer>>,
     log: EventLog,
-    in_deadlock: Vec<bool>,
+    in_deadlock: Vec<u64>,
 }
 
 impl Tables {
@@ -338,7 +341,7 @@ impl Kernel {
             spec.daemon,
             parent,
         ));
-        self.in_deadlock.push(false);
+        self.in_deadlock.push(0);
         if let (Some(pct), Some(rng)) = (self.pct.as_mut(), self.rng.as_mut()) {
             pct.admit(rng, pid);
         }

@@ -470,6 +470,77 @@ fn many_waiters_on_one_object_are_each_found_deadlocked() {
     assert_eq!(k.deadlocks().len(), N);
 }
 
+/// A caller in a deadlock with its server (which sends where nobody
+/// receives) is woken with PeerDied when a third process kills the server;
+/// its next wait, a receive nobody can answer, is a new deadlock and is
+/// reported as one. The flag from the first one used to stay set, and the
+/// detector took the new wait for part of the old, closed deadlock: nothing
+/// was reported, and the caller's partners in the new one were never
+/// flagged (found by the proptest above, shrunk from a planted bug).
+#[test]
+fn a_process_woken_from_a_deadlock_is_found_in_the_next() {
+    let mut s = common::Sim::new();
+    let svc = s.obj(ObjectKind::Endpoint, "svc");
+    let out = s.obj(ObjectKind::Endpoint, "out");
+    let back = s.obj(ObjectKind::Endpoint, "back");
+    let client = s.proc("client");
+    let server = s.proc("server");
+    let killer = s.proc("killer");
+    let call = s.cap(client, svc, Rights::SEND);
+    let wait = s.cap(client, back, Rights::RECV);
+    let serve = s.cap(server, svc, Rights::RECV);
+    let send = s.cap(server, out, Rights::SEND);
+    let msg = || Message::new(Data::Int(1));
+    s.blocks(
+        client,
+        Syscall::Call {
+            cap: call,
+            msg: msg(),
+            timeout: Timeout::Never,
+        },
+    );
+    assert!(s
+        .done(
+            server,
+            Syscall::Recv {
+                cap: serve,
+                timeout: Timeout::Never
+            }
+        )
+        .is_ok());
+    s.blocks(
+        server,
+        Syscall::Send {
+            cap: send,
+            msg: msg(),
+            timeout: Timeout::Never,
+        },
+    );
+    assert!(s.k.is_deadlocked(client) && s.k.is_deadlocked(server));
+    let reports = s.k.deadlocks().len();
+    assert!(s
+        .done(
+            killer,
+            Syscall::Kill {
+                target: server,
+                signal: Signal::SIGTERM
+            }
+        )
+        .is_ok());
+    s.k.exit(killer, Ending::Exited);
+    assert_eq!(s.result(client), Err(Error::PeerDied));
+    assert!(!s.k.is_deadlocked(client), "woken: out of its deadlock");
+    s.blocks(
+        client,
+        Syscall::Recv {
+            cap: wait,
+            timeout: Timeout::Never,
+        },
+    );
+    assert!(s.k.is_deadlocked(client), "nobody can send on `back`");
+    assert_eq!(s.k.deadlocks().len(), reports + 1, "the new deadlock is reported");
+}
+
 /// A queue of N callers behind a server that is busy (asleep, so not
 /// blocked for ever: nobody is in a deadlock), and N other holders of the
 /// send right that end one by one (half of them deleting it first), then
