@@ -89,16 +89,6 @@ def analyze(func, lines):
             gen[canon(dst[1:])] += 1
         if op.startswith('call'):
             for r in ('rax','rcx','rdx','rsi','rdi','r8','r9','r10','r11'): gen[r] += 1
-func = None; lines = []
-for l in out.splitlines():
-    m = re.match(r'^[0-9a-f]+ <(.*)>:$', l)
-    if m:
-        if func: analyze(func, lines)
-        func, lines = m.group(1), []
-        continue
-    m = re.match(r'\s*([0-9a-f]+):\s+(\S+)\s+(.*)', l)
-    if m and func: lines.append((int(m.group(1), 16), m.group(2), m.group(3)))
-if func: analyze(func, lines)
 
 def analyze_indexed(func, lines):
     """Stores and loads through base+index addressing (an element of an array
@@ -121,16 +111,22 @@ def analyze_indexed(func, lines):
         if over and not any(s[1] <= off and off + w <= s[1] + s[2] for s in over):
             res.append((counts[la], func, hex(la), op, args, [(hex(s[0]), hex(s[1]), s[2]) for s in over[:3]]))
 
-if INDEXED:
+def functions():
+    """The listing's functions: (name, [(address, mnemonic, operands)])."""
     func = None; lines = []
     for l in out.splitlines():
         m = re.match(r'^[0-9a-f]+ <(.*)>:$', l)
         if m:
-            if func: analyze_indexed(func, lines)
+            if func: yield func, lines
             func, lines = m.group(1), []
             continue
         m = re.match(r'\s*([0-9a-f]+):\s+(\S+)\s+(.*)', l)
         if m and func: lines.append((int(m.group(1), 16), m.group(2), m.group(3)))
-    if func: analyze_indexed(func, lines)
+    if func: yield func, lines
+
+for func, lines in functions():
+    analyze(func, lines)
+    if INDEXED:
+        analyze_indexed(func, lines)
 for r in sorted(res, reverse=True)[:40]:
     print(r[0], r[1][:80], r[2], r[3], r[4], r[5])

@@ -315,6 +315,11 @@ impl Kernel {
         let spawners_free = self.top_ready_priority().is_some();
         let mut waiters = Vec::new();
         self.open_waiters(dead, !spawners_free, &mut waiters);
+        self.check_each_around(waiters);
+    }
+
+    /// [`Kernel::check_deadlock_around`] each of `waiters` once, in pid order.
+    pub(crate) fn check_each_around(&mut self, mut waiters: Vec<Pid>) {
         waiters.sort_unstable();
         waiters.dedup();
         for w in waiters {

@@ -129,13 +129,8 @@ impl Kernel {
         for obj in signalled {
             dependents.extend(self.waiters_of(obj));
         }
-        dependents.sort_unstable();
-        dependents.dedup();
-        for w in dependents {
-            if w != pid {
-                self.check_deadlock_around(w);
-            }
-        }
+        dependents.retain(|w| *w != pid);
+        self.check_each_around(dependents);
         self.recheck_open_waiters(pid);
     }
 

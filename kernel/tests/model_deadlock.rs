@@ -490,53 +490,20 @@ fn a_process_woken_from_a_deadlock_is_found_in_the_next() {
     let wait = s.cap(client, back, Rights::RECV);
     let serve = s.cap(server, svc, Rights::RECV);
     let send = s.cap(server, out, Rights::SEND);
-    let msg = || Message::new(Data::Int(1));
-    s.blocks(
-        client,
-        Syscall::Call {
-            cap: call,
-            msg: msg(),
-            timeout: Timeout::Never,
-        },
-    );
-    assert!(s
-        .done(
-            server,
-            Syscall::Recv {
-                cap: serve,
-                timeout: Timeout::Never
-            }
-        )
-        .is_ok());
-    s.blocks(
-        server,
-        Syscall::Send {
-            cap: send,
-            msg: msg(),
-            timeout: Timeout::Never,
-        },
-    );
+    s.blocks(client, common::Sim::call(call, 1, Timeout::Never));
+    assert!(s.done(server, common::Sim::recv(serve, Timeout::Never)).is_ok());
+    s.blocks(server, common::Sim::send(send, 1, Timeout::Never));
     assert!(s.k.is_deadlocked(client) && s.k.is_deadlocked(server));
     let reports = s.k.deadlocks().len();
-    assert!(s
-        .done(
-            killer,
-            Syscall::Kill {
-                target: server,
-                signal: Signal::SIGTERM
-            }
-        )
-        .is_ok());
+    let kill = Syscall::Kill {
+        target: server,
+        signal: Signal::SIGTERM,
+    };
+    assert!(s.done(killer, kill).is_ok());
     s.k.exit(killer, Ending::Exited);
     assert_eq!(s.result(client), Err(Error::PeerDied));
     assert!(!s.k.is_deadlocked(client), "woken: out of its deadlock");
-    s.blocks(
-        client,
-        Syscall::Recv {
-            cap: wait,
-            timeout: Timeout::Never,
-        },
-    );
+    s.blocks(client, common::Sim::recv(wait, Timeout::Never));
     assert!(s.k.is_deadlocked(client), "nobody can send on `back`");
     assert_eq!(s.k.deadlocks().len(), reports + 1, "the new deadlock is reported");
 }
@@ -579,12 +546,10 @@ fn deadlock_work_stays_linear_behind_a_long_queue() {
     );
     for &(pid, cap) in &callers {
         assert_eq!(k.schedule(), Next::Run(pid));
-        let call = Syscall::Call {
-            cap,
-            msg: Message::new(Data::Int(1)),
-            timeout: Timeout::Never,
-        };
-        assert_eq!(k.syscall(pid, call), Outcome::Switched);
+        assert_eq!(
+            k.syscall(pid, common::Sim::call(cap, 1, Timeout::Never)),
+            Outcome::Switched
+        );
     }
     // Half of them delete their capability first (a deletion re-checked
     // every waiter of the object too).
