@@ -106,6 +106,14 @@ impl Kernel {
         if !n.rights.contains(want) {
             return Err(Error::PermissionDenied);
         }
+        // A badge, once set, is the server's proof of who calls: a child of a
+        // badged capability keeps it (seL4: a badged capability cannot be
+        // minted with another badge). Asking for the same badge changes nothing.
+        if let Some(b) = badge {
+            if n.badge != 0 && b != n.badge {
+                return Err(Error::PermissionDenied);
+            }
+        }
         let (obj, b) = (n.obj, badge.unwrap_or(n.badge));
         self.new_cap(Some(pid), obj, want, b, Some(cap)).map(Ret::Cap)
     }
@@ -239,6 +247,7 @@ impl Kernel {
         let Some(mut o) = self.objs.remove(obj.0) else {
             return;
         };
+        self.gone_labels.insert(obj, std::mem::take(&mut o.label));
         if let Some(k) = o.key {
             self.keys.remove(&(o.kind, k));
         }

@@ -38,6 +38,10 @@ pub struct ObjId(pub Handle);
 pub struct CapId(pub Handle);
 
 impl CapId {
+    /// A handle the kernel never issues (no table reaches slot `u32::MAX`):
+    /// what a name bound to no capability holds, so using it fails `InvalidCap`.
+    /// (The default handle, slot 0 of generation 0, may be a live capability.)
+    pub const NONE: CapId = CapId(Handle::from_raw(u32::MAX, u32::MAX));
     /// Packs the handle into one integer (for user space that stores it as a number).
     pub fn to_bits(self) -> u64 {
         (u64::from(self.0.generation()) << 32) | u64::from(self.0.index())

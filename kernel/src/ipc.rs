@@ -253,7 +253,9 @@ impl Kernel {
     /// The receiver's view of a message: its capability adopted.
     pub(crate) fn take_delivered(&mut self, to: Pid, mut msg: Message) -> Message {
         if let Some(c) = msg.cap {
-            msg.cap = self.adopt(c, to);
+            // A capability revoked in flight arrives as what it is now, a
+            // stale handle: using it fails InvalidCap (not "no capability").
+            msg.cap = Some(self.adopt(c, to).unwrap_or(c));
         }
         msg
     }

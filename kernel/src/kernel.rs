@@ -194,6 +194,9 @@ pub struct Kernel {
     pub(crate) arities: Vec<u32>,
     pub(crate) keys: BTreeMap<(ObjectKind, i64), ObjId>,
     pub(crate) fs: BTreeMap<String, FsNode>,
+    /// The labels of destroyed objects, so a trace read after the fact still
+    /// names what an event touched (rare: only `destroy` and removals add one).
+    pub(crate) gone_labels: BTreeMap<ObjId, Box<str>>,
     pub(crate) live_nondaemons: usize,
     pub(crate) deadlocks: Vec<DeadlockReport>,
     /// Per process: the sequence number of the wait during which it was
@@ -315,6 +318,7 @@ impl Kernel {
             arities: Vec::new(),
             keys: BTreeMap::new(),
             fs: BTreeMap::new(),
+            gone_labels: BTreeMap::new(),
             live_nondaemons: 0,
             deadlocks: Vec::new(),
             in_deadlock: tables.in_deadlock,
@@ -410,7 +414,9 @@ impl Kernel {
             return Err(Error::InvalidArgument);
         }
         self.proc_live(pid)?;
-        self.new_cap(Some(pid), obj, rights, badge, None)
+        let cap = self.new_cap(Some(pid), obj, rights, badge, None)?;
+        self.procs[pid.index()].boot_caps.push(cap);
+        Ok(cap)
     }
 
     /// Marks rights on an object as obtainable by spawning some program (for deadlock analysis).
@@ -1138,7 +1144,10 @@ impl Kernel {
 
     /// An object's label.
     pub fn object_label(&self, obj: ObjId) -> &str {
-        self.objs.get(obj.0).map_or("?", |o| &o.label)
+        match self.objs.get(obj.0) {
+            Some(o) => &o.label,
+            None => self.gone_labels.get(&obj).map_or("?", |l| l),
+        }
     }
 
     /// An object's kind.
@@ -1156,9 +1165,12 @@ impl Kernel {
         Some((n.obj, kind, n.rights, n.badge))
     }
 
-    /// The capabilities a process holds, in the order it got them (until it deletes one).
+    /// The capabilities a process was given by [`Kernel::grant`] or at its
+    /// spawn (the program's grants, then the shared copies), in that order,
+    /// by id: a name bound to one designates that capability or, once it is
+    /// deleted or revoked, nothing (`InvalidCap`), never another one.
     pub fn boot_caps(&self, pid: Pid) -> &[CapId] {
-        self.procs.get(pid.index()).map_or(&[], |p| &p.caps)
+        self.procs.get(pid.index()).map_or(&[], |p| &p.boot_caps)
     }
 
     /// Events recorded in all.

@@ -20,6 +20,8 @@ impl Kernel {
         share: &[CapId],
         grants: &[(crate::ObjId, crate::Rights, u64)],
     ) -> KResult<Ret> {
+        // Every refusal before any effect: once the child exists, each of
+        // its capabilities can be made.
         for c in share {
             self.lookup(pid, *c, crate::Rights::empty())?;
         }
@@ -29,13 +31,18 @@ impl Kernel {
                 return Err(Error::InvalidArgument);
             }
         }
+        if share.len() + grants.len() > self.cfg.limits.caps_per_process_max {
+            return Err(Error::LimitReached);
+        }
         let child = self.create_process(spec, Some(pid))?;
+        let mut given = Vec::with_capacity(share.len() + grants.len());
         for (obj, rights, badge) in grants {
-            self.new_cap(Some(child), *obj, *rights, *badge, None)?;
+            given.push(self.new_cap(Some(child), *obj, *rights, *badge, None)?);
         }
         for c in share {
-            self.copy_cap(*c, Some(child))?;
+            given.push(self.copy_cap(*c, Some(child))?);
         }
+        self.procs[child.index()].boot_caps = given;
         Ok(Ret::Pid(child))
     }
 

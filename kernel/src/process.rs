@@ -169,6 +169,9 @@ pub(crate) struct Process {
     /// The result of a call that completed while the process did not hold the CPU.
     pub result: Option<SysResult>,
     pub caps: Vec<CapId>,
+    /// The capabilities it was given at boot or spawn, in order, by id
+    /// (`caps` is reordered by deletions; names are bound from this list).
+    pub boot_caps: Vec<CapId>,
     /// The one-shot right to answer a caller: (caller, nonce of its call).
     pub reply_right: Option<(Pid, u64)>,
     /// Ticks left of a `compute` in progress.
@@ -204,6 +207,7 @@ impl Process {
             carry: Carry::Nothing,
             result: None,
             caps: Vec::new(),
+            boot_caps: Vec::new(),
             reply_right: None,
             compute_left: 0,
             cost_due: 0,

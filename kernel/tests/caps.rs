@@ -249,3 +249,123 @@ fn buffers_beyond_the_kernel_limits_are_refused() {
         Err(Error::InvalidArgument)
     );
 }
+
+fn derive(cap: CapId, badge: Option<u64>) -> Syscall {
+    Syscall::Derive {
+        cap,
+        rights: None,
+        badge,
+    }
+}
+
+#[test]
+fn a_badged_capability_cannot_be_rebadged() {
+    // Issue 21: a client holding badge 7 derived badge 9 (or 0) and
+    // impersonated another client. seL4: a badge, once set, is kept.
+    let mut s = Sim::new();
+    let ep = s.obj(ObjectKind::Endpoint, "ep");
+    let p = s.proc("client");
+    let badged = s.k.grant(p, ep, Rights::SEND, 7).expect("grant");
+    assert_eq!(s.done(p, derive(badged, Some(9))), Err(Error::PermissionDenied));
+    assert_eq!(s.done(p, derive(badged, Some(0))), Err(Error::PermissionDenied));
+    // Keeping the badge (or not asking) is allowed, and the child carries it.
+    let same = cap_of(s.done(p, derive(badged, Some(7))));
+    let plain = cap_of(s.done(p, derive(badged, None)));
+    assert_eq!(s.k.cap_info(p, same).map(|i| i.3), Some(7));
+    assert_eq!(s.k.cap_info(p, plain).map(|i| i.3), Some(7));
+    // Its children cannot be rebadged either.
+    assert_eq!(s.done(p, derive(plain, Some(1))), Err(Error::PermissionDenied));
+    // An unbadged capability may be badged once.
+    let root = s.cap(p, ep, Rights::SEND);
+    let minted = cap_of(s.done(p, derive(root, Some(9))));
+    assert_eq!(s.k.cap_info(p, minted).map(|i| i.3), Some(9));
+}
+
+#[test]
+fn boot_capabilities_keep_their_target_when_an_earlier_one_is_revoked() {
+    // Issue 21: names were bound by position in the process's table, read
+    // when it first ran; a revoke before then (swap_remove) shifted them and
+    // a message meant for `a` went into `b`.
+    let mut s = Sim::new();
+    let a = s.obj(ObjectKind::Mailbox, "a");
+    let b = s.obj(ObjectKind::Mailbox, "b");
+    let parent = s.proc_prio("parent", 1);
+    let ca = s.cap(parent, a, ObjectKind::Mailbox.rights());
+    let cb = s.cap(parent, b, ObjectKind::Mailbox.rights());
+    let spawn = Syscall::Spawn {
+        spec: ProcessSpec::new("child"),
+        share: vec![ca, cb],
+        grants: vec![],
+    };
+    let child = match s.done(parent, spawn) {
+        Ok(Ret::Pid(p)) => p,
+        other => panic!("spawn: {other:?}"),
+    };
+    assert_eq!(s.done(parent, Syscall::Revoke { cap: ca }), Ok(Ret::Unit));
+    let boot = s.k.boot_caps(child).to_vec();
+    assert_eq!(boot.len(), 2);
+    assert_eq!(s.k.cap_info(child, boot[0]), None, "the revoked copy names nothing");
+    assert_eq!(s.k.cap_info(child, boot[1]).map(|i| i.0), Some(b));
+}
+
+#[test]
+fn a_capability_revoked_in_flight_arrives_stale() {
+    // Issue 21: it arrived as no capability at all, so using it failed
+    // InvalidArgument; it is a capability that no longer exists: InvalidCap.
+    let mut s = Sim::new();
+    let boxed = s.obj(ObjectKind::Mailbox, "box");
+    let other = s.obj(ObjectKind::Mailbox, "other");
+    let p = s.proc("p");
+    let cbox = s.cap(p, boxed, ObjectKind::Mailbox.rights());
+    let cother = s.cap(p, other, ObjectKind::Mailbox.rights());
+    let send = Syscall::Send {
+        cap: cbox,
+        msg: Message {
+            cap: Some(cother),
+            ..Message::new(Data::Int(1))
+        },
+        timeout: Timeout::Never,
+    };
+    assert_eq!(s.done(p, send), Ok(Ret::Unit));
+    assert_eq!(s.done(p, Syscall::Revoke { cap: cother }), Ok(Ret::Unit));
+    let got = match s.done(p, Sim::recv(cbox, Timeout::Never)) {
+        Ok(Ret::Msg(m)) => m.cap.expect("the message still says it carried a capability"),
+        other => panic!("recv: {other:?}"),
+    };
+    assert_eq!(s.done(p, Sim::send(got, 2, Timeout::Never)), Err(Error::InvalidCap));
+}
+
+#[test]
+fn a_destroyed_object_keeps_its_name_for_the_trace() {
+    let mut s = Sim::new();
+    let mb = s.obj(ObjectKind::Mailbox, "inbox");
+    let p = s.proc("p");
+    let c = s.cap(p, mb, ObjectKind::Mailbox.rights());
+    assert_eq!(s.done(p, Syscall::Destroy { cap: c }), Ok(Ret::Unit));
+    assert_eq!(s.k.object_kind(mb), None);
+    assert_eq!(s.k.object_label(mb), "inbox");
+}
+
+#[test]
+fn spawn_refuses_before_creating_the_child() {
+    // Check before act: a spawn whose capabilities cannot all be given
+    // creates no half-equipped child.
+    let mut s = Sim::with(KernelConfig {
+        limits: Limits {
+            caps_per_process_max: 1,
+            ..Limits::default()
+        },
+        ..KernelConfig::default()
+    });
+    let ep = s.obj(ObjectKind::Endpoint, "ep");
+    let p = s.proc("p");
+    let c = s.cap(p, ep, Rights::SEND);
+    let before = s.k.process_count();
+    let spawn = Syscall::Spawn {
+        spec: ProcessSpec::new("child"),
+        share: vec![c],
+        grants: vec![(ep, Rights::RECV, 0)],
+    };
+    assert_eq!(s.done(p, spawn), Err(Error::LimitReached));
+    assert_eq!(s.k.process_count(), before);
+}

@@ -169,7 +169,8 @@ impl Sys {
     }
 
     /// The `i`-th capability this process was given before it started
-    /// (by [`ipcsim_kernel::Kernel::grant`] or a spawn's `share`), in grant order.
+    /// (by [`ipcsim_kernel::Kernel::grant`] or a spawn's `share`), in grant order;
+    /// [`CapId::NONE`] past the end.
     pub fn boot_cap(&self, i: usize) -> CapId {
         self.shared
             .kernel
@@ -177,7 +178,7 @@ impl Sys {
             .boot_caps(self.pid)
             .get(i)
             .copied()
-            .unwrap_or_default()
+            .unwrap_or(CapId::NONE)
     }
 
     /// Issues any system call.

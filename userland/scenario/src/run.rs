@@ -185,9 +185,11 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
             }
             v
         });
-        if let Ok(pid) = rt.spawn(spec, move |sys| {
+        // The body reads its capability when it first runs: the grant below
+        // comes after the spawn that builds the body.
+        if let Ok(pid) = rt.spawn(spec, move |sys| async move {
             let ep_cap = sys.boot_cap(0);
-            names::serve(sys, ep_cap, identify)
+            names::serve(sys, ep_cap, identify).await
         }) {
             let _ = rt.kernel_mut().grant(pid, ep, Rights::RECV, 0);
             service = Some(pid);
@@ -207,16 +209,25 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
         let Ok(pid) = rt.spawn_boxed(spec, body(world.clone(), i, Vec::new())) else {
             continue;
         };
+        // Names are bound by position in the granted list: a process missing
+        // one of its capabilities must not start with the others shifted.
+        let mut granted = Ok(());
         for c in &p.caps {
-            let declared = world.declared_cap(c, &rt.kernel());
-            if let Some((id, r)) = declared {
-                let _ = rt.kernel_mut().grant(pid, id, r, c.badge);
+            let declared = world.declared_cap(c, &rt.kernel()).ok_or(ipcsim_kernel::Error::NotFound);
+            granted = declared.and_then(|(id, r)| rt.kernel_mut().grant(pid, id, r, c.badge).map(drop));
+            if granted.is_err() {
+                break;
             }
         }
-        if let Some(ep) = names_ep {
-            let _ = rt
+        if let (Some(ep), Ok(())) = (names_ep, granted) {
+            granted = rt
                 .kernel_mut()
-                .grant(pid, ep, Rights::SEND | Rights::GRANT, names::badge_of(pid));
+                .grant(pid, ep, Rights::SEND | Rights::GRANT, names::badge_of(pid))
+                .map(drop);
+        }
+        if let Err(e) = granted {
+            eprintln!("warning: `{}` could not be given its capabilities: {e}", p.name.name);
+            rt.kernel_mut().exit(pid, Ending::Failed(e));
         }
     }
     let report = rt.run();
