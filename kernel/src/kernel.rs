@@ -372,13 +372,8 @@ impl Kernel {
                 return Err(Error::Exists);
             }
         }
-        // Every buffer is bounded: a capacity above the kernel's queue limit, or a
-        // semaphore above SEMVMX, is refused rather than honoured in part.
-        if kind == ObjectKind::Mailbox && opts.capacity.is_some_and(|c| c > self.cfg.limits.queue_len_max as u64) {
-            return Err(Error::LimitReached);
-        }
-        if kind == ObjectKind::Semaphore && opts.value > crate::sem::SEM_VALUE_MAX {
-            return Err(Error::InvalidArgument);
+        if let Some((e, _)) = crate::objects::refusal(kind, opts, &self.cfg.limits) {
+            return Err(e);
         }
         let body = crate::objects::new_body(kind, opts)?;
         let id = ObjId(self.objs.insert(Object {
@@ -1163,6 +1158,12 @@ impl Kernel {
         }
         let kind = self.objs.get(n.obj.0)?.kind;
         Some((n.obj, kind, n.rights, n.badge))
+    }
+
+    /// Every capability a process holds now, in no promised order (a
+    /// deletion moves the last one into its place).
+    pub fn held_caps(&self, pid: Pid) -> &[CapId] {
+        self.procs.get(pid.index()).map_or(&[], |p| &p.caps)
     }
 
     /// The capabilities a process was given by [`Kernel::grant`] or at its

@@ -14,6 +14,44 @@ pub const MSGQUEUE_BYTES_DEFAULT: u64 = 16384;
 /// Largest shared memory segment or file the simulator maps.
 pub const SEGMENT_BYTES_MAX: u64 = 1 << 26;
 
+/// Why the kernel refuses to create an object of `kind` with `opts`: the
+/// error [`Kernel::create_object`](crate::Kernel::create_object) returns, and
+/// a sentence saying which bound was crossed (a checker prints it at the
+/// declaration, so no value the kernel would refuse gets past `check`).
+/// Every buffer is bounded: a capacity above the kernel's limit is refused
+/// rather than honoured in part.
+pub fn refusal(kind: ObjectKind, opts: &ObjectOptions, limits: &crate::Limits) -> Option<(Error, String)> {
+    let bytes_max = SEGMENT_BYTES_MAX;
+    match kind {
+        ObjectKind::Mailbox if !opts.unbounded && opts.capacity.is_some_and(|c| c > limits.queue_len_max as u64) => {
+            Some((
+                Error::LimitReached,
+                format!(
+                    "a mailbox holds at most {} messages (use `unbounded` for the kernel's limit)",
+                    limits.queue_len_max
+                ),
+            ))
+        }
+        ObjectKind::Semaphore if opts.value > crate::sem::SEM_VALUE_MAX => Some((
+            Error::InvalidArgument,
+            format!("a semaphore's value is at most {}", crate::sem::SEM_VALUE_MAX),
+        )),
+        ObjectKind::Pipe if opts.capacity.is_some_and(|c| c == 0 || c > bytes_max) => Some((
+            Error::InvalidArgument,
+            format!("a pipe's capacity is 1 to {bytes_max} bytes"),
+        )),
+        ObjectKind::Shm if opts.size.is_none_or(|n| n == 0 || n > bytes_max) => Some((
+            Error::InvalidArgument,
+            format!("a segment's size is 1 to {bytes_max} bytes"),
+        )),
+        ObjectKind::File if opts.contents.len() as u64 > bytes_max => Some((
+            Error::InvalidArgument,
+            format!("a file holds at most {bytes_max} bytes"),
+        )),
+        _ => None,
+    }
+}
+
 pub(crate) fn new_body(kind: ObjectKind, opts: &ObjectOptions) -> KResult<Body> {
     Ok(match kind {
         ObjectKind::Endpoint => Body::Endpoint {

@@ -108,6 +108,8 @@ struct MCap {
     owner: Pid,
     rights: Rights,
     parent: Option<CapId>,
+    /// Set once: a child of a badged capability keeps the badge.
+    badge: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -131,7 +133,8 @@ struct Model {
     next_id: u64,
     /// Capabilities in messages not yet received: message id -> (the capability
     /// passed and its ancestors, its rights, whether a revoke has deleted the copy).
-    inflight: BTreeMap<u64, (Vec<CapId>, Rights, bool)>,
+    /// Per message carrying a capability: the chain it descends from, its rights, whether a revoke reached it, its badge.
+    inflight: BTreeMap<u64, (Vec<CapId>, Rights, bool, u64)>,
 }
 
 impl Model {
@@ -162,7 +165,7 @@ impl Model {
     }
     fn revoke(&mut self, c: CapId) {
         // A copy travelling in a message is a descendant of the capability passed.
-        for (chain, _, dead) in self.inflight.values_mut() {
+        for (chain, _, dead, _) in self.inflight.values_mut() {
             if chain.contains(&c) {
                 *dead = true;
             }
@@ -242,7 +245,7 @@ proptest! {
             m.prio.insert(p, *pr);
             for (e, ep) in eps.iter().enumerate() {
                 let c = k.grant(p, *ep, ObjectKind::Endpoint.rights(), u64::from(p.0) + 1).unwrap();
-                m.caps.insert(c, MCap { owner: p, rights: ObjectKind::Endpoint.rights(), parent: None });
+                m.caps.insert(c, MCap { owner: p, rights: ObjectKind::Endpoint.rights(), parent: None, badge: u64::from(p.0) + 1 });
                 roots.insert((p, e), c);
             }
             procs.push(p);
@@ -293,7 +296,7 @@ proptest! {
                     m.msgs.insert(id, (Status::Pending, false, p));
                     let pass = pick(cap);
                     if let Some(mc) = m.caps.get(&pass).filter(|mc| mc.owner == p) {
-                        m.inflight.insert(id, (m.chain(pass), mc.rights, false));
+                        m.inflight.insert(id, (m.chain(pass), mc.rights, false, mc.badge));
                     }
                     let msg = Message { data: Data::Int(id as i64), cap: Some(pass), ..Default::default() };
                     (Syscall::Send { cap: root(ep), msg, timeout: timeout(t) }, Pending::Send(id))
@@ -326,7 +329,7 @@ proptest! {
                 }
             };
             let was_owed = m.reply_owed.get(&p).copied();
-            let derive_parent = if let Syscall::Derive { cap, rights, .. } = &call { Some((*cap, rights.unwrap_or(Rights::all()))) } else { None };
+            let derive_parent = if let Syscall::Derive { cap, rights, badge } = &call { Some((*cap, rights.unwrap_or(Rights::all()), *badge)) } else { None };
             let revoke_of = if let Syscall::Revoke { cap } = &call { Some(*cap) } else { None };
             let delete_of = if let Syscall::Delete { cap } = &call { Some(*cap) } else { None };
             let kill_of = if let Syscall::Kill { target, .. } = &call { Some(*target) } else { None };
@@ -355,14 +358,20 @@ proptest! {
                         }
                         m.reply_owed.remove(&p);
                     }
-                    if let (Some((parent, want)), Ok(Ret::Cap(c))) = (derive_parent, &r) {
-                        let pr = m.caps.get(&parent).map(|x| x.rights).unwrap_or(Rights::empty());
+                    if let (Some((parent, want, asked)), Ok(Ret::Cap(c))) = (derive_parent, &r) {
+                        let (pr, pb) = m.caps.get(&parent).map(|x| (x.rights, x.badge)).unwrap_or((Rights::empty(), 0));
                         prop_assert!(pr.contains(want), "derive granted rights its parent lacks");
-                        m.caps.insert(*c, MCap { owner: p, rights: want, parent: Some(parent) });
+                        prop_assert!(pb == 0 || asked.is_none_or(|b| b == pb), "derive changed a badge");
+                        let badge = if pb != 0 { pb } else { asked.unwrap_or(0) };
+                        prop_assert_eq!(k.cap_info(p, *c).map(|i| i.3), Some(badge), "derived badge");
+                        m.caps.insert(*c, MCap { owner: p, rights: want, parent: Some(parent), badge });
                     }
-                    if let (Some((parent, want)), Err(e)) = (derive_parent, &r) {
+                    if let (Some((parent, want, asked)), Err(e)) = (derive_parent, &r) {
                         match m.caps.get(&parent) {
-                            Some(x) => prop_assert!(!x.rights.contains(want) && *e == Error::PermissionDenied || *e == Error::LimitReached),
+                            Some(x) => {
+                                let rebadge = x.badge != 0 && asked.is_some_and(|b| b != x.badge);
+                                prop_assert!((!x.rights.contains(want) || rebadge) && *e == Error::PermissionDenied || *e == Error::LimitReached)
+                            }
                             None => prop_assert_eq!(*e, Error::InvalidCap),
                         }
                     }
@@ -407,7 +416,7 @@ proptest! {
                 if m.pending.contains_key(q) {
                     continue;
                 }
-                for c in k.boot_caps(*q) {
+                for c in k.held_caps(*q) {
                     prop_assert!(m.caps.contains_key(c), "{:?} holds a capability the model never saw", q);
                 }
             }
@@ -464,7 +473,7 @@ fn settle(m: &mut Model, k: &Kernel, p: Pid, pend: Pending, r: SysResult) -> Res
                         id
                     );
                     prop_assert!(m.received.insert(id), "message {} received twice", id);
-                    if let Some((chain, rights, dead)) = m.inflight.remove(&id) {
+                    if let Some((chain, rights, dead, badge)) = m.inflight.remove(&id) {
                         // A capability received is a copy of the one sent: same rights, and a
                         // descendant of the nearest ancestor still alive; unless a revoke
                         // reached it on the way, in which case it is gone.
@@ -473,12 +482,14 @@ fn settle(m: &mut Model, k: &Kernel, p: Pid, pend: Pending, r: SysResult) -> Res
                                 let info = k.cap_info(p, c);
                                 prop_assert_eq!(info.map(|i| i.2), Some(rights), "transferred rights changed");
                                 let parent = chain.iter().copied().find(|a| m.caps.contains_key(a));
+                                prop_assert_eq!(info.map(|i| i.3), Some(badge), "a transfer changed the badge");
                                 m.caps.insert(
                                     c,
                                     MCap {
                                         owner: p,
                                         rights,
                                         parent,
+                                        badge,
                                     },
                                 );
                             }

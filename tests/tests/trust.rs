@@ -74,3 +74,209 @@ fn the_trace_names_a_destroyed_object() {
     assert!(out.contains("destroys inbox"), "{out}");
     assert!(!out.contains('?'), "{out}");
 }
+
+// ----- hostile input: every limit is an error at a position, never a crash ---
+
+use ipcsim_scenario::limits::*;
+
+/// `LINE:COL: message` of each error, as `check` reports them.
+fn errors(src: &str) -> Vec<String> {
+    match ipcsim_scenario::load(src) {
+        Ok(_) => Vec::new(),
+        Err(d) => d.0.iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+/// The rendered diagnostics a user sees (stderr of `ipcsim check`).
+fn rendered(src: &str) -> String {
+    match ipcsim_scenario::load(src) {
+        Ok(_) => String::new(),
+        Err(d) => d.report("t.ipc", src),
+    }
+}
+
+#[test]
+fn blocks_nested_thousands_deep_are_an_error_not_a_stack_overflow() {
+    let n = 5000;
+    let src = format!("process p {{\n{}{}}}\n", "if true {\n".repeat(n), "}\n".repeat(n));
+    let e = errors(&src);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        e[0],
+        format!(
+            "{}:9: blocks nest deeper than {BLOCK_DEPTH_MAX} here; move the inner part into a program",
+            BLOCK_DEPTH_MAX + 1
+        )
+    );
+}
+
+#[test]
+fn try_and_else_if_chains_count_as_nesting() {
+    let tries = format!("process p {{\n {} send x 1\n}}\n", "try ".repeat(1000));
+    assert!(errors(&tries).iter().any(|e| e.contains("blocks nest deeper")));
+    let mut chain = String::from("process p {\n if false {\n }");
+    for _ in 0..1000 {
+        chain.push_str(" else if false {\n }");
+    }
+    chain.push_str("\n}\n");
+    assert!(errors(&chain).iter().any(|e| e.contains("blocks nest deeper")));
+}
+
+#[test]
+fn deep_or_long_expressions_are_an_error_not_a_stack_overflow() {
+    for src in [
+        format!("process p {{\n let x = {}1{}\n}}\n", "(".repeat(5000), ")".repeat(5000)),
+        format!("process p {{\n let x = {}true\n}}\n", "not ".repeat(30000)),
+        format!("process p {{\n let x = 1{}\n}}\n", " + 1".repeat(30000)),
+        format!("process p {{\n let x = {}1\n}}\n", "- ".repeat(30000)),
+    ] {
+        let e = errors(&src);
+        assert!(
+            e[0].starts_with("2:")
+                && e[0].ends_with(&format!(
+                    "more than {EXPR_OPERATORS_MAX} operators in one statement; split it with `let`"
+                )),
+            "{e:?}"
+        );
+    }
+}
+
+#[test]
+fn the_deepest_allowed_scenario_checks_and_runs_on_a_small_stack() {
+    // The worst a file may nest, inside blocks as deep as allowed, on a
+    // 1 MiB thread (half of a test thread's): parser, checker and
+    // interpreter need far less than a thread has.
+    let depth = BLOCK_DEPTH_MAX as usize - 2;
+    let parens = (EXPR_OPERATORS_MAX as usize - 1) / 2;
+    let expr = format!("{}1{}", "(-".repeat(parens).replace("-", "- "), ")".repeat(parens));
+    let src = format!(
+        "process p {{\n{}let x = {expr}\nexpect x == {}\n{}}}\nexpect p exited\n",
+        "repeat 1 {\n".repeat(depth),
+        if parens.is_multiple_of(2) { "1" } else { "-1" },
+        "}\n".repeat(depth)
+    );
+    let out = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || exit_of(&src))
+        .expect("thread")
+        .join()
+        .expect("no overflow");
+    assert_eq!(out.0, 0, "{}", out.1);
+}
+
+#[test]
+fn a_huge_name_is_an_error_and_the_report_never_panics() {
+    let name = "a".repeat(65536);
+    let e = errors(&format!("process {name} {{\n}}\n"));
+    assert_eq!(
+        e,
+        vec![format!(
+            "1:9: this name is 65536 bytes long; a name holds at most {NAME_BYTES_MAX}"
+        )]
+    );
+    let quoted = format!(
+        "program w {{\n}}\nprocess p {{\n spawn w as \"{}\"\n}}\n",
+        "b".repeat(70000)
+    );
+    assert!(errors(&quoted).iter().any(|e| e.contains("a name holds at most")));
+    // The longest allowed name runs and is reported.
+    let ok = format!("process {} {{\n}}\n", "c".repeat(NAME_BYTES_MAX));
+    assert_eq!(exit_of(&ok).0, 0);
+}
+
+#[test]
+fn a_line_of_junk_gives_one_short_error() {
+    let src = "@".repeat(60_000) + "\n";
+    let r = rendered(&src);
+    assert!(r.len() < 600, "{} bytes of diagnostics", r.len());
+    assert!(
+        r.starts_with("t.ipc:1:1: 60000 unexpected characters `@@@@@@@@@@…`"),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_file_of_errors_stops_at_the_kept_limit_and_prints_the_first_few() {
+    let src = "@ ".repeat(100_000) + "\n" + &"frob\n".repeat(100_000);
+    let e = errors(&src);
+    assert!(e.len() <= DIAGNOSTICS_KEPT_MAX, "{} errors kept", e.len());
+    let r = rendered(&src);
+    assert_eq!(r.matches("\n  | ").count(), DIAGNOSTICS_SHOWN_MAX, "{r}");
+    assert!(r.contains("more errors not shown"), "{r}");
+    assert!(r.contains("at least"), "{r}");
+}
+
+#[test]
+fn lines_and_strings_past_their_limits_are_errors() {
+    let long = format!("process p {{\n let x = \"{}\"\n}}\n", "s".repeat(LINE_BYTES_MAX + 10));
+    let e = errors(&long);
+    assert!(
+        e.iter()
+            .any(|e| e.starts_with("2:") && e.contains("a line holds at most")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|e| e.starts_with("2:10:") && e.contains("a string literal holds at most")),
+        "{e:?}"
+    );
+    let fits = format!(
+        "process p {{\n let x = \"{}\"\n expect x.len == {STRING_BYTES_MAX}\n}}\n",
+        "s".repeat(STRING_BYTES_MAX)
+    );
+    assert_eq!(exit_of(&fits).0, 0);
+}
+
+#[test]
+fn cr_only_and_crlf_files_run_as_their_lines_say() {
+    // CR-only used to run as an empty scenario and pass.
+    let (exit, out) = exit_of("process p {\r expect false\r}\r");
+    assert_eq!(exit, 1, "{out}");
+    assert!(out.contains("p failed ExpectationFailed"), "{out}");
+    assert_eq!(exit_of("process p {\r\n expect true\r\n}\r\nexpect p exited\r\n").0, 0);
+    // Positions count a CR or CRLF as one line break.
+    assert_eq!(
+        errors("endpoint e\r\nprocess p {\r\n frob\r\n}\r\n"),
+        vec!["3:2: unknown statement `frob`"]
+    );
+    assert_eq!(
+        errors("endpoint e\rprocess p {\r frob\r}\r"),
+        vec!["3:2: unknown statement `frob`"]
+    );
+    let r = rendered("endpoint e\rprocess p {\r frob\r}\r");
+    assert!(r.contains("3 |  frob\n"), "{r}");
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_position() {
+    let d = ipcsim_scenario::source::decode(b"process p {\n let s = \"caf\xe9\"\n}\n").unwrap_err();
+    assert_eq!(
+        d.to_string(),
+        "2:14: invalid UTF-8 (byte 0xe9): a scenario file is UTF-8 text"
+    );
+}
+
+#[test]
+fn values_the_kernel_would_refuse_are_refused_at_check_time() {
+    assert_eq!(
+        errors("pipe p capacity 99999999999"),
+        vec!["1:6: a pipe's capacity is 1 to 67108864 bytes"]
+    );
+    assert_eq!(
+        errors("pipe p capacity 0"),
+        vec!["1:17: a pipe needs a capacity of at least 1 byte"]
+    );
+    assert_eq!(
+        errors("shm s size 0"),
+        vec!["1:12: a segment's size must be between 1 byte and 64 MiB"]
+    );
+    assert_eq!(
+        errors("shm s size 0x10000000"),
+        vec!["1:12: a segment's size must be between 1 byte and 64 MiB"]
+    );
+    assert_eq!(errors("mailbox m capacity 2000000").len(), 1);
+    assert_eq!(
+        errors("semaphore s value 40000"),
+        vec!["1:11: a semaphore's value is at most 32767"]
+    );
+}

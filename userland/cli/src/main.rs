@@ -104,22 +104,31 @@ fn main() -> ExitCode {
 
 /// Reads and checks a file; on failure prints the diagnostics and returns None.
 pub(crate) fn load(file: &str) -> Option<(String, ipcsim_scenario::ast::Scenario)> {
-    let src = match std::fs::read_to_string(file) {
-        Ok(s) => s,
+    let src = read(file)?;
+    match ipcsim_scenario::load(&src) {
+        Ok(sc) => Some((src, sc)),
+        Err(d) => {
+            eprint!("{}", d.report(file, &src));
+            None
+        }
+    }
+}
+
+/// Reads a scenario file's text; on failure prints why (with a position for
+/// text that is not UTF-8 or a file over the size limit) and returns None.
+pub(crate) fn read(file: &str) -> Option<String> {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("{file}: cannot read: {e}");
             return None;
         }
     };
-    match ipcsim_scenario::load(&src) {
-        Ok(sc) => Some((src, sc)),
+    match ipcsim_scenario::source::decode(&bytes) {
+        Ok(s) => Some(s.to_string()),
         Err(d) => {
-            eprint!("{}", d.render(file, &src));
-            let n = d.0.len();
-            eprintln!(
-                "{file}: {n} error{} found; nothing was run",
-                if n == 1 { "" } else { "s" }
-            );
+            let shown = String::from_utf8_lossy(&bytes[..d.span.start.min(bytes.len())]);
+            eprint!("{}", ipcsim_scenario::Diagnostics(vec![d]).report(file, &shown));
             None
         }
     }
@@ -143,12 +152,8 @@ fn check(files: &[String]) -> u8 {
 
 fn run(args: &RunArgs) -> u8 {
     let file = args.file.as_str();
-    let src = match std::fs::read_to_string(file) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{file}: cannot read: {e}");
-            return 2;
-        }
+    let Some(src) = read(file) else {
+        return 2;
     };
     let replay = match args
         .schedule

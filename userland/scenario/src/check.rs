@@ -248,21 +248,13 @@ impl Checker {
                     );
                 }
             }
-            let limits = ipcsim_kernel::Limits::default();
-            if o.kind == ObjectKind::Mailbox && o.opts.capacity.is_some_and(|c| c > limits.queue_len_max as u64) {
-                self.err(
-                    o.name.span,
-                    format!(
-                        "a mailbox holds at most {} messages (use `unbounded` for the kernel's limit)",
-                        limits.queue_len_max
-                    ),
-                );
+            // The kernel's own rule, so check refuses exactly what boot would.
+            let mut opts = o.opts.clone();
+            if o.kind == ObjectKind::File {
+                opts.path = Some(o.name.name.clone());
             }
-            if o.kind == ObjectKind::Semaphore && o.opts.value > ipcsim_kernel::sem::SEM_VALUE_MAX {
-                self.err(
-                    o.name.span,
-                    format!("a semaphore's value is at most {}", ipcsim_kernel::sem::SEM_VALUE_MAX),
-                );
+            if let Some((_, why)) = ipcsim_kernel::objects::refusal(o.kind, &opts, &ipcsim_kernel::Limits::default()) {
+                self.err(o.name.span, why);
             }
         }
         for p in &sc.procs {

@@ -68,15 +68,9 @@ pub fn run_file(file: &str, src: &str, seed: Option<u64>, views: &Views, out: Rc
     let sc = match crate::load(src) {
         Ok(sc) => sc,
         Err(d) => {
-            let n = d.0.len();
-            let mut diagnostics = d.render(file, src);
-            diagnostics.push_str(&format!(
-                "{file}: {n} error{} found; nothing was run\n",
-                if n == 1 { "" } else { "s" }
-            ));
             return Produced {
                 exit: 2,
-                diagnostics,
+                diagnostics: d.report(file, src),
                 ..Default::default()
             };
         }

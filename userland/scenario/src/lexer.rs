@@ -1,9 +1,12 @@
 //! The lexer: turns a scenario file into tokens with positions.
 //!
-//! Newlines end statements, except inside parentheses (so a long `caps(...)`
-//! list or expression may wrap). `#` comments run to the end of the line.
+//! Newlines (LF, CRLF or a lone CR) end statements, except inside
+//! parentheses (so a long `caps(...)` list or expression may wrap). `#`
+//! comments run to the end of the line. Every length has a limit
+//! ([`crate::limits`]); the work is linear in the file's size.
 
 use crate::diag::{Diagnostic, Span};
+use crate::limits::{DIAGNOSTICS_KEPT_MAX, LINE_BYTES_MAX, NAME_BYTES_MAX, STRING_BYTES_MAX};
 
 /// A token.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,176 +52,271 @@ const SYMS: [&str; 22] = [
     "==", "!=", "<=", ">=", "->", "{", "}", "(", ")", ",", ":", "+", "-", "*", "/", "%", "<", ">", "=", ".", ";", "!",
 ];
 
-/// Splits a file into tokens; lexical errors are collected, not fatal.
+/// Splits a file into tokens; lexical errors are collected, not fatal (up
+/// to [`DIAGNOSTICS_KEPT_MAX`]: the lexer stops there).
 pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
-    let mut out = Vec::new();
-    let mut errs = Vec::new();
-    let bytes = src.as_bytes();
-    let mut i = 0;
-    let mut line = 1u32;
-    let mut line_start = 0usize;
-    let mut depth = 0i32;
-    // Columns count characters; any byte position is accepted (continuation bytes are not counted).
-    let col_of = |pos: usize, line_start: usize| {
-        let end = pos.min(bytes.len());
-        let from = line_start.min(end);
-        (bytes[from..end].iter().filter(|b| (**b & 0xC0) != 0x80).count() + 1) as u32
+    let mut lx = Lexer {
+        src,
+        bytes: src.as_bytes(),
+        i: 0,
+        line: 1,
+        line_start: 0,
+        col_at: (0, 1),
+        depth: 0,
+        out: Vec::new(),
+        errs: Vec::new(),
     };
-    while i < bytes.len() {
-        let c = bytes[i];
-        let start = i;
-        let span = |end: usize, line: u32, line_start: usize| Span {
-            line,
-            col: col_of(start, line_start),
+    while lx.i < lx.bytes.len() && lx.errs.len() < DIAGNOSTICS_KEPT_MAX {
+        lx.next();
+    }
+    lx.end_line();
+    if lx.errs.len() >= DIAGNOSTICS_KEPT_MAX {
+        lx.errs.truncate(DIAGNOSTICS_KEPT_MAX - 1);
+        let s = lx.span_from(lx.i, lx.i);
+        lx.errs
+            .push(Diagnostic::new(s, "too many errors: the rest of the file was not read"));
+        lx.i = lx.bytes.len();
+    }
+    for tok in [Tok::Newline, Tok::Eof] {
+        let span = lx.span_from(lx.i, lx.i);
+        lx.out.push(Token { tok, span });
+    }
+    (lx.out, lx.errs)
+}
+
+/// The lexer's cursor over one file.
+struct Lexer<'s> {
+    src: &'s str,
+    bytes: &'s [u8],
+    i: usize,
+    line: u32,
+    line_start: usize,
+    /// A byte position on the current line and its column: columns are
+    /// counted forward from there, so a long line costs linear time.
+    col_at: (usize, u32),
+    /// Parenthesis depth: newlines inside parentheses are not separators.
+    depth: i32,
+    out: Vec<Token>,
+    errs: Vec<Diagnostic>,
+}
+
+impl Lexer<'_> {
+    /// The column (in characters, from 1) of byte `pos` on the current line.
+    fn col(&mut self, pos: usize) -> u32 {
+        let pos = pos.min(self.bytes.len());
+        let (from, mut col) = if pos >= self.col_at.0 && self.col_at.0 >= self.line_start {
+            self.col_at
+        } else {
+            (self.line_start, 1)
+        };
+        let from = from.min(pos);
+        col += self.bytes[from..pos].iter().filter(|b| (**b & 0xC0) != 0x80).count() as u32;
+        self.col_at = (pos, col);
+        col
+    }
+    fn span_from(&mut self, start: usize, end: usize) -> Span {
+        Span {
+            line: self.line,
+            col: self.col(start),
             start,
             end,
-        };
-        match c {
-            b'\n' => {
-                if depth <= 0 {
-                    out.push(Token {
-                        tok: Tok::Newline,
-                        span: span(i + 1, line, line_start),
-                    });
-                }
-                i += 1;
-                line += 1;
-                line_start = i;
-            }
-            b' ' | b'\t' | b'\r' => i += 1,
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'"' => {
-                i += 1;
-                let mut s = String::new();
-                let mut closed = false;
-                while i < bytes.len() {
-                    let ch = src[i..].chars().next().unwrap_or('\0');
-                    if ch == '\n' {
-                        break;
-                    }
-                    i += ch.len_utf8();
-                    match ch {
-                        '"' => {
-                            closed = true;
-                            break;
-                        }
-                        '\\' => {
-                            let esc_at = i - 1;
-                            let e = src[i..].chars().next().unwrap_or('\0');
-                            if i < bytes.len() {
-                                i += e.len_utf8();
-                            }
-                            match e {
-                                'n' => s.push('\n'),
-                                't' => s.push('\t'),
-                                '"' => s.push('"'),
-                                '\\' => s.push('\\'),
-                                // A zero byte: what fresh shared memory holds.
-                                '0' => s.push('\0'),
-                                other => {
-                                    errs.push(Diagnostic::new(
-                                        Span {
-                                            line,
-                                            col: col_of(esc_at, line_start),
-                                            start: esc_at,
-                                            end: i,
-                                        },
-                                        format!("unknown escape `\\{other}` (use \\n, \\t, \\0, \\\" or \\\\)"),
-                                    ));
-                                }
-                            }
-                        }
-                        ch => s.push(ch),
-                    }
-                }
-                if !closed {
-                    errs.push(Diagnostic::new(span(i, line, line_start), "unterminated string"));
-                }
-                out.push(Token {
-                    tok: Tok::Str(s),
-                    span: span(i, line, line_start),
-                });
-            }
-            b'0'..=b'9' => {
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                let text = &src[start..i];
-                match parse_int(text) {
-                    Some(v) => out.push(Token {
-                        tok: Tok::Int(v),
-                        span: span(i, line, line_start),
-                    }),
-                    None => {
-                        errs.push(Diagnostic::new(
-                            span(i, line, line_start),
-                            format!("bad integer `{text}`"),
-                        ));
-                        out.push(Token {
-                            tok: Tok::Int(0),
-                            span: span(i, line, line_start),
-                        });
-                    }
-                }
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
-                }
-                out.push(Token {
-                    tok: Tok::Ident(src[start..i].to_string()),
-                    span: span(i, line, line_start),
-                });
-            }
-            _ => {
-                let rest = &src[i..];
-                if let Some(sym) = SYMS.iter().find(|s| rest.starts_with(**s)) {
-                    i += sym.len();
-                    match *sym {
-                        "(" => depth += 1,
-                        ")" => depth -= 1,
-                        // Parentheses never hold blocks: an unbalanced one must not swallow lines.
-                        "{" | "}" => depth = 0,
-                        _ => {}
-                    }
-                    out.push(Token {
-                        tok: Tok::Sym(sym),
-                        span: span(i, line, line_start),
-                    });
-                } else {
-                    let ch = rest.chars().next().unwrap_or('?');
-                    i += ch.len_utf8();
-                    errs.push(Diagnostic::new(
-                        span(i, line, line_start),
-                        format!("unexpected character `{ch}`"),
-                    ));
-                }
-            }
         }
     }
-    out.push(Token {
-        tok: Tok::Newline,
-        span: Span {
-            line,
-            col: col_of(i, line_start),
-            start: i,
-            end: i,
-        },
-    });
-    out.push(Token {
-        tok: Tok::Eof,
-        span: Span {
-            line,
-            col: col_of(i, line_start),
-            start: i,
-            end: i,
-        },
-    });
-    (out, errs)
+    fn push(&mut self, tok: Tok, start: usize) {
+        let span = self.span_from(start, self.i);
+        self.out.push(Token { tok, span });
+    }
+    fn error(&mut self, start: usize, end: usize, msg: impl Into<String>) {
+        let span = self.span_from(start, end);
+        self.errs.push(Diagnostic::new(span, msg));
+    }
+
+    /// One token, one piece of white space or comment, or one error.
+    fn next(&mut self) {
+        let start = self.i;
+        match self.bytes[start] {
+            b'\n' | b'\r' => self.newline(),
+            b' ' | b'\t' => self.i += 1,
+            b'#' => {
+                while self.i < self.bytes.len() && !matches!(self.bytes[self.i], b'\n' | b'\r') {
+                    self.i += 1;
+                }
+            }
+            b'"' => self.string(),
+            b'0'..=b'9' => self.number(),
+            c if c.is_ascii_alphabetic() || c == b'_' => self.word(),
+            _ => self.symbol(),
+        }
+    }
+
+    /// LF, CRLF or a lone CR: one line break.
+    fn newline(&mut self) {
+        let start = self.i;
+        if self.depth <= 0 {
+            let span = self.span_from(start, start + 1);
+            self.out.push(Token {
+                tok: Tok::Newline,
+                span,
+            });
+        }
+        self.i += if self.src[start..].starts_with("\r\n") { 2 } else { 1 };
+        self.end_line();
+        self.line += 1;
+        self.line_start = self.i;
+        self.col_at = (self.i, 1);
+    }
+
+    /// A line is over: refuse it if it was too long.
+    fn end_line(&mut self) {
+        let body = self.src[self.line_start..self.i].trim_end_matches(['\n', '\r']).len();
+        if body > LINE_BYTES_MAX {
+            let at = self.line_start + LINE_BYTES_MAX;
+            let span = Span {
+                line: self.line,
+                col: self.col(at),
+                start: at,
+                end: at,
+            };
+            self.errs.push(Diagnostic::new(
+                span,
+                format!("this line is {body} bytes long; a line holds at most {LINE_BYTES_MAX}"),
+            ));
+        }
+    }
+
+    fn word(&mut self) {
+        let start = self.i;
+        while self.i < self.bytes.len() && (self.bytes[self.i].is_ascii_alphanumeric() || self.bytes[self.i] == b'_') {
+            self.i += 1;
+        }
+        if self.i - start > NAME_BYTES_MAX {
+            self.error(
+                start,
+                self.i,
+                format!(
+                    "this name is {} bytes long; a name holds at most {NAME_BYTES_MAX}",
+                    self.i - start
+                ),
+            );
+        }
+        self.push(Tok::Ident(self.src[start..self.i].to_string()), start);
+    }
+
+    fn number(&mut self) {
+        let start = self.i;
+        while self.i < self.bytes.len() && (self.bytes[self.i].is_ascii_alphanumeric() || self.bytes[self.i] == b'_') {
+            self.i += 1;
+        }
+        let text = &self.src[start..self.i];
+        let v = parse_int(text);
+        if v.is_none() {
+            let shown: String = text.chars().take(40).collect();
+            let more = if text.len() > shown.len() { "…" } else { "" };
+            self.error(start, self.i, format!("bad integer `{shown}{more}`"));
+        }
+        self.push(Tok::Int(v.unwrap_or(0)), start);
+    }
+
+    fn string(&mut self) {
+        let start = self.i;
+        self.i += 1;
+        let mut s = String::new();
+        let mut closed = false;
+        while self.i < self.bytes.len() {
+            let ch = self.src[self.i..].chars().next().unwrap_or('\0');
+            if ch == '\n' || ch == '\r' {
+                break;
+            }
+            self.i += ch.len_utf8();
+            match ch {
+                '"' => {
+                    closed = true;
+                    break;
+                }
+                '\\' => self.escape(&mut s),
+                ch => s.push(ch),
+            }
+        }
+        if !closed {
+            self.error(start, self.i, "unterminated string");
+        }
+        if s.len() > STRING_BYTES_MAX {
+            self.error(
+                start,
+                self.i,
+                format!(
+                    "this string is {} bytes long; a string literal holds at most {STRING_BYTES_MAX} (join longer ones with +)",
+                    s.len()
+                ),
+            );
+        }
+        self.push(Tok::Str(s), start);
+    }
+
+    /// The escape after a `\` (already taken) in a string.
+    fn escape(&mut self, s: &mut String) {
+        let esc_at = self.i - 1;
+        let e = self.src[self.i..].chars().next().unwrap_or('\0');
+        if matches!(e, '\n' | '\r') {
+            return;
+        }
+        if self.i < self.bytes.len() {
+            self.i += e.len_utf8();
+        }
+        match e {
+            'n' => s.push('\n'),
+            't' => s.push('\t'),
+            '"' => s.push('"'),
+            '\\' => s.push('\\'),
+            // A zero byte: what fresh shared memory holds.
+            '0' => s.push('\0'),
+            other => self.error(
+                esc_at,
+                self.i,
+                format!("unknown escape `\\{other}` (use \\n, \\t, \\0, \\\" or \\\\)"),
+            ),
+        }
+    }
+
+    fn symbol(&mut self) {
+        let start = self.i;
+        let rest = &self.src[start..];
+        if let Some(sym) = SYMS.iter().find(|s| rest.starts_with(**s)) {
+            self.i += sym.len();
+            match *sym {
+                "(" => self.depth += 1,
+                ")" => self.depth -= 1,
+                // Parentheses never hold blocks: an unbalanced one must not swallow lines.
+                "{" | "}" => self.depth = 0,
+                _ => {}
+            }
+            self.push(Tok::Sym(sym), start);
+            return;
+        }
+        // A run of characters the language does not use is one error, not
+        // one per character (a line of junk would otherwise repeat itself).
+        let mut n = 0usize;
+        while self.i < self.bytes.len() && !self.starts_token() {
+            self.i += self.src[self.i..].chars().next().map_or(1, char::len_utf8);
+            n += 1;
+        }
+        let shown: String = self.src[start..self.i].chars().take(10).collect();
+        let msg = if n == 1 {
+            format!("unexpected character `{shown}`")
+        } else {
+            let more = if n > 10 { "…" } else { "" };
+            format!("{n} unexpected characters `{shown}{more}`")
+        };
+        self.error(start, self.i, msg);
+    }
+
+    /// Whether a token, white space or a line break starts at the cursor.
+    fn starts_token(&self) -> bool {
+        let c = self.bytes[self.i];
+        c.is_ascii_alphanumeric()
+            || matches!(c, b'_' | b'"' | b'#' | b' ' | b'\t' | b'\n' | b'\r')
+            || SYMS.iter().any(|s| self.src[self.i..].starts_with(*s))
+    }
 }
 
 /// Decimal, `0x` hex, `0o` octal or leading-`0` octal; `_` separators allowed.

@@ -19,11 +19,13 @@ pub mod diag;
 mod interp;
 pub mod json;
 pub mod lexer;
+pub mod limits;
 pub mod mermaid;
 pub mod names;
 mod parser;
 pub mod run;
 pub mod schedule;
+pub mod source;
 pub mod text;
 pub mod value;
 
@@ -33,12 +35,10 @@ pub use run::{run, run_in, Outcome, RunOptions, Sink};
 /// Parses and checks a scenario; returns it ready to run, or every error found.
 pub fn load(src: &str) -> Result<ast::Scenario, Diagnostics> {
     let (mut sc, mut errs) = parser::parse(src);
+    // Name and kind errors are checked only where the parse was whole: in a
+    // broken file they would be guesses.
     if errs.is_empty() {
         errs = check::check(&mut sc);
-    } else {
-        // Name errors are worth showing with syntax errors only where the parse was whole.
-        let more = check::check(&mut sc);
-        let _ = more;
     }
     if errs.is_empty() {
         Ok(sc)

@@ -6,6 +6,7 @@ use ipcsim_kernel::{Error, ObjectKind, ObjectOptions, Rights, Signal};
 use crate::ast::*;
 use crate::diag::{Diagnostic, Span};
 use crate::lexer::{lex, Tok, Token};
+use crate::limits::{BLOCK_DEPTH_MAX, DIAGNOSTICS_KEPT_MAX, EXPR_OPERATORS_MAX, NAME_BYTES_MAX};
 
 /// Parses a scenario; returns it with every syntax error found.
 pub fn parse(src: &str) -> (Scenario, Vec<Diagnostic>) {
@@ -15,9 +16,14 @@ pub fn parse(src: &str) -> (Scenario, Vec<Diagnostic>) {
         toks,
         pos: 0,
         errs: Vec::new(),
+        lex_errors: errs.len(),
         sc: Scenario::default(),
+        block_depth: 0,
+        expr_ops: 0,
     };
-    p.file();
+    if p.lex_errors < DIAGNOSTICS_KEPT_MAX {
+        p.file();
+    }
     errs.append(&mut p.errs);
     (p.sc, errs)
 }
@@ -27,7 +33,13 @@ struct Parser<'s> {
     toks: Vec<Token>,
     pos: usize,
     errs: Vec<Diagnostic>,
+    /// Errors the lexer found: with ours, at most `DIAGNOSTICS_KEPT_MAX`.
+    lex_errors: usize,
     sc: Scenario,
+    /// Blocks (and `try`, `else if`) open around the statement being parsed.
+    block_depth: u32,
+    /// Operators, parentheses and fields in the statement being parsed.
+    expr_ops: u32,
 }
 
 /// A syntax error already recorded; the caller skips to the end of the line.
@@ -95,8 +107,41 @@ impl<'s> Parser<'s> {
         }
     }
     fn err<T>(&mut self, span: Span, msg: impl Into<String>) -> P<T> {
-        self.errs.push(Diagnostic::new(span, msg));
+        if self.errs.len() + self.lex_errors < DIAGNOSTICS_KEPT_MAX {
+            self.errs.push(Diagnostic::new(span, msg));
+        }
+        if self.errs.len() + self.lex_errors >= DIAGNOSTICS_KEPT_MAX {
+            // A file this broken says nothing more worth reading: stop.
+            self.pos = self.toks.len() - 1;
+        }
         Err(Bail)
+    }
+    /// Runs `f` one block deeper, refusing to go past [`BLOCK_DEPTH_MAX`]
+    /// (the caller's recovery then skips the whole nested block).
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> P<T>) -> P<T> {
+        if self.block_depth >= BLOCK_DEPTH_MAX {
+            let s = self.span();
+            return self.err(
+                s,
+                format!("blocks nest deeper than {BLOCK_DEPTH_MAX} here; move the inner part into a program"),
+            );
+        }
+        self.block_depth += 1;
+        let r = f(self);
+        self.block_depth -= 1;
+        r
+    }
+    /// Counts one operator of the statement's expressions, refusing more than
+    /// [`EXPR_OPERATORS_MAX`] (so no expression is too deep to check or evaluate).
+    fn count_op(&mut self, at: Span) -> P<()> {
+        self.expr_ops += 1;
+        if self.expr_ops > EXPR_OPERATORS_MAX {
+            return self.err(
+                at,
+                format!("more than {EXPR_OPERATORS_MAX} operators in one statement; split it with `let`"),
+            );
+        }
+        Ok(())
     }
     fn unexpected<T>(&mut self, what: &str) -> P<T> {
         let t = self.peek().describe();
@@ -530,6 +575,10 @@ impl<'s> Parser<'s> {
     // ----- blocks and statements ---------------------------------------------------------
 
     fn block(&mut self) -> P<Vec<Stmt>> {
+        self.nested(Self::block_inner)
+    }
+
+    fn block_inner(&mut self) -> P<Vec<Stmt>> {
         self.expect_sym("{")?;
         let mut out = Vec::new();
         loop {
@@ -555,6 +604,7 @@ impl<'s> Parser<'s> {
     }
 
     fn stmt(&mut self) -> P<Stmt> {
+        self.expr_ops = 0;
         let span = self.span();
         let Tok::Ident(word) = self.peek().clone() else {
             return self.unexpected("a statement");
@@ -605,7 +655,7 @@ impl<'s> Parser<'s> {
             }
             "try" => {
                 self.bump();
-                let inner = self.stmt()?;
+                let inner = self.nested(Self::stmt)?;
                 if !matches!(inner.kind, StmtKind::Op(_) | StmtKind::Expect(..)) {
                     return self.err(inner.span, "`try` takes an operation (send, recv, call, ...)");
                 }
@@ -632,7 +682,7 @@ impl<'s> Parser<'s> {
         if self.eat_word("else") {
             if self.is_word("if") {
                 let span = self.bump().span;
-                let k = self.if_rest()?;
+                let k = self.nested(Self::if_rest)?;
                 return Ok(StmtKind::If(cond, then, vec![Stmt { kind: k, span }]));
             }
             let els = self.block()?;
@@ -1073,6 +1123,15 @@ impl<'s> Parser<'s> {
         match self.peek().clone() {
             Tok::Str(s) => {
                 let span = self.bump().span;
+                if s.len() > NAME_BYTES_MAX {
+                    return self.err(
+                        span,
+                        format!(
+                            "this name is {} bytes long; a name holds at most {NAME_BYTES_MAX}",
+                            s.len()
+                        ),
+                    );
+                }
                 Ok(Ident { name: s, span })
             }
             _ => self.ident("a process name"),
@@ -1098,6 +1157,7 @@ impl<'s> Parser<'s> {
         let mut l = self.and_expr()?;
         while self.is_word("or") {
             let s = self.bump().span;
+            self.count_op(s)?;
             let r = self.and_expr()?;
             l = Expr::Bin(BinOp::Or, Box::new(l), Box::new(r), s);
         }
@@ -1108,6 +1168,7 @@ impl<'s> Parser<'s> {
         let mut l = self.not_expr()?;
         while self.is_word("and") {
             let s = self.bump().span;
+            self.count_op(s)?;
             let r = self.not_expr()?;
             l = Expr::Bin(BinOp::And, Box::new(l), Box::new(r), s);
         }
@@ -1117,6 +1178,7 @@ impl<'s> Parser<'s> {
     fn not_expr(&mut self) -> P<Expr> {
         if self.is_word("not") {
             let s = self.bump().span;
+            self.count_op(s)?;
             let e = self.not_expr()?;
             return Ok(Expr::Not(Box::new(e), s));
         }
@@ -1134,6 +1196,7 @@ impl<'s> Parser<'s> {
             Tok::Sym(">=") => BinOp::Ge,
             Tok::Ident(w) if w == "is" => {
                 let s = self.bump().span;
+                self.count_op(s)?;
                 let w = self.ident("`ok` or an error name")?;
                 if w.name == "ok" {
                     return Ok(Expr::Is(Box::new(l), None, s));
@@ -1149,6 +1212,7 @@ impl<'s> Parser<'s> {
             _ => return Ok(l),
         };
         let s = self.bump().span;
+        self.count_op(s)?;
         let r = self.add_expr()?;
         Ok(Expr::Bin(op, Box::new(l), Box::new(r), s))
     }
@@ -1162,6 +1226,7 @@ impl<'s> Parser<'s> {
                 _ => return Ok(l),
             };
             let s = self.bump().span;
+            self.count_op(s)?;
             let r = self.mul_expr()?;
             l = Expr::Bin(op, Box::new(l), Box::new(r), s);
         }
@@ -1177,6 +1242,7 @@ impl<'s> Parser<'s> {
                 _ => return Ok(l),
             };
             let s = self.bump().span;
+            self.count_op(s)?;
             let r = self.unary()?;
             l = Expr::Bin(op, Box::new(l), Box::new(r), s);
         }
@@ -1189,6 +1255,7 @@ impl<'s> Parser<'s> {
                 self.bump();
                 return Ok(Expr::Int(-v, s));
             }
+            self.count_op(s)?;
             let e = self.unary()?;
             return Ok(Expr::Neg(Box::new(e), s));
         }
@@ -1198,7 +1265,8 @@ impl<'s> Parser<'s> {
     fn postfix(&mut self) -> P<Expr> {
         let mut e = self.atom()?;
         while self.is_sym(".") {
-            self.bump();
+            let s = self.bump().span;
+            self.count_op(s)?;
             let f = self.ident("a field name")?;
             e = Expr::Field(Box::new(e), f);
         }
@@ -1218,6 +1286,7 @@ impl<'s> Parser<'s> {
             }
             Tok::Sym("(") => {
                 self.bump();
+                self.count_op(s)?;
                 let e = self.expr()?;
                 self.expect_sym(")")?;
                 Ok(e)

@@ -213,7 +213,9 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
         // one of its capabilities must not start with the others shifted.
         let mut granted = Ok(());
         for c in &p.caps {
-            let declared = world.declared_cap(c, &rt.kernel()).ok_or(ipcsim_kernel::Error::NotFound);
+            let declared = world
+                .declared_cap(c, &rt.kernel())
+                .ok_or(ipcsim_kernel::Error::NotFound);
             granted = declared.and_then(|(id, r)| rt.kernel_mut().grant(pid, id, r, c.badge).map(drop));
             if granted.is_err() {
                 break;

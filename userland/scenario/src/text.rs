@@ -166,7 +166,15 @@ pub fn report_text(o: &Outcome, k: &Kernel) -> String {
     let _ = writeln!(s, "== report ==");
     let _ = writeln!(s, "run ended at t={}: {why}", r.time);
     let _ = writeln!(s, "processes:");
-    let width = r.processes.iter().map(|p| p.name.len()).max().unwrap_or(4).max(4);
+    // Padded to the longest name, up to a name's limit (a longer one, from a
+    // Rust process, is printed whole and unpadded: a format width has a ceiling).
+    let width = r
+        .processes
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, crate::limits::NAME_BYTES_MAX);
     for p in &r.processes {
         let tag = if Some(p.pid) == o.service {
             "service"
