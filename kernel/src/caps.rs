@@ -248,6 +248,7 @@ impl Kernel {
             return;
         };
         self.gone_labels.insert(obj, std::mem::take(&mut o.label));
+        self.release(crate::budget::reserved_bytes(&o.body));
         if let Some(k) = o.key {
             self.keys.remove(&(o.kind, k));
         }
@@ -259,6 +260,8 @@ impl Kernel {
         let mut lost_data = Vec::new();
         if let Body::Mailbox { buf, .. } | Body::MsgQueue { msgs: buf, .. } = &mut o.body {
             for (_, m) in buf.drain(..) {
+                self.held.messages = self.held.messages.saturating_sub(1);
+                self.held.bytes = self.held.bytes.saturating_sub(m.len_bytes() as u64);
                 lost_caps.extend(m.cap);
                 lost_data.push(m.data);
             }

@@ -193,6 +193,34 @@ impl Kernel {
                 }
             }
         }
+        self.check_budget()
+    }
+
+    /// The memory budget counts exactly what objects reserve, what buffers
+    /// hold and what private mappings copied (`budget.rs`).
+    fn check_budget(&self) -> Result<(), String> {
+        let mut want = crate::budget::Held::default();
+        for (_, o) in self.objs.iter() {
+            want.bytes += crate::budget::reserved_bytes(&o.body);
+            if let Body::Mailbox { buf, .. } | Body::MsgQueue { msgs: buf, .. } = &o.body {
+                want.messages += buf.len() as u64;
+                want.bytes += buf.iter().map(|(_, m)| m.len_bytes() as u64).sum::<u64>();
+            }
+        }
+        for p in &self.procs {
+            want.bytes += p
+                .maps
+                .iter()
+                .filter_map(|m| m.private.as_ref())
+                .map(|c| c.len() as u64)
+                .sum::<u64>();
+        }
+        if want != self.held {
+            return Err(format!(
+                "the memory budget counts {:?} but objects hold {want:?}",
+                self.held
+            ));
+        }
         Ok(())
     }
 }

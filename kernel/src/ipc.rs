@@ -292,7 +292,17 @@ impl Kernel {
             }
         };
         if room {
+            if let Err(e) = self.message_room(msg.len_bytes()) {
+                if let Some(c) = msg.cap {
+                    self.drop_cap_silently(c);
+                }
+                return Flow::Done(Err(e));
+            }
+            self.buffered(msg.len_bytes());
             let data = msg.data.clone();
+            let Some(Body::Mailbox { buf, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) else {
+                return Flow::Done(Err(Error::InvalidArgument));
+            };
             buf.push_back((pid, msg));
             self.record(pid, || EventKind::Enqueue { obj, data });
             return Flow::Done(Ok(Ret::Unit));
@@ -317,10 +327,12 @@ impl Kernel {
             return Flow::Done(Err(Error::InvalidArgument));
         };
         if let Some((from, msg)) = buf.pop_front() {
+            self.unbuffered(msg.len_bytes());
             // Room freed: the first blocked sender's message moves into the buffer.
             let m = self.deliver(from, pid, obj, msg);
             if let Some(s) = senders_pop(self, obj) {
                 let (sm, _) = self.take_sender_message(s, pid);
+                self.buffered(sm.len_bytes());
                 let data = sm.data.clone();
                 if let Some(Body::Mailbox { buf, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
                     buf.push_back((s, sm));

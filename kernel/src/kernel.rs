@@ -33,6 +33,12 @@ pub struct Limits {
     pub message_bytes_max: usize,
     /// Messages an unbounded mailbox may hold.
     pub queue_len_max: usize,
+    /// Bytes scenario objects may hold, kernel-wide: segments, pipe buffers,
+    /// files and private mappings for their life, plus buffered message data
+    /// (see `budget.rs`).
+    pub memory_bytes_max: u64,
+    /// Messages buffered in mailboxes and message queues, kernel-wide.
+    pub buffered_messages_max: usize,
 }
 
 impl Default for Limits {
@@ -42,6 +48,8 @@ impl Default for Limits {
             caps_per_process_max: 1 << 16,
             message_bytes_max: 1 << 20,
             queue_len_max: 1 << 20,
+            memory_bytes_max: 1 << 30,
+            buffered_messages_max: 1 << 20,
         }
     }
 }
@@ -197,6 +205,8 @@ pub struct Kernel {
     /// The labels of destroyed objects, so a trace read after the fact still
     /// names what an event touched (rare: only `destroy` and removals add one).
     pub(crate) gone_labels: BTreeMap<ObjId, Box<str>>,
+    /// What the memory budget counts (`budget.rs`).
+    pub(crate) held: crate::budget::Held,
     pub(crate) live_nondaemons: usize,
     pub(crate) deadlocks: Vec<DeadlockReport>,
     /// Per process: the sequence number of the wait during which it was
@@ -319,6 +329,7 @@ impl Kernel {
             keys: BTreeMap::new(),
             fs: BTreeMap::new(),
             gone_labels: BTreeMap::new(),
+            held: crate::budget::Held::default(),
             live_nondaemons: 0,
             deadlocks: Vec::new(),
             in_deadlock: tables.in_deadlock,
@@ -376,6 +387,7 @@ impl Kernel {
             return Err(e);
         }
         let body = crate::objects::new_body(kind, opts)?;
+        self.reserve(crate::budget::reserved_bytes(&body))?;
         let id = ObjId(self.objs.insert(Object {
             kind,
             label: label.into(),
@@ -953,6 +965,17 @@ impl Kernel {
     }
 
     pub(crate) fn set_timer(&mut self, pid: Pid, at: Time, wait_seq: u64) {
+        // A wait that ends before its timeout leaves its timer in the heap
+        // (dropped when it comes up). At most one timer per process is live,
+        // so once the heap holds far more, sweep the stale ones out: a loop
+        // of calls with long timeouts would otherwise grow it without bound
+        // (25 million stale timers in a 100-million-step run). Amortised
+        // O(1); the order in which live timers fire is their own (time, seq).
+        if self.timers.len() > 2 * self.procs.len() + 64 {
+            let procs = &self.procs;
+            self.timers
+                .retain(|Reverse(t)| matches!(procs[t.pid.index()].blocked(), Some(b) if b.seq == t.wait_seq));
+        }
         self.timer_seq += 1;
         self.timers.push(Reverse(Timer {
             at,
@@ -1158,6 +1181,12 @@ impl Kernel {
         }
         let kind = self.objs.get(n.obj.0)?.kind;
         Some((n.obj, kind, n.rights, n.badge))
+    }
+
+    /// Timers in the timer queue, stale ones included (they are swept out
+    /// once they outnumber the processes: the queue stays O(processes)).
+    pub fn timers_queued(&self) -> usize {
+        self.timers.len()
     }
 
     /// Every capability a process holds now, in no promised order (a

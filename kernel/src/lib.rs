@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod arena;
+mod budget;
 mod caps;
 pub mod deadlock;
 mod entry;
@@ -47,6 +48,7 @@ mod strategy;
 mod syscall;
 pub mod sysv;
 
+pub use budget::Held;
 pub use deadlock::DeadlockReport;
 pub use error::{Error, KResult};
 pub use event::{Event, EventKind, SwitchReason, WaitKind};

@@ -114,7 +114,7 @@ impl Kernel {
             self.delete_cap(c);
         }
         for m in maps {
-            self.unmap(pid, m.obj);
+            self.unmap(pid, m);
         }
         if let Some(pp) = parent {
             if !self.procs[pp.index()].is_ended() {
@@ -192,6 +192,9 @@ impl Kernel {
         if me.uid != 0 && me.uid != t.uid {
             return Err(Error::PermissionDenied);
         }
+        if signal.is_realtime() && t.signals.rt_queued() >= crate::signal::RT_SIGNALS_QUEUED_MAX {
+            return Err(Error::LimitReached);
+        }
         self.send_signal(Some(pid), target, signal);
         Ok(Ret::Unit)
     }
@@ -256,6 +259,18 @@ impl Kernel {
                     from,
                     signal,
                     action: "ignored",
+                });
+            }
+            // A standard signal caught while one of its kind still waits for
+            // its handler merges with it (POSIX: one pending bit), so its
+            // handler runs once; real-time signals queue.
+            Disposition::Catch
+                if !signal.is_realtime() && self.procs[target.index()].signals.to_handle.contains(&signal) =>
+            {
+                self.record(target, || EventKind::SignalSent {
+                    from,
+                    signal,
+                    action: "merged with the one pending",
                 });
             }
             Disposition::Catch => {

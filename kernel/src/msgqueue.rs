@@ -52,7 +52,14 @@ impl Kernel {
         };
         let fits = self.msgq_fits(obj, len);
         if fits {
-            self.msgq_push(pid, obj, msg);
+            if let Some(r) = self.msgq_receiver_for(obj, mtype) {
+                self.msgq_hand(pid, r, obj, msg);
+                return Flow::Done(Ok(Ret::Unit));
+            }
+            if let Err(e) = self.message_room(msg.len_bytes()) {
+                return Flow::Done(Err(e));
+            }
+            self.msgq_queue(pid, obj, msg);
             return Flow::Done(Ok(Ret::Unit));
         }
         if timeout.is_nowait() {
@@ -81,22 +88,33 @@ impl Kernel {
 
     /// Puts a message into the queue, or straight into a waiting receiver whose type matches.
     fn msgq_push(&mut self, from: Pid, obj: crate::ObjId, msg: Message) {
-        let waiting: Vec<Pid> = match self.objs.get(obj.0).map(|o| &o.body) {
-            Some(Body::MsgQueue { receivers, .. }) => receivers.iter().collect(),
-            _ => return,
-        };
-        for r in waiting {
-            let want = match self.procs[r.index()].blocked().map(|b| &b.wait) {
-                Some(Wait::MsgRcv { mtype }) => *mtype,
-                _ => continue,
-            };
-            if select(std::iter::once(msg.mtype), want).is_some() {
-                self.unblock(r);
-                let m = self.deliver(from, r, obj, msg);
-                self.finish_wait(r, Ok(Ret::Msg(m)), false);
-                return;
-            }
+        match self.msgq_receiver_for(obj, msg.mtype) {
+            Some(r) => self.msgq_hand(from, r, obj, msg),
+            None => self.msgq_queue(from, obj, msg),
         }
+    }
+
+    /// The first waiting receiver whose type selector takes a message of `mtype`.
+    fn msgq_receiver_for(&self, obj: crate::ObjId, mtype: i64) -> Option<Pid> {
+        let Some(Body::MsgQueue { receivers, .. }) = self.objs.get(obj.0).map(|o| &o.body) else {
+            return None;
+        };
+        receivers.iter().find(|r| {
+            matches!(self.procs[r.index()].blocked().map(|b| &b.wait),
+                Some(Wait::MsgRcv { mtype: want }) if select(std::iter::once(mtype), *want).is_some())
+        })
+    }
+
+    /// Hands a message straight to waiting receiver `r`.
+    fn msgq_hand(&mut self, from: Pid, r: Pid, obj: crate::ObjId, msg: Message) {
+        self.unblock(r);
+        let m = self.deliver(from, r, obj, msg);
+        self.finish_wait(r, Ok(Ret::Msg(m)), false);
+    }
+
+    /// Appends a message to the queue (its room checked by the caller).
+    fn msgq_queue(&mut self, from: Pid, obj: crate::ObjId, msg: Message) {
+        self.buffered(msg.len_bytes());
         let data = msg.data.clone();
         if let Some(Body::MsgQueue { msgs, bytes, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
             *bytes += msg.len_bytes() as u64;
@@ -122,6 +140,7 @@ impl Kernel {
                 return Flow::Done(Err(Error::InvalidArgument));
             };
             *bytes -= msg.len_bytes() as u64;
+            self.unbuffered(msg.len_bytes());
             let m = self.deliver(from, pid, obj, msg);
             self.msgq_admit_senders(obj);
             return Flow::Done(Ok(Ret::Msg(m)));

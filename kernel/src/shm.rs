@@ -11,7 +11,7 @@ use crate::object::Body;
 use crate::process::Mapping;
 use crate::{CapId, Data, Error, KResult, ObjId, ObjectKind, Pid, Ret, Rights};
 
-const PAGE: u64 = 4096;
+pub(crate) const PAGE: u64 = 4096;
 /// Where the first mapping of a process goes, above its pid's slice of addresses.
 const MAP_START: u64 = 0x1000_0000;
 
@@ -56,13 +56,18 @@ impl Kernel {
     pub(crate) fn sys_detach(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
         let obj = self.lookup(pid, cap, Rights::empty())?.obj;
         let i = self.mapping_of(pid, obj, cap).map_err(|_| Error::InvalidArgument)?;
-        self.procs[pid.index()].maps.remove(i);
-        self.unmap(pid, obj);
+        let m = self.procs[pid.index()].maps.remove(i);
+        self.unmap(pid, m);
         Ok(Ret::Unit)
     }
 
-    /// One mapping of `obj` went away: a removed segment dies with its last mapping.
-    pub(crate) fn unmap(&mut self, pid: Pid, obj: ObjId) {
+    /// A mapping went away: its private copy's memory is given back, and a
+    /// removed segment dies with its last mapping.
+    pub(crate) fn unmap(&mut self, pid: Pid, m: Mapping) {
+        let obj = m.obj;
+        if let Some(copy) = &m.private {
+            self.release(copy.len() as u64);
+        }
         let gone = match self.objs.get_mut(obj.0).map(|o| &mut o.body) {
             Some(Body::Shm { attached, removed, .. }) => {
                 *attached = attached.saturating_sub(1);
@@ -227,7 +232,7 @@ impl Kernel {
         if !rights.contains(Rights::READ) {
             return Err(Error::PermissionDenied);
         }
-        let size = (contents.len() as u64).max(1).div_ceil(PAGE) * PAGE;
+        let size = crate::budget::page_round(contents.len() as u64);
         let private = (!shared).then(|| {
             let mut v = contents.clone();
             v.resize(size as usize, 0);
@@ -235,7 +240,15 @@ impl Kernel {
         });
         // A private mapping may always be written (its own copy); a shared one needs write access.
         let readonly = shared && !rights.contains(Rights::WRITE);
-        let new = self.new_cap(Some(pid), obj, rights, 0, cap)?;
+        let copy = if shared { 0 } else { size };
+        self.reserve(copy)?;
+        let new = match self.new_cap(Some(pid), obj, rights, 0, cap) {
+            Ok(c) => c,
+            Err(e) => {
+                self.release(copy);
+                return Err(e);
+            }
+        };
         let p = &mut self.procs[pid.index()];
         let base = ((u64::from(pid.0) + 1) << 32) + MAP_START + p.next_map_offset;
         p.next_map_offset += size + PAGE;

@@ -136,6 +136,12 @@ pub enum Disposition {
     Catch,
 }
 
+/// Real-time signals queued for one process (pending and accepted for a
+/// handler): one more fails the `kill` with `LimitReached`, as Linux's
+/// `RLIMIT_SIGPENDING` makes it fail `EAGAIN` (its default is in the
+/// thousands; 1024 bounds a spammer's queue).
+pub const RT_SIGNALS_QUEUED_MAX: usize = 1024;
+
 /// A process's signal state: dispositions, mask, pending set, and signals
 /// accepted for delivery that user space has not yet taken.
 #[derive(Clone, Debug, Default)]
@@ -150,6 +156,11 @@ pub struct SignalState {
 }
 
 impl SignalState {
+    /// Real-time signals queued for this process (pending, or accepted for a handler).
+    pub(crate) fn rt_queued(&self) -> usize {
+        self.pending_rt.len() + self.to_handle.iter().filter(|s| s.is_realtime()).count()
+    }
+
     /// The disposition of a signal.
     pub fn disposition(&self, s: Signal) -> Disposition {
         if self.caught & s.bit() != 0 {

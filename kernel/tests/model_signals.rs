@@ -57,6 +57,8 @@ impl Model {
     /// What an unmasked, non-ignored signal does.
     fn act(&mut self, i: usize) {
         match self.disp[i] {
+            // A standard signal already waiting for its handler merges with it.
+            2 if !Self::rt(i) && self.handle.contains(&SIGS[i]) => {}
             2 => self.handle.push_back(SIGS[i]),
             1 => {}
             _ => match SIGS[i].default_action() {

@@ -280,3 +280,50 @@ fn values_the_kernel_would_refuse_are_refused_at_check_time() {
         vec!["1:11: a semaphore's value is at most 32767"]
     );
 }
+
+// ----- resource bounds at run time ------------------------------------------
+
+#[test]
+fn a_string_that_doubles_for_ever_fails_limit_reached() {
+    // It used to take 12 GB in a minute.
+    let (exit, out) =
+        exit_of("process p {\n let s = \"x\"\n loop {\n  let s = s + s\n }\n}\nexpect p failed LimitReached\n");
+    assert_eq!(exit, 0, "{out}");
+}
+
+#[test]
+fn a_mailbox_flood_stops_at_the_kernel_memory_budget() {
+    let (exit, out) = exit_of(
+        "mailbox box unbounded\nprocess p caps(box: send) {\n let s = \"x\"\n repeat 19 { let s = s + s }\n \
+         loop {\n  send box (s + \"y\")\n }\n}\nexpect p failed LimitReached\n",
+    );
+    assert_eq!(exit, 0, "{out}");
+}
+
+#[test]
+fn segments_made_in_a_loop_stop_at_the_kernel_memory_budget() {
+    let (exit, out) = exit_of(
+        "process p {\n let k = 1\n loop {\n  shmget k size 67108864 create -> c\n  let k = k + 1\n }\n}\n\
+         expect p failed LimitReached\n",
+    );
+    assert_eq!(exit, 0, "{out}");
+}
+
+#[test]
+fn a_standard_signal_sent_twice_before_its_handler_runs_is_handled_once() {
+    // POSIX: a standard signal is a pending bit; real-time ones queue.
+    let src = "process target priority 0 {\n let n = 0\n on SIGUSR1 { let n = n + 1 }\n \
+               on SIGRTMIN+1 { let n = n + 10 }\n yield\n sleep 1\n expect n == 21\n}\n\
+               process sender priority 0 {\n kill target SIGUSR1\n kill target SIGUSR1\n \
+               kill target SIGRTMIN+1\n kill target SIGRTMIN+1\n}\nexpect target exited\n";
+    let views = Views {
+        trace: TraceFormat::Text,
+        ..Default::default()
+    };
+    let (p, out) = run_to_string("t.ipc", src, None, &views);
+    assert_eq!(p.exit, 0, "{out}");
+    assert!(
+        out.contains("gets SIGUSR1 from sender: merged with the one pending"),
+        "{out}"
+    );
+}

@@ -10,6 +10,10 @@ use serde_json::{json, Value as J};
 
 use crate::text::wait_words;
 
+/// Most trace events kept: past them the trace is cut, and says so (a
+/// 100-million-step run would otherwise build tens of gigabytes).
+pub const EVENTS_MAX: usize = 200_000;
+
 /// A trace being built from events.
 #[derive(Default)]
 pub struct Chrome {
@@ -20,6 +24,7 @@ pub struct Chrome {
     tick: u64,
     within: u64,
     flow: u64,
+    cut: bool,
 }
 
 impl Chrome {
@@ -59,6 +64,15 @@ impl Chrome {
 
     /// Adds one event.
     pub fn event(&mut self, k: &Kernel, e: &Event) {
+        if self.cut {
+            return;
+        }
+        if self.out.len() >= EVENTS_MAX {
+            self.cut = true;
+            let ts = self.ts(e.time);
+            self.out.push(json!({"name": format!("trace cut after {EVENTS_MAX} events"), "ph": "i", "s": "g", "pid": 1, "tid": 0, "ts": ts}));
+            return;
+        }
         let ts = self.ts(e.time);
         let p = e.pid;
         self.meta(k, p);

@@ -17,6 +17,7 @@ use ipcsim_runtime::{ProcResult, Sys};
 
 use crate::ast::*;
 use crate::diag::Span;
+use crate::limits::STRING_VALUE_BYTES_MAX;
 use crate::names;
 use crate::value::Value;
 
@@ -654,6 +655,13 @@ impl<'w> Interp<'w> {
                 let r = self.eval(b)?;
                 if op == BinOp::Add {
                     if let (Some(Data::Str(x)), Some(Data::Str(y))) = (l.to_data(), r.to_data()) {
+                        if x.len() + y.len() > STRING_VALUE_BYTES_MAX {
+                            self.bad(
+                                s,
+                                format!("a string of more than {STRING_VALUE_BYTES_MAX} bytes (LimitReached)"),
+                            );
+                            return Err(Error::LimitReached);
+                        }
                         return Ok(Value::Str(format!("{x}{y}").into()));
                     }
                 }

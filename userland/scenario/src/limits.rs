@@ -14,6 +14,10 @@ pub const FILE_BYTES_MAX: usize = 1 << 20;
 pub const LINE_BYTES_MAX: usize = 1 << 17;
 /// Bytes in one string literal (after escapes).
 pub const STRING_BYTES_MAX: usize = 1 << 16;
+/// Bytes in one string a process builds at run time (`+`): what one
+/// message may carry. Past it the process fails `LimitReached` (a loop that
+/// doubles a string would otherwise fill the memory within a minute).
+pub const STRING_VALUE_BYTES_MAX: usize = 1 << 20;
 /// Bytes in one name: a variable, object, process, program or instance name.
 pub const NAME_BYTES_MAX: usize = 255;
 /// Nesting of blocks (`{ }`, `try`, `else if`) inside a process.

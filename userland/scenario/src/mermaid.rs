@@ -11,6 +11,9 @@ use crate::text::wait_words;
 
 /// Most diagram lines kept.
 pub const LINES_MAX: usize = 2000;
+/// Most participants drawn (a diagram of more is unreadable, and a run that
+/// spawns a million processes must not make one column each).
+pub const PARTICIPANTS_MAX: usize = 200;
 
 /// A diagram being built from events.
 #[derive(Default)]
@@ -38,6 +41,10 @@ fn id(p: Pid) -> String {
 impl Mermaid {
     fn see(&mut self, p: Pid) {
         if !self.participants.contains(&p) {
+            if self.participants.len() >= PARTICIPANTS_MAX {
+                self.cut = true;
+                return;
+            }
             self.participants.push(p);
         }
     }
@@ -217,7 +224,13 @@ impl Mermaid {
         }
         if self.cut {
             let first = self.participants.first().copied().unwrap_or(Pid(0));
-            let _ = writeln!(s, "    Note over {}: diagram cut after {LINES_MAX} lines", id(first));
+            let _ = writeln!(
+                s,
+                "    Note over {}: diagram cut after {} lines and {} participants",
+                id(first),
+                self.lines.len(),
+                self.participants.len()
+            );
         }
         s
     }
