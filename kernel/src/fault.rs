@@ -68,6 +68,7 @@ impl Kernel {
                 victim: pid,
                 delay: f.delay,
             });
+            self.injected_delay = Some(pid);
             let p = &mut self.procs[pid.index()];
             p.compute_left = p.compute_left.saturating_add(f.delay);
         }
@@ -99,5 +100,10 @@ impl Kernel {
     /// The process the `kill_random` fault killed, if it struck.
     pub fn injected_kill(&self) -> Option<Pid> {
         self.injected_kill
+    }
+
+    /// The process the `delay` fault stalled, if it struck.
+    pub fn injected_delay(&self) -> Option<Pid> {
+        self.injected_delay
     }
 }

@@ -221,6 +221,7 @@ pub struct Kernel {
     pub(crate) fault_steps: u64,
     pub(crate) fault_plan: Option<crate::fault::FaultPlan>,
     pub(crate) injected_kill: Option<Pid>,
+    pub(crate) injected_delay: Option<Pid>,
 }
 
 /// Processes (and objects; four times as many capabilities) a new kernel has
@@ -337,6 +338,7 @@ impl Kernel {
             fault_steps: 0,
             fault_plan: None,
             injected_kill: None,
+            injected_delay: None,
         }
     }
 

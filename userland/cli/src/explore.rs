@@ -175,13 +175,49 @@ pub(crate) fn print_failure(
     println!("replay: ipcsim run {} {replay}{flags}", args.file);
     if let Some(choices) = choices {
         let shrunk = shrink(src, &args.file, choices, args.max_steps, args.faults.kernel());
-        let n = shrunk.iter().filter(|c| **c != 0).count();
+        let n = shrunk.choices.iter().filter(|c| **c != 0).count();
+        let how = match (shrunk.reproduced, shrunk.minimal) {
+            (false, _) => " (replaying the choices did not fail the same way: kept as found)",
+            (true, true) => ", failing the same way",
+            (true, false) => ", failing the same way (the shrinking budget ran out: not 1-minimal)",
+        };
         println!(
-            "shrunk to {n} non-default choice(s): ipcsim run {} --schedule {}{flags}",
+            "shrunk to {n} non-default choice(s){how}: ipcsim run {} --schedule {}{flags}",
             args.file,
-            ipcsim_scenario::schedule::encode(src, &shrunk)
+            ipcsim_scenario::schedule::encode(src, &shrunk.choices)
         );
     }
+}
+
+/// What makes a failure this failure: the expectations that fail, the
+/// unexpected endings, the members of each deadlock (not when it formed),
+/// and the fault that struck and whom. A shrunk schedule must fail with the
+/// same, or it would report another bug than the one found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Signature(Vec<String>);
+
+pub(crate) fn signature(o: &Outcome, k: &ipcsim_kernel::Kernel) -> Signature {
+    let r = &o.report;
+    let name = |p: ipcsim_kernel::Pid| r.processes.get(p.index()).map_or("?", |q| q.name.as_str()).to_string();
+    let mut v: Vec<String> = o
+        .verdicts
+        .iter()
+        .filter(|v| !v.holds)
+        .map(|v| format!("expect {}", v.text))
+        .collect();
+    v.extend(o.unexpected.iter().cloned());
+    for d in &r.deadlocks {
+        let mut members: Vec<String> = d.members.iter().map(|p| name(*p)).collect();
+        members.sort();
+        v.push(format!("deadlock: {}", members.join(", ")));
+    }
+    if let Some(p) = k.injected_kill() {
+        v.push(format!("fault: killed {}", name(p)));
+    }
+    if let Some(p) = k.injected_delay() {
+        v.push(format!("fault: stalled {}", name(p)));
+    }
+    Signature(v)
 }
 
 /// Why a run failed.
@@ -240,6 +276,8 @@ struct Tries<'a> {
     faults: ipcsim_kernel::Faults,
     runs: usize,
     spent: usize,
+    /// The failure being shrunk: a try counts only if it fails the same way.
+    target: Option<Signature>,
 }
 
 impl Tries<'_> {
@@ -247,19 +285,37 @@ impl Tries<'_> {
         self.runs < SHRINK_RUNS && self.spent < SHRINK_CHOICES
     }
 
-    /// Replays `tried`: Some(the choices it made) if it still fails (None
-    /// also once the budget is spent).
-    fn fails(&mut self, tried: &[u32]) -> Option<Vec<u32>> {
-        if !self.left() {
-            return None;
-        }
+    /// Replays `tried`: its failure's signature (None if it passed) and the
+    /// choices it made.
+    fn run(&mut self, tried: &[u32]) -> (Option<Signature>, Vec<u32>) {
         self.runs += 1;
         let opts = replay_options(tried.to_vec(), self.max_steps, self.faults);
         let outcome = ipcsim_scenario::run_in(&mut self.rt, self.parsed.clone(), self.file, &opts, None);
         let made = self.rt.kernel().choices().to_vec();
         self.spent += made.len();
-        (outcome.exit_code() != 0).then_some(made)
+        let sig = (outcome.exit_code() != 0).then(|| signature(&outcome, &self.rt.kernel()));
+        (sig, made)
     }
+
+    /// Replays `tried`: Some(the choices it made) if it still fails the same
+    /// way as the run being shrunk (None also once the budget is spent).
+    fn fails(&mut self, tried: &[u32]) -> Option<Vec<u32>> {
+        if !self.left() {
+            return None;
+        }
+        let (sig, made) = self.run(tried);
+        (sig.is_some() && sig == self.target).then_some(made)
+    }
+}
+
+/// A shrunk schedule and what can be said of it.
+pub(crate) struct Shrunk {
+    pub choices: Vec<u32>,
+    /// Replaying the found choices failed as the run did (else nothing was shrunk).
+    pub reproduced: bool,
+    /// No single remaining non-default choice can be made default with the
+    /// run still failing the same way (false when the budget ran out first).
+    pub minimal: bool,
 }
 
 /// What shrinking may spend: re-runs, and scheduler choices made by them in
@@ -271,20 +327,27 @@ const SHRINK_CHOICES: usize = 5_000_000;
 /// Shrinks a failing run's choices: first to none at all (the plain
 /// schedule), then by turning runs of non-default choices (halves, quarters,
 /// ... of them) and finally each one into the default (no preemption, first
-/// ready process), keeping each change while the run still fails, and
-/// keeping what the shrunk run actually chose. Within `SHRINK_RUNS` re-runs
-/// and `SHRINK_CHOICES` choices; a run that fails whatever the schedule
-/// (a livelock, a protocol that never ends) shrinks to nothing in one run.
+/// ready process), until no single one can be, keeping each change while the
+/// run still fails *the same way* ([`Signature`]: the same expectations, the
+/// same deadlock members, the same fault and victim), and keeping what the
+/// shrunk run actually chose. Within `SHRINK_RUNS` re-runs and
+/// `SHRINK_CHOICES` choices; a run that fails whatever the schedule (a
+/// livelock, a protocol that never ends) shrinks to nothing in one run.
 pub(crate) fn shrink(
     src: &str,
     file: &str,
-    mut choices: Vec<u32>,
+    choices: Vec<u32>,
     max_steps: u64,
     faults: ipcsim_kernel::Faults,
-) -> Vec<u32> {
+) -> Shrunk {
+    let kept = |choices| Shrunk {
+        choices,
+        reproduced: false,
+        minimal: false,
+    };
     // The explored file parsed before; a file that cannot be is left as it is.
     let Ok(parsed) = ipcsim_scenario::load(src) else {
-        return choices;
+        return kept(choices);
     };
     let mut t = Tries {
         parsed: std::rc::Rc::new(parsed),
@@ -294,19 +357,39 @@ pub(crate) fn shrink(
         faults,
         runs: 0,
         spent: 0,
+        target: None,
     };
+    let (target, mut choices) = match t.run(&choices) {
+        (Some(sig), made) => (sig, made),
+        (None, _) => return kept(choices),
+    };
+    t.target = Some(target);
     let nonzero = |c: &[u32]| -> Vec<usize> { (0..c.len()).filter(|i| c[*i] != 0).collect() };
     if !nonzero(&choices).is_empty() {
         if let Some(c) = t.fails(&[]) {
             choices = c;
         }
     }
-    // Runs of non-default choices, longest first: a long schedule gets short in few re-runs.
-    let mut size = nonzero(&choices).len() / 2;
+    shrink_windows(&mut t, &mut choices);
+    let minimal = shrink_each(&mut t, &mut choices);
+    let end = choices.iter().rposition(|c| *c != 0).map_or(0, |i| i + 1);
+    choices.truncate(end);
+    Shrunk {
+        choices,
+        reproduced: true,
+        minimal,
+    }
+}
+
+/// Makes runs of non-default choices default, longest first: a long
+/// schedule gets short in few re-runs.
+fn shrink_windows(t: &mut Tries<'_>, choices: &mut Vec<u32>) {
+    let nonzero = |c: &[u32]| -> Vec<usize> { (0..c.len()).filter(|i| c[*i] != 0).collect() };
+    let mut size = nonzero(choices).len() / 2;
     while size > 1 {
         let mut at = 0;
         loop {
-            let positions = nonzero(&choices);
+            let positions = nonzero(choices);
             let Some(window) = positions
                 .get(at..(at + size).min(positions.len()))
                 .filter(|w| !w.is_empty())
@@ -318,7 +401,7 @@ pub(crate) fn shrink(
                 tried[*i] = 0;
             }
             match t.fails(&tried) {
-                Some(c) => choices = c,
+                Some(c) => *choices = c,
                 None => at += size,
             }
             if !t.left() {
@@ -327,20 +410,32 @@ pub(crate) fn shrink(
         }
         size /= 2;
     }
-    let mut i = 0;
-    while i < choices.len() && t.left() {
-        if choices[i] != 0 {
-            let mut tried = choices.clone();
-            tried[i] = 0;
-            if let Some(c) = t.fails(&tried) {
-                choices = c;
+}
+
+/// Makes each non-default choice default in turn, passing over them again
+/// until none can be (1-minimal); false if the budget ran out first.
+fn shrink_each(t: &mut Tries<'_>, choices: &mut Vec<u32>) -> bool {
+    loop {
+        let mut changed = false;
+        let mut i = 0;
+        while i < choices.len() {
+            if choices[i] != 0 {
+                if !t.left() {
+                    return false;
+                }
+                let mut tried = choices.clone();
+                tried[i] = 0;
+                if let Some(c) = t.fails(&tried) {
+                    *choices = c;
+                    changed = true;
+                }
             }
+            i += 1;
         }
-        i += 1;
+        if !changed {
+            return true;
+        }
     }
-    let end = choices.iter().rposition(|c| *c != 0).map_or(0, |i| i + 1);
-    choices.truncate(end);
-    choices
 }
 
 /// The smallest failing seed so far: seed, reasons, the run's scheduler choices.

@@ -507,3 +507,39 @@ fn run_and_explore_refuse_zero_limits_with_exit_2() {
         );
     }
 }
+
+#[test]
+fn a_shrunk_schedule_fails_the_same_way_as_the_run_it_shrinks() {
+    // Issue 21: under --kill-random the shrunk schedule moved the kill to the
+    // first step, where it struck another process: another failure than the
+    // one reported.
+    let file = scenario("kill_lost_replies.ipc");
+    let faults = ["--kill-random", "--fault-steps", "20"];
+    let out = expect_exit(&[&["explore", &file, "--jobs", "1"][..], &faults].concat(), 1);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("shrunk to "))
+        .expect("a shrunk schedule");
+    assert!(line.contains("failing the same way"), "{line}");
+    let sched = line
+        .split("--schedule ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .expect("schedule");
+    let seed = out
+        .lines()
+        .find_map(|l| l.strip_prefix("seed ").and_then(|r| r.split(' ').next()))
+        .expect("a failing seed");
+    let facts = |args: &[&str]| -> Vec<String> {
+        let o = bin().args(args).output().expect("runs");
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.contains("FAULT injected") || l.starts_with("  FAILED") || l.starts_with("  cycle"))
+            .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    let found = facts(&[&["run", &file, "--seed", seed][..], &faults].concat());
+    let shrunk = facts(&[&["run", &file, "--schedule", sched][..], &faults].concat());
+    assert!(!found.is_empty());
+    assert_eq!(found, shrunk, "the shrunk schedule fails differently");
+}
