@@ -1,7 +1,7 @@
 # The Makefile mirrors CI: fmt, lint, test, doc, bench.
 CARGO ?= cargo
 
-.PHONY: run test fmt lint unit doc bench bench-instr bench-ratios conformance check-scenarios check-diagrams
+.PHONY: run test fmt lint unit doc bench bench-instr bench-ratios conformance check-scenarios check-diagrams fuzz trace-corpus
 
 run:
 	$(CARGO) run --release -- run scenarios/echo.ipc
@@ -45,3 +45,8 @@ check-scenarios:
 # Renders every scenario's Mermaid diagram with Mermaid's CLI in Debian's Chromium.
 check-diagrams:
 	scripts/check-diagrams.sh
+
+# Coverage-guided fuzzing (cargo fuzz, nightly): every target for FUZZ_SECONDS
+# (default 60) each. Crashes go to fuzz/artifacts; see scripts/fuzz.sh.
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
