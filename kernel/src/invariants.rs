@@ -183,9 +183,21 @@ impl Kernel {
                 }
             }
         }
-        // Derivation never amplifies rights.
+        // Derivation never amplifies rights, and never changes a badge: a
+        // capability's parent is unbadged (it was minted from it) or has its
+        // badge (deletion re-parents to the grandparent, which keeps this true).
         for (_, n) in self.caps.iter() {
             if let Some(parent) = n.parent {
+                if self
+                    .caps
+                    .get(parent.0)
+                    .is_some_and(|pn| pn.badge != 0 && pn.badge != n.badge)
+                {
+                    return Err(format!(
+                        "a capability badged {} descends from one badged otherwise",
+                        n.badge
+                    ));
+                }
                 match self.caps.get(parent.0) {
                     Some(pn) if pn.rights.contains(n.rights) || pn.rights == Rights::all() => {}
                     Some(_) => return Err("a derived capability has more rights than its parent".into()),
