@@ -40,6 +40,8 @@ fn body(stmts: &[String]) -> String {
 }
 
 fn badge_scenario(alice: &[String], bob: &[String], child: &[String]) -> String {
+    // One spawn always, so the child's `a` is a name some spawn passes.
+    let alice = format!("    try spawn child share a\n{}", body(alice));
     format!(
         "endpoint svc\nmailbox box unbounded\n\
          process server daemon priority 2 caps(svc: recv) {{\n    loop {{\n        recv svc -> m\n        print \"server sees badge\", m.badge\n        reply m.badge\n    }}\n}}\n\
@@ -47,8 +49,7 @@ fn badge_scenario(alice: &[String], bob: &[String], child: &[String]) -> String 
          process alice caps(svc: send+grant badge 7 as a, box: all) {{\n{}}}\n\
          process bob caps(svc: send+grant badge 9 as a, box: all) {{\n{}}}\n",
         body(child),
-        // One spawn always, so the child's `a` is a name some spawn passes.
-        format!("    try spawn child share a\n{}", body(alice)),
+        alice,
         body(bob)
     )
 }
