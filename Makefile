@@ -46,6 +46,12 @@ check-scenarios:
 check-diagrams:
 	scripts/check-diagrams.sh
 
+# Seeded JSON traces of every scenario under every mode, with a digest each:
+# run it on two builds and diff the SUMS files (TRACES=dir, default /tmp/traces).
+trace-corpus:
+	$(CARGO) build --release -q
+	scripts/trace-corpus.sh target/release/ipcsim $(or $(TRACES),/tmp/traces)
+
 # Coverage-guided fuzzing (cargo fuzz, nightly): every target for FUZZ_SECONDS
 # (default 60) each. Crashes go to fuzz/artifacts; see scripts/fuzz.sh.
 fuzz:
