@@ -1,5 +1,5 @@
 //! A scenario file's text as the language reads it: at most
-//! [`FILE_BYTES_MAX`](crate::limits::FILE_BYTES_MAX) bytes of UTF-8, with
+//! [`crate::limits::FILE_BYTES_MAX`] bytes of UTF-8, with
 //! LF, CRLF or CR line endings (the lexer and the diagnostics treat all
 //! three as one line break).
 
