@@ -27,6 +27,7 @@ fn limits() -> Limits {
         queue_len_max: 8,
         memory_bytes_max: 1 << 16,
         buffered_messages_max: 16,
+        msgmax: 48,
     }
 }
 
@@ -146,6 +147,8 @@ fn drive(u: &mut Unstructured<'_>) -> Result<()> {
         }
     }
     k.check_invariants().unwrap_or_else(|e| panic!("after boot: {e}"));
+    // IPCSIM_FUZZ_TRACE=1 prints each call (with `examples/replay.rs`, to study a crash).
+    let trace = std::env::var_os("IPCSIM_FUZZ_TRACE").is_some();
     for _ in 0..STEPS {
         let pid = match k.schedule() {
             Next::Run(p) => p,
@@ -155,10 +158,19 @@ fn drive(u: &mut Unstructured<'_>) -> Result<()> {
         if u.is_empty() {
             k.exit(pid, Ending::Exited);
         } else if u.ratio(1, 40)? {
+            if trace {
+                eprintln!("{} exits", k.process_name(pid));
+            }
             k.exit(pid, Ending::Failed(Error::InvalidArgument));
         } else {
             let call = syscall(u, &k, pid, &objs)?;
-            let _ = k.syscall(pid, call);
+            if trace {
+                eprintln!("{} {call:?}", k.process_name(pid));
+            }
+            let out = k.syscall(pid, call);
+            if trace {
+                eprintln!("  -> {out:?}");
+            }
         }
         k.check_invariants().unwrap_or_else(|e| panic!("{e}"));
     }
@@ -311,6 +323,7 @@ fn syscall(u: &mut Unstructured<'_>, k: &Kernel, pid: Pid, objs: &[ObjId]) -> Re
         18 => {
             let action = [Disposition::Default, Disposition::Ignore, Disposition::Catch][u.choose_index(3)?];
             Syscall::SigAction {
+                flags: ipcsim_kernel::SaFlags::empty(),
                 signal: signal(u)?,
                 action,
             }
@@ -330,6 +343,7 @@ fn syscall(u: &mut Unstructured<'_>, k: &Kernel, pid: Pid, objs: &[ObjId]) -> Re
                 create: u.arbitrary()?,
                 exclusive: u.arbitrary()?,
                 mode: u.int_in_range(0..=0o777u32)?,
+                mode_asked: u.arbitrary()?,
             };
             Syscall::Get {
                 kind,

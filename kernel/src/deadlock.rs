@@ -47,7 +47,7 @@ fn right_needed(wait: &Wait) -> Option<Rights> {
         Wait::Recv | Wait::MsgRcv { .. } => Some(Rights::SEND),
         Wait::Notification => Some(Rights::SIGNAL),
         Wait::PipeRead { .. } => Some(Rights::WRITE),
-        Wait::PipeWrite => Some(Rights::READ),
+        Wait::PipeWrite { .. } => Some(Rights::READ),
         Wait::Semaphore => Some(Rights::POST),
         Wait::FifoOpen { write } => Some(if *write { Rights::READ } else { Rights::WRITE }),
         Wait::Reply { .. } | Wait::Child | Wait::Sleep => None,

@@ -130,9 +130,9 @@ impl Kernel {
             // A sender carries its message (or a writer its bytes) exactly while it waits to send.
             let sending = p.blocked().map(|b| b.wait);
             let carries_right = match &p.carry {
-                Carry::Nothing => !matches!(sending, Some(Wait::Send { .. } | Wait::MsgSnd | Wait::PipeWrite)),
+                Carry::Nothing => !matches!(sending, Some(Wait::Send { .. } | Wait::MsgSnd | Wait::PipeWrite { .. })),
                 Carry::Msg(_) => matches!(sending, Some(Wait::Send { .. } | Wait::MsgSnd)),
-                Carry::Bytes(_) => matches!(sending, Some(Wait::PipeWrite)),
+                Carry::Bytes(_) => matches!(sending, Some(Wait::PipeWrite { .. })),
             };
             if !carries_right {
                 return Err(format!("{} carries {:?} while {:?}", p.name, p.carry, p.state));

@@ -200,12 +200,16 @@ impl Kernel {
 
     pub(crate) fn sys_reply(&mut self, pid: Pid, mut msg: Message) -> Result<(), Error> {
         let res = (|| {
-            let (caller, nonce) = self.procs[pid.index()].reply_right.take().ok_or(Error::NoReplyTarget)?;
+            let (caller, nonce) = self.procs[pid.index()].reply_right.ok_or(Error::NoReplyTarget)?;
             if !self.awaits_reply(caller, nonce) {
+                self.procs[pid.index()].reply_right = None;
                 return Err(Error::NoReplyTarget);
             }
-            // A reply right carries the grant right: a server may hand capabilities back.
+            // A reply right carries the grant right: a server may hand capabilities
+            // back. A capability it cannot pass refuses the reply before anything
+            // happens: the right stays, and the caller keeps waiting for a reply.
             msg.cap = self.prepare_transfer(pid, Rights::GRANT, msg.cap)?;
+            self.procs[pid.index()].reply_right = None;
             msg.badge = 0;
             msg.is_call = false;
             self.unblock(caller);

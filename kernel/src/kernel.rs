@@ -39,6 +39,9 @@ pub struct Limits {
     pub memory_bytes_max: u64,
     /// Messages buffered in mailboxes and message queues, kernel-wide.
     pub buffered_messages_max: usize,
+    /// Bytes in one System V message (Linux `MSGMAX`, `msgmax`): a bigger
+    /// `msgsnd` fails `InvalidArgument` (EINVAL).
+    pub msgmax: usize,
 }
 
 impl Default for Limits {
@@ -50,6 +53,7 @@ impl Default for Limits {
             queue_len_max: 1 << 20,
             memory_bytes_max: 1 << 30,
             buffered_messages_max: 1 << 20,
+            msgmax: 8192,
         }
     }
 }
@@ -375,7 +379,9 @@ impl Kernel {
 
     /// Creates an object. Keyed objects (with `opts.key`) are registered under their key.
     pub fn create_object(&mut self, kind: ObjectKind, label: &str, opts: &ObjectOptions) -> KResult<ObjId> {
-        if let Some(k) = opts.key {
+        // Key 0 is IPC_PRIVATE: an object no get by key can find.
+        let key = opts.key.filter(|k| *k != crate::sysv::IPC_PRIVATE);
+        if let Some(k) = key {
             if self.keys.contains_key(&(kind, k)) {
                 return Err(Error::Exists);
             }
@@ -393,7 +399,7 @@ impl Kernel {
         let id = ObjId(self.objs.insert(Object {
             kind,
             label: label.into(),
-            key: opts.key,
+            key,
             perm: opts.perm,
             holders: Vec::new(),
             right_counts: [0; 8],
@@ -402,7 +408,7 @@ impl Kernel {
             holder_hint: std::cell::Cell::new(None),
             body,
         }));
-        if let Some(k) = opts.key {
+        if let Some(k) = key {
             self.keys.insert((kind, k), id);
         }
         if let Some(p) = &opts.path {
@@ -625,7 +631,7 @@ impl Kernel {
             Syscall::WaitChild { timeout } => self.sys_wait_child(pid, timeout),
             Syscall::Kill { target, signal } => Flow::Done(self.sys_kill(pid, target, signal)),
             Syscall::Watch { target, cap, bits } => Flow::Done(self.sys_watch(pid, target, cap, bits)),
-            Syscall::SigAction { signal, action } => Flow::Done(self.sys_sigaction(pid, signal, action)),
+            Syscall::SigAction { signal, action, flags } => Flow::Done(self.sys_sigaction(pid, signal, action, flags)),
             Syscall::SigMask { signal, block } => Flow::Done(self.sys_sigmask(pid, signal, block)),
             Syscall::Get { kind, key, flags, size } => Flow::Done(self.sys_get(pid, kind, key, flags, size)),
             Syscall::MsgSnd {

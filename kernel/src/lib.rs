@@ -59,6 +59,6 @@ pub use message::{Data, Message};
 pub use object::ObjectOptions;
 pub use process::Ending;
 pub use rights::{ObjectKind, Rights};
-pub use signal::{DefaultAction, Disposition, Signal};
+pub use signal::{DefaultAction, Disposition, SaFlags, Signal};
 pub use strategy::Strategy;
 pub use syscall::{GetFlags, IpcPerm, Outcome, ProcessSpec, Ret, SysResult, Syscall};

@@ -222,9 +222,15 @@ impl Kernel {
             self.stop(target);
             return;
         }
-        if signal == Signal::SIGCONT {
+        if signal == Signal::SIGCONT && self.procs[target.index()].stopped {
             self.cont(target);
+            // What it was sent while stopped is acted on now, before SIGCONT's own action.
+            self.deliver_pending(target);
+            if self.procs[target.index()].is_ended() {
+                return;
+            }
         }
+        let stopped = self.procs[target.index()].stopped;
         let st = &self.procs[target.index()].signals;
         let disp = st.disposition(signal);
         let ignored = disp == Disposition::Ignore
@@ -239,7 +245,9 @@ impl Kernel {
             self.record(target, || EventKind::SignalSent { from, signal, action });
             return;
         }
-        if st.is_blocked(signal) {
+        // A stopped process acts on nothing but SIGKILL and SIGCONT: the
+        // signal waits, and is acted on when SIGCONT resumes it (Linux).
+        if st.is_blocked(signal) || stopped {
             self.procs[target.index()].signals.make_pending(signal);
             self.record(target, || EventKind::SignalSent {
                 from,
@@ -335,11 +343,17 @@ impl Kernel {
         }
     }
 
-    pub(crate) fn sys_sigaction(&mut self, pid: Pid, signal: Signal, action: Disposition) -> KResult<Ret> {
+    pub(crate) fn sys_sigaction(
+        &mut self,
+        pid: Pid,
+        signal: Signal,
+        action: Disposition,
+        flags: crate::signal::SaFlags,
+    ) -> KResult<Ret> {
         if !signal.is_valid() || signal.is_unstoppable() {
             return Err(Error::InvalidArgument);
         }
-        self.procs[pid.index()].signals.set_disposition(signal, action);
+        self.procs[pid.index()].signals.set_disposition(signal, action, flags);
         self.catching |= matches!(action, Disposition::Catch);
         Ok(Ret::Unit)
     }
@@ -350,20 +364,51 @@ impl Kernel {
         }
         self.procs[pid.index()].signals.set_blocked(signal, block);
         if !block {
-            let ready = self.procs[pid.index()].signals.take_unblocked_pending();
-            for s in ready {
-                if self.procs[pid.index()].is_ended() {
-                    break;
-                }
-                self.act_on_signal(None, pid, s);
-            }
+            self.deliver_pending(pid);
         }
         Ok(Ret::Unit)
     }
 
-    /// The next caught signal whose handler `pid` must run now (not a system call).
+    /// Acts on the pending signals of `pid` that nothing blocks now (after an
+    /// unblock, a handler's end, or SIGCONT).
+    fn deliver_pending(&mut self, pid: Pid) {
+        if self.procs[pid.index()].stopped {
+            return;
+        }
+        let ready = self.procs[pid.index()].signals.take_unblocked_pending();
+        for s in ready {
+            if self.procs[pid.index()].is_ended() {
+                break;
+            }
+            self.act_on_signal(None, pid, s);
+        }
+    }
+
+    /// The next caught signal whose handler `pid` must run now (not a system
+    /// call), without starting the handler: for callers that run none.
     pub fn take_signal(&mut self, pid: Pid) -> Option<Signal> {
         self.procs.get_mut(pid.index())?.signals.to_handle.pop_front()
+    }
+
+    /// The next caught signal whose handler `pid` runs now (not a system
+    /// call): the signal stays blocked until [`Kernel::end_handler`], so one
+    /// that arrives meanwhile waits for the handler to finish (POSIX), unless
+    /// it was caught with `SA_NODEFER`.
+    pub fn begin_handler(&mut self, pid: Pid) -> Option<Signal> {
+        self.procs.get_mut(pid.index())?.signals.begin_handler()
+    }
+
+    /// The handler of `signal` that `pid` ran ended: a signal of that kind
+    /// that arrived meanwhile is delivered now.
+    pub fn end_handler(&mut self, pid: Pid, signal: Signal) {
+        let Some(p) = self.procs.get_mut(pid.index()) else {
+            return;
+        };
+        if p.is_ended() {
+            return;
+        }
+        p.signals.end_handler(signal);
+        self.deliver_pending(pid);
     }
 
     /// A process's signal dispositions and mask (for reports and tests).

@@ -39,9 +39,12 @@ impl Kernel {
         if mtype <= 0 {
             return Flow::Done(Err(Error::InvalidArgument));
         }
+        let _ = limit_bytes;
+        // Linux: over msgmax is EINVAL; one over msg_qbytes but within msgmax
+        // waits (for ever, unless `msgctl set` raised the limit).
         let len = data.len_bytes() as u64;
-        if len > *limit_bytes || len as usize > self.cfg.limits.message_bytes_max {
-            return Flow::Done(Err(Error::MessageTooLarge));
+        if len as usize > self.cfg.limits.msgmax {
+            return Flow::Done(Err(Error::InvalidArgument));
         }
         let msg = Message {
             data,
@@ -73,15 +76,22 @@ impl Kernel {
         self.block(pid, Wait::MsgSnd, Some(obj), Some(cap), timeout)
     }
 
+    /// Linux's `msg_fits_inqueue`: the bytes fit, and one more message does
+    /// too (messages count against `msg_qbytes` one each, so zero-length
+    /// ones cannot fill memory). Blocked senders reserve nothing: a message
+    /// that fits goes in even while a larger one waits.
     fn msgq_fits(&self, obj: crate::ObjId, len: u64) -> bool {
         match self.objs.get(obj.0).map(|o| &o.body) {
             Some(Body::MsgQueue {
                 bytes,
                 limit_bytes,
-                senders,
                 msgs,
                 ..
-            }) => senders.is_empty() && bytes + len <= *limit_bytes && msgs.len() < self.cfg.limits.queue_len_max,
+            }) => {
+                bytes + len <= *limit_bytes
+                    && (msgs.len() as u64) < *limit_bytes
+                    && msgs.len() < self.cfg.limits.queue_len_max
+            }
             _ => false,
         }
     }
@@ -152,35 +162,33 @@ impl Kernel {
         self.block(pid, Wait::MsgRcv { mtype }, Some(obj), Some(cap), timeout)
     }
 
-    /// Lets blocked senders in, in order, while the head one fits.
+    /// Lets in every blocked sender whose message fits now, in queue order
+    /// (Linux's `ss_wakeup` wakes each sender that fits and each retries;
+    /// here each one let in completes at once). One that does not fit keeps
+    /// its place and its wait (Linux moves it to the queue's tail).
     fn msgq_admit_senders(&mut self, obj: crate::ObjId) {
-        loop {
-            let Some(Body::MsgQueue {
-                senders,
-                bytes,
-                limit_bytes,
-                ..
-            }) = self.objs.get(obj.0).map(|o| &o.body)
-            else {
-                return;
-            };
-            let Some(s) = senders.front() else { return };
+        let waiting: Vec<Pid> = match self.objs.get(obj.0).map(|o| &o.body) {
+            Some(Body::MsgQueue { senders, .. }) => senders.iter().collect(),
+            _ => return,
+        };
+        for s in waiting {
             let p = &self.procs[s.index()];
             let len = match (p.blocked().map(|b| b.wait), &p.carry) {
                 (Some(Wait::MsgSnd), Carry::Msg(msg)) => msg.len_bytes() as u64,
-                _ => return,
+                _ => continue,
             };
-            if bytes + len > *limit_bytes {
-                return;
+            if !self.msgq_fits(obj, len) {
+                continue;
             }
-            let Some((_, carry)) = self.unblock(s) else { return };
+            let Some((_, carry)) = self.unblock(s) else { continue };
             self.msgq_push(s, obj, carry.into_msg());
             self.finish_wait(s, Ok(Ret::Unit), true);
         }
     }
 
+    /// `msgctl stat`: needs read permission (Linux: `IPC_STAT` checks `S_IRUGO`).
     pub(crate) fn sys_msgstat(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
-        let n = self.lookup(pid, cap, Rights::empty())?;
+        let n = self.lookup(pid, cap, Rights::RECV)?;
         match self.objs.get(n.obj.0).map(|o| &o.body) {
             Some(Body::MsgQueue { msgs, bytes, .. }) => Ok(Ret::Stat {
                 count: msgs.len() as u64,

@@ -20,6 +20,17 @@ fn bytes_data(b: Vec<u8>) -> Data {
     }
 }
 
+/// POSIX `PIPE_BUF`: a write of at most this many bytes is atomic.
+pub const PIPE_BUF: usize = 4096;
+
+/// Whether a write of `len` bytes to a pipe of `capacity` goes in whole or
+/// not at all: at most PIPE_BUF bytes, and no more than the pipe holds (a
+/// Linux pipe holds at least PIPE_BUF; ipcsim's may hold less, and a write
+/// bigger than the pipe can only go in part by part).
+fn is_atomic(len: usize, capacity: usize) -> bool {
+    len <= PIPE_BUF.min(capacity)
+}
+
 impl Kernel {
     fn pipe_counts(&self, obj: ObjId) -> (u32, u32) {
         self.objs
@@ -50,10 +61,18 @@ impl Kernel {
             return Flow::Done(Err(Error::WouldBlock));
         }
         let len = bytes.len();
+        let atomic = is_atomic(len, self.pipe_capacity(obj));
+        // Writers wait in order: one that finds others waiting queues behind them.
+        let queued = self.pipe_writers_waiting(obj);
         self.stats.count(ObjectKind::Pipe, len, self.copies());
         self.charge_copy(pid, len, self.copies());
-        let rest = self.pipe_fill(obj, bytes);
-        self.pipe_pump(obj);
+        let rest = if queued || (atomic && len > free) {
+            bytes
+        } else {
+            let rest = self.pipe_fill(obj, bytes);
+            self.pipe_pump(obj);
+            rest
+        };
         if rest.is_empty() {
             return Flow::Done(Ok(Ret::Unit));
         }
@@ -62,7 +81,18 @@ impl Kernel {
             writers_waiting.push(prio, pid);
         }
         self.procs[pid.index()].carry = Carry::Bytes(rest);
-        self.block(pid, Wait::PipeWrite, Some(obj), Some(cap), timeout)
+        self.block(pid, Wait::PipeWrite { atomic }, Some(obj), Some(cap), timeout)
+    }
+
+    fn pipe_capacity(&self, obj: ObjId) -> usize {
+        match self.objs.get(obj.0).map(|o| &o.body) {
+            Some(Body::Pipe { capacity, .. }) => *capacity,
+            _ => 0,
+        }
+    }
+
+    fn pipe_writers_waiting(&self, obj: ObjId) -> bool {
+        matches!(self.objs.get(obj.0).map(|o| &o.body), Some(Body::Pipe { writers_waiting, .. }) if !writers_waiting.is_empty())
     }
 
     /// Puts as many bytes as fit into the buffer; returns the rest.
@@ -116,6 +146,22 @@ impl Kernel {
                 _ => None,
             };
             if let Some(w) = front {
+                // An atomic write goes in whole: it waits until all of it fits.
+                let atomic = matches!(
+                    self.procs[w.index()].blocked().map(|b| b.wait),
+                    Some(Wait::PipeWrite { atomic: true })
+                );
+                let need = match &self.procs[w.index()].carry {
+                    Carry::Bytes(rest) => rest.len(),
+                    _ => 0,
+                };
+                let room = match self.objs.get(obj.0).map(|o| &o.body) {
+                    Some(Body::Pipe { buf, capacity, .. }) => capacity - buf.len(),
+                    _ => 0,
+                };
+                if atomic && need > room {
+                    return;
+                }
                 let rest = match std::mem::take(&mut self.procs[w.index()].carry) {
                     Carry::Bytes(rest) => rest,
                     _ => Vec::new(),

@@ -66,7 +66,11 @@ pub(crate) enum Wait {
     PipeRead {
         max: u64,
     },
-    PipeWrite,
+    /// `atomic`: a write of at most PIPE_BUF bytes (and the pipe's
+    /// capacity), which goes in whole or not at all.
+    PipeWrite {
+        atomic: bool,
+    },
     Semaphore,
     Sleep,
     Child,
@@ -86,7 +90,7 @@ impl Wait {
             Wait::MsgSnd => WaitKind::MsgSnd,
             Wait::MsgRcv { .. } => WaitKind::MsgRcv,
             Wait::PipeRead { .. } => WaitKind::PipeRead,
-            Wait::PipeWrite => WaitKind::PipeWrite,
+            Wait::PipeWrite { .. } => WaitKind::PipeWrite,
             Wait::Semaphore => WaitKind::Semaphore,
             Wait::Sleep => WaitKind::Sleep,
             Wait::Child => WaitKind::Child,

@@ -76,14 +76,23 @@ impl ObjectKind {
         }
     }
 
-    /// The rights an `ipc_perm` read bit grants for this kind.
+    /// The rights an `ipc_perm` read bit grants for this kind. For a
+    /// semaphore, none: every `semop` needs alter permission (Linux), and
+    /// read permission allows only `stat`-style reads.
     pub fn read_rights(self) -> Rights {
-        self.rights() & (Rights::RECV | Rights::READ | Rights::WAIT)
+        match self {
+            ObjectKind::Semaphore => Rights::empty(),
+            _ => self.rights() & (Rights::RECV | Rights::READ | Rights::WAIT),
+        }
     }
 
-    /// The rights an `ipc_perm` write bit grants for this kind.
+    /// The rights an `ipc_perm` write (alter) bit grants for this kind: for a
+    /// semaphore both P and V.
     pub fn write_rights(self) -> Rights {
-        self.rights() & (Rights::SEND | Rights::WRITE | Rights::POST | Rights::SIGNAL)
+        match self {
+            ObjectKind::Semaphore => Rights::WAIT | Rights::POST,
+            _ => self.rights() & (Rights::SEND | Rights::WRITE | Rights::POST | Rights::SIGNAL),
+        }
     }
 }
 
@@ -144,8 +153,9 @@ mod tests {
     fn perm_bits_map_to_kind_rights() {
         assert_eq!(ObjectKind::MsgQueue.read_rights(), Rights::RECV);
         assert_eq!(ObjectKind::MsgQueue.write_rights(), Rights::SEND);
-        assert_eq!(ObjectKind::Semaphore.read_rights(), Rights::WAIT);
-        assert_eq!(ObjectKind::Semaphore.write_rights(), Rights::POST);
+        // Every semop needs alter permission: read grants neither P nor V.
+        assert_eq!(ObjectKind::Semaphore.read_rights(), Rights::empty());
+        assert_eq!(ObjectKind::Semaphore.write_rights(), Rights::WAIT | Rights::POST);
         assert_eq!(ObjectKind::Shm.write_rights(), Rights::WRITE);
     }
 }

@@ -136,6 +136,17 @@ pub enum Disposition {
     Catch,
 }
 
+bitflags::bitflags! {
+    /// `sigaction` flags a handler is set with.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub struct SaFlags: u8 {
+        /// `SA_NODEFER`: the signal is not blocked while its own handler runs.
+        const NODEFER = 1;
+        /// `SA_RESETHAND`: the disposition goes back to the default as the handler starts.
+        const RESETHAND = 2;
+    }
+}
+
 /// Real-time signals queued for one process (pending and accepted for a
 /// handler): one more fails the `kill` with `LimitReached`, as Linux's
 /// `RLIMIT_SIGPENDING` makes it fail `EAGAIN` (its default is in the
@@ -153,6 +164,12 @@ pub struct SignalState {
     pending_rt: VecDeque<Signal>,
     /// Caught signals the process must run handlers for, in arrival order.
     pub(crate) to_handle: VecDeque<Signal>,
+    /// Signals whose handler runs now: blocked until it ends (POSIX:
+    /// `sigaction` adds the signal to the mask during its handler).
+    handling: u64,
+    /// Signals caught with `SA_NODEFER` and with `SA_RESETHAND`.
+    nodefer: u64,
+    resethand: u64,
 }
 
 impl SignalState {
@@ -172,9 +189,19 @@ impl SignalState {
         }
     }
 
-    pub(crate) fn set_disposition(&mut self, s: Signal, d: Disposition) {
+    pub(crate) fn set_disposition(&mut self, s: Signal, d: Disposition, flags: SaFlags) {
         self.caught &= !s.bit();
         self.ignored &= !s.bit();
+        self.nodefer &= !s.bit();
+        self.resethand &= !s.bit();
+        if d == Disposition::Catch {
+            if flags.contains(SaFlags::NODEFER) {
+                self.nodefer |= s.bit();
+            }
+            if flags.contains(SaFlags::RESETHAND) {
+                self.resethand |= s.bit();
+            }
+        }
         match d {
             Disposition::Catch => self.caught |= s.bit(),
             Disposition::Ignore => {
@@ -189,7 +216,26 @@ impl SignalState {
 
     /// Whether a signal is blocked.
     pub fn is_blocked(&self, s: Signal) -> bool {
-        self.mask & s.bit() != 0
+        (self.mask | self.handling) & s.bit() != 0
+    }
+
+    /// Takes the next caught signal to handle and starts its handler: the
+    /// signal is blocked until [`SignalState::end_handler`] (unless caught
+    /// with `SA_NODEFER`), and a `SA_RESETHAND` disposition goes back to the default.
+    pub(crate) fn begin_handler(&mut self) -> Option<Signal> {
+        let s = self.to_handle.pop_front()?;
+        if self.nodefer & s.bit() == 0 {
+            self.handling |= s.bit();
+        }
+        if self.resethand & s.bit() != 0 {
+            self.set_disposition(s, Disposition::Default, SaFlags::empty());
+        }
+        Some(s)
+    }
+
+    /// A handler for `s` ended: `s` is no longer blocked by it.
+    pub(crate) fn end_handler(&mut self, s: Signal) {
+        self.handling &= !s.bit();
     }
 
     pub(crate) fn set_blocked(&mut self, s: Signal, blocked: bool) {
@@ -211,14 +257,15 @@ impl SignalState {
     /// Takes pending signals that are no longer blocked, lowest standard first, then real-time in order.
     pub(crate) fn take_unblocked_pending(&mut self) -> Vec<Signal> {
         let mut out = Vec::new();
-        let ready = self.pending_std & !self.mask;
+        let blocked = self.mask | self.handling;
+        let ready = self.pending_std & !blocked;
         for n in 1..64u8 {
             if ready & (1u64 << n) != 0 {
                 out.push(Signal(n));
             }
         }
         self.pending_std &= !ready;
-        let mask = self.mask;
+        let mask = blocked;
         let mut kept = VecDeque::new();
         for s in self.pending_rt.drain(..) {
             if mask & s.bit() == 0 {

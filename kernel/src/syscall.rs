@@ -27,6 +27,9 @@ pub struct GetFlags {
     pub exclusive: bool,
     /// Mode for a new object.
     pub mode: u32,
+    /// The mode was asked for: its bits are checked against an existing
+    /// object's `ipc_perm` at the get (Linux `ipcperms` with msgflg's bits).
+    pub mode_asked: bool,
 }
 
 /// Identity and scheduling of a new process.
@@ -182,6 +185,8 @@ pub enum Syscall {
     },
     /// Set a signal's disposition.
     SigAction {
+        /// `sigaction` flags (for `Catch`).
+        flags: crate::signal::SaFlags,
         /// Signal.
         signal: Signal,
         /// Disposition.

@@ -33,7 +33,30 @@ pub fn ipc_rights(kind: ObjectKind, perm: &IpcPerm, uid: u32, gid: u32) -> Right
     r
 }
 
+/// The key that names no object: every get with it makes a new one (Linux `IPC_PRIVATE`).
+pub const IPC_PRIVATE: i64 = 0;
+
+/// Whether a process with `uid` and `gid` passes Linux's `ipcperms` for the
+/// bits `asked` (any of a mode's three classes): every bit asked must be in
+/// the class of `perm` that applies to it. uid 0 passes.
+pub fn ipc_allows(perm: &IpcPerm, uid: u32, gid: u32, asked: u32) -> bool {
+    if uid == 0 {
+        return true;
+    }
+    let want = (asked >> 6 | asked >> 3 | asked) & 7;
+    let granted = if uid == perm.uid {
+        perm.mode >> 6
+    } else if gid == perm.gid {
+        perm.mode >> 3
+    } else {
+        perm.mode
+    } & 7;
+    want & !granted == 0
+}
+
 impl Kernel {
+    /// `msgget`, `semget`, `shmget`: the object a key names (its mode's bits
+    /// checked only if the caller asked for some), or a new one.
     pub(crate) fn sys_get(&mut self, pid: Pid, kind: ObjectKind, key: i64, flags: GetFlags, size: u64) -> KResult<Ret> {
         if !matches!(kind, ObjectKind::MsgQueue | ObjectKind::Semaphore | ObjectKind::Shm) {
             return Err(Error::InvalidArgument);
@@ -42,7 +65,12 @@ impl Kernel {
             let p = &self.procs[pid.index()];
             (p.uid, p.gid)
         };
-        if let Some(&obj) = self.keys.get(&(kind, key)) {
+        let existing = if key == IPC_PRIVATE {
+            None
+        } else {
+            self.keys.get(&(kind, key)).copied()
+        };
+        if let Some(obj) = existing {
             if flags.create && flags.exclusive {
                 return Err(Error::Exists);
             }
@@ -52,25 +80,26 @@ impl Kernel {
                 gid: 1000,
                 mode: 0o600,
             });
-            if kind == ObjectKind::Shm {
-                if let Body::Shm { mem, .. } = &o.body {
-                    if size > mem.len() as u64 {
-                        return Err(Error::InvalidArgument);
-                    }
+            if let Body::Shm { mem, .. } = &o.body {
+                if size > mem.len() as u64 {
+                    return Err(Error::InvalidArgument);
                 }
             }
-            let rights = ipc_rights(kind, &perm, uid, gid);
-            if rights.is_empty() {
+            if flags.mode_asked && !ipc_allows(&perm, uid, gid, flags.mode) {
                 return Err(Error::PermissionDenied);
             }
+            // What the mode grants this process, possibly nothing: then the
+            // first operation fails PermissionDenied (Linux: msgget(key, 0)
+            // succeeds, and msgrcv fails EACCES).
+            let rights = ipc_rights(kind, &perm, uid, gid);
             return self.new_cap(Some(pid), obj, rights, 0, None).map(Ret::Cap);
         }
-        if !flags.create {
+        if !flags.create && key != IPC_PRIVATE {
             return Err(Error::NotFound);
         }
         let perm = perm_for(&self.procs[pid.index()], flags.mode);
         let mut opts = ObjectOptions {
-            key: Some(key),
+            key: (key != IPC_PRIVATE).then_some(key),
             perm: Some(perm),
             ..Default::default()
         };
@@ -79,7 +108,11 @@ impl Kernel {
             ObjectKind::Shm => opts.size = Some(size),
             _ => {}
         }
-        let label = format!("{}:{key:#x}", kind.name());
+        let label = if key == IPC_PRIVATE {
+            format!("{}:private", kind.name())
+        } else {
+            format!("{}:{key:#x}", kind.name())
+        };
         let obj = self.create_object(kind, &label, &opts)?;
         // The creator gets what the mode grants it (Linux: the creator passes the
         // check with the mode it asked for); uid 0 gets every right.
@@ -87,19 +120,20 @@ impl Kernel {
         self.new_cap(Some(pid), obj, rights, 0, None).map(Ret::Cap)
     }
 
-    /// `msgctl remove`, `shmctl remove`, semaphore removal: the key is freed at once.
+    /// `msgctl remove`, `shmctl remove`, semaphore removal: decided by
+    /// ownership, as Linux's `IPC_RMID` (the owner, the creator or uid 0;
+    /// the owner is the creator here, since nothing changes an owner), not
+    /// by a right. The key is freed at once.
     pub(crate) fn sys_remove(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
-        let n = self.lookup(pid, cap, Rights::empty())?;
-        let obj = n.obj;
-        let rights = n.rights;
-        let kind = self.objs.get(obj.0).ok_or(Error::InvalidCap)?.kind;
-        let need = match kind {
-            ObjectKind::MsgQueue => Rights::SEND,
-            ObjectKind::Shm => Rights::WRITE,
-            ObjectKind::Semaphore => Rights::POST,
-            _ => return Err(Error::InvalidArgument),
-        };
-        if !rights.contains(need) {
+        let obj = self.lookup(pid, cap, Rights::empty())?.obj;
+        let o = self.objs.get(obj.0).ok_or(Error::InvalidCap)?;
+        let kind = o.kind;
+        if !matches!(kind, ObjectKind::MsgQueue | ObjectKind::Shm | ObjectKind::Semaphore) {
+            return Err(Error::InvalidArgument);
+        }
+        let owner = o.perm.map_or(1000, |p| p.uid);
+        let uid = self.procs[pid.index()].uid;
+        if uid != 0 && uid != owner {
             return Err(Error::PermissionDenied);
         }
         if kind == ObjectKind::Shm {

@@ -313,3 +313,30 @@ fn priority_inheritance_lifts_a_server_until_it_replies() {
             inherited: false
         }));
 }
+
+#[test]
+fn a_reply_refused_for_its_capability_keeps_the_reply_right() {
+    // Found by the kernel_calls fuzz target: a reply carrying a capability
+    // the server cannot pass failed InvalidCap, but took the reply right
+    // first, so the caller waited for a reply nobody owed it.
+    let mut s = Sim::new();
+    let ep = s.obj(ObjectKind::Endpoint, "ep");
+    let srv = s.proc_prio("server", 1);
+    let cli = s.proc("client");
+    let sc = s.cap(srv, ep, Rights::RECV);
+    let cc = s.cap(cli, ep, Rights::SEND);
+    s.blocks(srv, Sim::recv(sc, Timeout::Never));
+    s.blocks(cli, Sim::call(cc, 1, Timeout::Never));
+    assert_eq!(msg_int(s.result(srv)), 1);
+    let bad = Syscall::Reply {
+        msg: Message {
+            cap: Some(CapId::NONE),
+            ..Message::new(Data::Int(2))
+        },
+    };
+    assert_eq!(s.done(srv, bad), Err(Error::InvalidCap));
+    // The caller is still owed its reply, and a good one reaches it.
+    assert_eq!(s.done(srv, Sim::reply(3)), Ok(Ret::Unit));
+    s.blocks(srv, Sim::recv(sc, Timeout::Never));
+    assert_eq!(msg_int(s.result(cli)), 3);
+}

@@ -26,6 +26,7 @@ fn shm_get(key: i64, size: u64) -> Syscall {
             create: true,
             exclusive: false,
             mode: 0o600,
+            mode_asked: false,
         },
         size,
     }

@@ -382,6 +382,7 @@ fn run(s: &Setup) -> Result<(), TestCaseError> {
                 signal: if usr1 { Signal::SIGUSR1 } else { Signal::SIGTERM },
             },
             Op::Catch => Syscall::SigAction {
+                flags: ipcsim_kernel::SaFlags::empty(),
                 signal: Signal::SIGUSR1,
                 action: Disposition::Catch,
             },

@@ -78,15 +78,21 @@ impl Model {
             self.stopped = true;
             return;
         }
-        if s == Signal::SIGCONT {
+        if s == Signal::SIGCONT && self.stopped {
+            // What it was sent while stopped is acted on now (Linux), before SIGCONT itself.
             self.stopped = false;
+            self.release();
+            if self.killed.is_some() {
+                return;
+            }
         }
         let ignored = self.disp[i] == 1
             || (self.disp[i] == 0 && matches!(s.default_action(), DefaultAction::Ignore | DefaultAction::Continue));
         if ignored {
             return;
         }
-        if self.masked[i] {
+        // A stopped process acts on nothing but SIGKILL and SIGCONT.
+        if self.masked[i] || self.stopped {
             if Self::rt(i) {
                 self.pending_rt.push_back(i);
             } else {
@@ -98,6 +104,12 @@ impl Model {
     }
     fn unmask(&mut self, i: usize) {
         self.masked[i] = false;
+        if !self.stopped {
+            self.release();
+        }
+    }
+    /// Acts on every pending signal no mask blocks now.
+    fn release(&mut self) {
         // Standard signals in number order, then real-time ones in arrival order.
         let mut order: Vec<usize> = (0..8).filter(|j| self.pending_std[*j] && !self.masked[*j]).collect();
         order.sort_by_key(|j| SIGS[*j].0);
@@ -172,7 +184,7 @@ proptest! {
                 Op::Action(i, d) => {
                     let i = i as usize;
                     let action = [Disposition::Default, Disposition::Ignore, Disposition::Catch][d as usize];
-                    let r = k.syscall(t, Syscall::SigAction { signal: SIGS[i], action });
+                    let r = k.syscall(t, Syscall::SigAction { flags: ipcsim_kernel::SaFlags::empty(), signal: SIGS[i], action });
                     if !Model::unstoppable(i) {
                         m.disp[i] = d;
                         if d == 1 {

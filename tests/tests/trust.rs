@@ -327,3 +327,15 @@ fn a_standard_signal_sent_twice_before_its_handler_runs_is_handled_once() {
         "{out}"
     );
 }
+
+#[test]
+fn a_polling_loop_with_no_sleep_fails_instead_of_running_for_ever() {
+    // Found by the scenario fuzz target: a loop of shared-memory loads (no
+    // sleep, no cost model) never returned to the scheduler, so neither the
+    // spin limit nor the step limit stopped it.
+    let (exit, out) = exit_of(
+        "shm box size 8\nprocess spinner caps(box: read+write) {\n shmat box -> b\n loop {\n  load box 0 1 -> f\n  if f == \"A\" { break }\n }\n}\n\
+         expect spinner failed LimitReached\n",
+    );
+    assert_eq!(exit, 0, "{out}");
+}

@@ -318,6 +318,17 @@ impl Sys {
         self.shared.kernel.borrow_mut().take_signal(self.pid)
     }
 
+    /// Takes the next caught signal and starts its handler: the signal stays
+    /// blocked until [`Sys::end_handler`] (POSIX), unless caught `SA_NODEFER`.
+    pub fn begin_handler(&self) -> Option<Signal> {
+        self.shared.kernel.borrow_mut().begin_handler(self.pid)
+    }
+
+    /// The handler of `signal` ended: one that arrived meanwhile is delivered now.
+    pub fn end_handler(&self, signal: Signal) {
+        self.shared.kernel.borrow_mut().end_handler(self.pid, signal);
+    }
+
     /// Records a line in the trace (not a system call).
     pub fn print(&self, text: String) {
         self.shared.kernel.borrow_mut().note(self.pid, text);

@@ -69,6 +69,8 @@ pub struct Config {
     pub costs: ipcsim_kernel::Costs,
     /// `config copy remap`.
     pub copy_remap: bool,
+    /// `config msgmax N`: Linux's `kernel.msgmax` sysctl, the largest System V message.
+    pub msgmax: Option<u64>,
 }
 
 /// An object declaration.
@@ -195,7 +197,7 @@ pub enum StmtKind {
     /// `try STATEMENT`.
     Try(Box<Stmt>),
     /// `on SIGNAL { }`.
-    On(Signal, Vec<Stmt>),
+    On(Signal, ipcsim_kernel::SaFlags, Vec<Stmt>),
 }
 
 /// An operation with its options.

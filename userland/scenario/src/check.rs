@@ -35,7 +35,7 @@ fn uses_names(sc: &Scenario) -> bool {
             ),
             StmtKind::Try(i) => any(std::slice::from_ref(i)),
             StmtKind::If(_, a, b) => any(a) || any(b),
-            StmtKind::Repeat(_, b) | StmtKind::Loop(b) | StmtKind::On(_, b) => any(b),
+            StmtKind::Repeat(_, b) | StmtKind::Loop(b) | StmtKind::On(_, _, b) => any(b),
             _ => false,
         })
     }
@@ -213,7 +213,7 @@ fn walk<'a>(stmts: &'a [Stmt], in_loop: bool, f: &mut dyn FnMut(&'a Stmt, bool))
                 walk(b, in_loop, f);
             }
             StmtKind::Repeat(_, b) | StmtKind::Loop(b) => walk(b, true, f),
-            StmtKind::On(_, b) => walk(b, false, f),
+            StmtKind::On(_, _, b) => walk(b, false, f),
             StmtKind::Try(inner) => walk(std::slice::from_ref(inner), in_loop, f),
             _ => {}
         }

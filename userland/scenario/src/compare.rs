@@ -179,9 +179,11 @@ pub fn scenario_source(m: Mechanism, size: usize, rounds: u64, e: &Experiment, i
              process client caps(req: send, rep: recv) {{\n    repeat {rounds} {{\n        sleep {think}\n        send req \"{payload}\"\n        recv rep -> r\n        expect r.len == {size}\n    }}\n}}\n"
         ),
         Mechanism::MsgQueue => format!(
-            "msgqueue q bytes {}\n\
+            // Linux's msgmax is 8192 by default: raised for the bigger sizes (a sysctl).
+            "config msgmax {}\nmsgqueue q bytes {}\n\
              process server daemon caps(q: all) {{\n    loop {{\n        msgrcv q 1 -> m\n        msgsnd q 2 m.data\n    }}\n}}\n\
              process client caps(q: all) {{\n    repeat {rounds} {{\n        sleep {think}\n        msgsnd q 1 \"{payload}\"\n        msgrcv q 2 -> r\n        expect r.len == {size}\n    }}\n}}\n",
+            size.max(8192),
             (2 * size).max(16384)
         ),
         Mechanism::Pipe => format!(

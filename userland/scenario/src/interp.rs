@@ -231,19 +231,34 @@ impl<'w> Interp<'w> {
     /// function, so the usual case runs in an ordinary frame rather than in
     /// the statement loop's future.
     fn op_now(&mut self, op: &'w Op) -> OpNow {
-        self.spin = 0;
+        // A memory access that completes at once lets nobody else run and
+        // no time pass: a loop of them (polling with no sleep) is the
+        // endless loop the spin limit stops, unless one switches the process out.
+        let memory = matches!(
+            op.kind,
+            OpKind::Store { .. } | OpKind::Load { .. } | OpKind::Poke { .. } | OpKind::Peek { .. }
+        );
+        if !memory {
+            self.spin = 0;
+        }
         if let Some(entered) = self.typed_entry(op) {
             return match entered {
                 Entered::Quiet => OpNow::Quiet,
                 Entered::Result(r) => OpNow::Ready(self.call_result(op, r)),
-                Entered::Switched => OpNow::Switched,
+                Entered::Switched => {
+                    self.spin = 0;
+                    OpNow::Switched
+                }
                 Entered::Failed(e) => OpNow::Other(Err(e)),
             };
         }
         match self.build(op) {
             Ok(Built::Call(call)) => match self.sys.submit(call) {
                 Some(r) => OpNow::Ready(self.call_result(op, r)),
-                None => OpNow::Switched,
+                None => {
+                    self.spin = 0;
+                    OpNow::Switched
+                }
             },
             built => OpNow::Other(built),
         }
@@ -338,7 +353,7 @@ impl<'w> Interp<'w> {
             self.spin += 1;
             if self.spin > SPIN_STATEMENTS_MAX {
                 self.sys.print(format!(
-                    "{SPIN_STATEMENTS_MAX} statements without a system call: an endless loop? (it never lets another process run)"
+                    "{SPIN_STATEMENTS_MAX} statements without a system call (memory accesses do not count): an endless loop? (it never lets another process run)"
                 ));
                 return Err(Stop::Fail(Error::LimitReached));
             }
@@ -427,11 +442,12 @@ impl<'w> Interp<'w> {
                 Ok(())
             }
             StmtKind::Try(inner) => Box::pin(self.simple(inner, true)).await,
-            StmtKind::On(sig, b) => {
+            StmtKind::On(sig, flags, b) => {
                 self.handlers.retain(|(s, _)| s != sig);
                 self.handlers.push((*sig, b));
                 self.kernel_op(
                     Syscall::SigAction {
+                        flags: *flags,
                         signal: *sig,
                         action: Disposition::Catch,
                     },
@@ -506,10 +522,16 @@ impl<'w> Interp<'w> {
 
     /// Runs the handlers of caught signals that arrived, in order.
     async fn run_handlers(&mut self) -> Flow {
-        while let Some(sig) = self.sys.take_signal() {
+        // Each handler runs with its signal blocked (unless `nodefer`): one
+        // that arrives meanwhile waits and runs after it, not inside it.
+        while let Some(sig) = self.sys.begin_handler() {
             if let Some((_, b)) = self.handlers.iter().find(|(s, _)| *s == sig) {
                 let b: &'w [Stmt] = b;
-                self.exec(b).await?;
+                let r = self.exec(b).await;
+                self.sys.end_handler(sig);
+                r?;
+            } else {
+                self.sys.end_handler(sig);
             }
         }
         Ok(())
@@ -835,10 +857,11 @@ impl<'w> Interp<'w> {
 
     #[inline(never)]
     fn build_other(&mut self, op: &'w Op, to: Timeout) -> Result<Built, Error> {
-        let flags = |create: bool, exclusive: bool, mode: u32| GetFlags {
+        let flags = |create: bool, exclusive: bool, mode: u32, mode_asked: bool| GetFlags {
             create,
             exclusive,
             mode,
+            mode_asked,
         };
         Ok(Built::Call(match &op.kind {
             OpKind::MsgGet {
@@ -849,7 +872,7 @@ impl<'w> Interp<'w> {
             } => Syscall::Get {
                 kind: ObjectKind::MsgQueue,
                 key: self.int(key)?,
-                flags: flags(*create, *exclusive, self.mode(mode, 0o600)?),
+                flags: flags(*create, *exclusive, self.mode(mode, 0o600)?, mode.is_some()),
                 size: 0,
             },
             OpKind::MsgStat { cap } => Syscall::MsgStat { cap: self.cap(cap)? },
@@ -874,7 +897,7 @@ impl<'w> Interp<'w> {
             } => Syscall::Get {
                 kind: ObjectKind::Semaphore,
                 key: self.int(key)?,
-                flags: flags(*create, *exclusive, self.mode(mode, 0o600)?),
+                flags: flags(*create, *exclusive, self.mode(mode, 0o600)?, mode.is_some()),
                 size: match value {
                     Some(v) => self.uint(v)?,
                     None => 0,
@@ -952,10 +975,12 @@ impl<'w> Interp<'w> {
                 bits: self.uint(bits)?,
             },
             OpKind::Ignore(s) => Syscall::SigAction {
+                flags: ipcsim_kernel::SaFlags::empty(),
                 signal: *s,
                 action: Disposition::Ignore,
             },
             OpKind::Default(s) => Syscall::SigAction {
+                flags: ipcsim_kernel::SaFlags::empty(),
                 signal: *s,
                 action: Disposition::Default,
             },
@@ -976,7 +1001,7 @@ impl<'w> Interp<'w> {
             } => Syscall::Get {
                 kind: ObjectKind::Shm,
                 key: self.int(key)?,
-                flags: flags(*create, *exclusive, self.mode(mode, 0o600)?),
+                flags: flags(*create, *exclusive, self.mode(mode, 0o600)?, mode.is_some()),
                 size: self.uint(size)?,
             },
             OpKind::ShmAt { cap, readonly } => Syscall::Attach {

@@ -362,6 +362,18 @@ impl<'s> Parser<'s> {
         match w.name.as_str() {
             "seed" => self.sc.config.seed = Some(self.uint("a seed")?),
             "max_time" => self.sc.config.max_time = Some(self.uint("a time")?),
+            "msgmax" => {
+                let s = self.span();
+                let v = self.uint("bytes")?;
+                let most = ipcsim_kernel::Limits::default().message_bytes_max as u64;
+                if v > most {
+                    return self.err(
+                        s,
+                        format!("msgmax is at most {most} bytes (the kernel's message limit)"),
+                    );
+                }
+                self.sc.config.msgmax = Some(v);
+            }
             "priority_inheritance" => {
                 let v = self.ident("`on` or `off`")?;
                 self.sc.config.priority_inheritance = match v.name.as_str() {
@@ -396,7 +408,7 @@ impl<'s> Parser<'s> {
                 return self.err(
                     w.span,
                     format!(
-                        "unknown setting `{}` (seed, max_time, priority_inheritance, cost, copy)",
+                        "unknown setting `{}` (seed, max_time, priority_inheritance, cost, copy, msgmax)",
                         w.name
                     ),
                 )
@@ -664,7 +676,17 @@ impl<'s> Parser<'s> {
             "on" => {
                 self.bump();
                 let s = self.signal()?;
-                StmtKind::On(s, self.block()?)
+                let mut flags = ipcsim_kernel::SaFlags::empty();
+                loop {
+                    if self.eat_word("nodefer") {
+                        flags |= ipcsim_kernel::SaFlags::NODEFER;
+                    } else if self.eat_word("resethand") {
+                        flags |= ipcsim_kernel::SaFlags::RESETHAND;
+                    } else {
+                        break;
+                    }
+                }
+                StmtKind::On(s, flags, self.block()?)
             }
             _ => StmtKind::Op(Box::new(self.op(&word)?)),
         };

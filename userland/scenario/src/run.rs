@@ -116,7 +116,13 @@ fn config(sc: &Scenario, opts: &RunOptions) -> KernelConfig {
         costs: sc.config.costs,
         faults: opts.faults,
         fast_paths: !opts.slow_paths,
-        ..KernelConfig::default()
+        limits: ipcsim_kernel::Limits {
+            msgmax: sc
+                .config
+                .msgmax
+                .map_or(ipcsim_kernel::Limits::default().msgmax, |m| m as usize),
+            ..ipcsim_kernel::Limits::default()
+        },
     }
 }
 
