@@ -1,7 +1,7 @@
 # The Makefile mirrors CI: fmt, lint, test, doc, bench.
 CARGO ?= cargo
 
-.PHONY: run test fmt lint unit doc bench bench-instr bench-ratios conformance check-scenarios check-diagrams fuzz trace-corpus
+.PHONY: run test fmt lint unit doc bench bench-instr bench-ratios conformance check-scenarios check-diagrams check-linux fuzz trace-corpus
 
 run:
 	$(CARGO) run --release -- run scenarios/echo.ipc
@@ -56,3 +56,9 @@ trace-corpus:
 # (default 60) each. Crashes go to fuzz/artifacts; see scripts/fuzz.sh.
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Each Linux program in tests/linux beside its scenario: both must pass, so
+# ipcsim and this Linux host agree (needs Linux and gcc; root for the uid checks).
+check-linux:
+	$(CARGO) build --release -q
+	tests/linux/run target/release/ipcsim
