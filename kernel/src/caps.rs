@@ -250,10 +250,10 @@ impl Kernel {
         self.gone_labels.insert(obj, std::mem::take(&mut o.label));
         self.release(crate::budget::reserved_bytes(&o.body));
         if let Some(k) = o.key {
-            self.keys.remove(&(o.kind, k));
+            self.keys.remove(&(o.host, o.kind, k));
         }
         if let Body::Pipe { path: Some(p), .. } = &o.body {
-            self.fs.remove(p);
+            self.fs.remove(&(o.host, p.clone()));
         }
         let waiters = o.drain_waiters();
         let mut lost_caps = Vec::new();

@@ -29,6 +29,20 @@ impl fmt::Display for Pid {
     }
 }
 
+/// A simulated host: its own CPU, ready queues, ports, keys and file system.
+/// Host 0 is `local`, which every kernel has.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct HostId(pub u16);
+
+impl HostId {
+    /// The host every kernel starts with.
+    pub const LOCAL: HostId = HostId(0);
+    /// The index into the kernel's host table.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
 /// A kernel object.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub struct ObjId(pub Handle);

@@ -15,25 +15,34 @@ impl Kernel {
     /// Checks every invariant the kernel keeps; returns the first violation.
     pub fn check_invariants(&self) -> Result<(), String> {
         // Ready queues: each entry is a ready, unstopped process of that priority, once.
+        // (Each host's: the active host's are `ready`, the others' in their entries.)
         let mut in_ready = BTreeMap::new();
-        for (prio, q) in self.ready.iter() {
-            for pid in q {
-                let p = &self.procs[pid.index()];
-                if !matches!(p.state, State::Ready) || p.stopped || p.priority != prio {
-                    return Err(format!("{} in ready queue {} but is {:?}", p.name, prio, p.state));
-                }
-                if in_ready.insert(*pid, ()).is_some() {
-                    return Err(format!("{} twice in ready queues", p.name));
+        let queues = std::iter::once((self.active_host, &self.ready)).chain(
+            self.hosts
+                .iter()
+                .enumerate()
+                .filter(|(h, _)| *h != self.active_host.index())
+                .map(|(h, x)| (crate::HostId(h as u16), &x.ready)),
+        );
+        for (host, ready) in queues {
+            let mut n = 0;
+            for (prio, q) in ready.iter() {
+                for pid in q {
+                    let p = &self.procs[pid.index()];
+                    if !matches!(p.state, State::Ready) || p.stopped || p.priority != prio || p.host != host {
+                        return Err(format!("{} in ready queue {} but is {:?}", p.name, prio, p.state));
+                    }
+                    if in_ready.insert(*pid, ()).is_some() {
+                        return Err(format!("{} twice in ready queues", p.name));
+                    }
+                    n += 1;
                 }
             }
+            if n != ready.len() {
+                return Err(format!("{n} processes in ready queues but their count says {}", ready.len()));
+            }
         }
-        if in_ready.len() != self.ready.len() {
-            return Err(format!(
-                "{} processes in ready queues but their count says {}",
-                in_ready.len(),
-                self.ready.len()
-            ));
-        }
+
         let mut in_wait: BTreeMap<Pid, u32> = BTreeMap::new();
         for (_, o) in self.objs.iter() {
             let queues: Vec<_> = match &o.body {
@@ -166,7 +175,8 @@ impl Kernel {
                     }
                 }
                 State::Running => {
-                    if self.current != Some(pid) {
+                    let holds_cpu = self.hosts.iter().any(|h| h.cpu == Some(pid));
+                    if self.current != Some(pid) && !holds_cpu {
                         return Err(format!("{} running but not current", p.name));
                     }
                 }
@@ -178,7 +188,12 @@ impl Kernel {
             }
             for c in &p.caps {
                 match self.caps.get(c.0) {
-                    Some(n) if n.owner == Some(pid) => {}
+                    Some(n) if n.owner == Some(pid) => {
+                        // Objects and capabilities never cross hosts.
+                        if self.objs.get(n.obj.0).is_some_and(|o| o.host != p.host) {
+                            return Err(format!("{} holds a capability to another host's object", p.name));
+                        }
+                    }
                     _ => return Err(format!("{} lists a capability it does not own", p.name)),
                 }
             }

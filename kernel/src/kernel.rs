@@ -204,8 +204,10 @@ pub struct Kernel {
     pub(crate) choices: Vec<u32>,
     /// How many options each recorded choice had.
     pub(crate) arities: Vec<u32>,
-    pub(crate) keys: BTreeMap<(ObjectKind, i64), ObjId>,
-    pub(crate) fs: BTreeMap<String, FsNode>,
+    /// System V keys, per host.
+    pub(crate) keys: BTreeMap<(crate::HostId, ObjectKind, i64), ObjId>,
+    /// The file systems (FIFOs, files, socket paths), per host.
+    pub(crate) fs: BTreeMap<(crate::HostId, String), FsNode>,
     /// The labels of destroyed objects, so a trace read after the fact still
     /// names what an event touched (rare: only `destroy` and removals add one).
     pub(crate) gone_labels: BTreeMap<ObjId, Box<str>>,
@@ -226,6 +228,10 @@ pub struct Kernel {
     pub(crate) fault_plan: Option<crate::fault::FaultPlan>,
     pub(crate) injected_kill: Option<Pid>,
     pub(crate) injected_delay: Option<Pid>,
+    /// Every host, `local` first (`host.rs`); the active one's ready queues
+    /// are `ready`, its last run process `last_run`.
+    pub(crate) hosts: Vec<crate::host::Host>,
+    pub(crate) active_host: crate::HostId,
 }
 
 /// Processes (and objects; four times as many capabilities) a new kernel has
@@ -343,6 +349,8 @@ impl Kernel {
             fault_plan: None,
             injected_kill: None,
             injected_delay: None,
+            hosts: vec![crate::host::Host::new("local")],
+            active_host: crate::HostId::LOCAL,
         }
     }
 
@@ -350,18 +358,23 @@ impl Kernel {
 
     /// Creates a ready process (at boot, or for a spawn).
     pub fn create_process(&mut self, spec: &ProcessSpec, parent: Option<Pid>) -> KResult<Pid> {
+        // A spawned process runs on its spawner's host.
+        let host = parent.map_or(crate::HostId::LOCAL, |p| self.host_of(p));
+        self.create_process_on(host, spec, parent)
+    }
+
+    /// [`Kernel::create_process`] on host `host` (the boot loader's choice).
+    pub fn create_process_on(&mut self, host: crate::HostId, spec: &ProcessSpec, parent: Option<Pid>) -> KResult<Pid> {
         if self.procs.len() >= self.cfg.limits.processes_max {
             return Err(Error::LimitReached);
         }
+        if host.index() >= self.hosts.len() {
+            return Err(Error::InvalidArgument);
+        }
         let pid = Pid(self.procs.len() as u32);
-        self.procs.push(Process::new(
-            &spec.name,
-            spec.priority,
-            spec.uid,
-            spec.gid,
-            spec.daemon,
-            parent,
-        ));
+        let mut p = Process::new(&spec.name, spec.priority, spec.uid, spec.gid, spec.daemon, parent);
+        p.host = host;
+        self.procs.push(p);
         self.in_deadlock.push(0);
         if let (Some(pct), Some(rng)) = (self.pct.as_mut(), self.rng.as_mut()) {
             pct.admit(rng, pid);
@@ -381,13 +394,17 @@ impl Kernel {
     pub fn create_object(&mut self, kind: ObjectKind, label: &str, opts: &ObjectOptions) -> KResult<ObjId> {
         // Key 0 is IPC_PRIVATE: an object no get by key can find.
         let key = opts.key.filter(|k| *k != crate::sysv::IPC_PRIVATE);
+        let host = opts.host;
+        if host.index() >= self.hosts.len() {
+            return Err(Error::InvalidArgument);
+        }
         if let Some(k) = key {
-            if self.keys.contains_key(&(kind, k)) {
+            if self.keys.contains_key(&(host, kind, k)) {
                 return Err(Error::Exists);
             }
         }
         if let Some(p) = &opts.path {
-            if self.fs.contains_key(p) {
+            if self.fs.contains_key(&(host, p.clone())) {
                 return Err(Error::Exists);
             }
         }
@@ -399,6 +416,7 @@ impl Kernel {
         let id = ObjId(self.objs.insert(Object {
             kind,
             label: label.into(),
+            host,
             key,
             perm: opts.perm,
             holders: Vec::new(),
@@ -409,7 +427,7 @@ impl Kernel {
             body,
         }));
         if let Some(k) = key {
-            self.keys.insert((kind, k), id);
+            self.keys.insert((host, kind, k), id);
         }
         if let Some(p) = &opts.path {
             let node = if kind == ObjectKind::File {
@@ -417,18 +435,22 @@ impl Kernel {
             } else {
                 FsNode::Fifo(id)
             };
-            self.fs.insert(p.clone(), node);
+            self.fs.insert((host, p.clone()), node);
         }
         Ok(id)
     }
 
     /// Gives a process a root capability to an object.
     pub fn grant(&mut self, pid: Pid, obj: ObjId, rights: Rights, badge: u64) -> KResult<CapId> {
-        let kind = self.objs.get(obj.0).ok_or(Error::InvalidCap)?.kind;
+        let o = self.objs.get(obj.0).ok_or(Error::InvalidCap)?;
+        let (kind, host) = (o.kind, o.host);
         if !kind.rights().contains(rights) {
             return Err(Error::InvalidArgument);
         }
-        self.proc_live(pid)?;
+        // Capabilities never cross hosts.
+        if self.proc_live(pid)?.host != host {
+            return Err(Error::InvalidArgument);
+        }
         let cap = self.new_cap(Some(pid), obj, rights, badge, None)?;
         self.procs[pid.index()].boot_caps.push(cap);
         Ok(cap)
@@ -687,6 +709,9 @@ impl Kernel {
 
     #[inline(never)]
     fn schedule_general(&mut self) -> Next {
+        if self.hosts.len() > 1 {
+            return self.schedule_hosts();
+        }
         loop {
             if self.live_nondaemons == 0 {
                 return Next::Finished(Finish::AllEnded);
@@ -733,7 +758,7 @@ impl Kernel {
     }
 
     /// Switches to the ready process the scheduler picks next, if any.
-    fn run_next_ready(&mut self) -> Option<Pid> {
+    pub(crate) fn run_next_ready(&mut self) -> Option<Pid> {
         let pid = self.pop_ready()?;
         self.switch_to(pid);
         Some(pid)
@@ -831,6 +856,11 @@ impl Kernel {
         if p.stopped {
             return;
         }
+        if p.host != self.active_host {
+            // Woken from another host's instant (a timer or an arrival).
+            self.hosts[p.host.index()].ready.push(p.priority, pid, head);
+            return;
+        }
         self.ready.push(p.priority, pid, head);
     }
 
@@ -847,7 +877,11 @@ impl Kernel {
 
     /// Takes a process out of its ready queue; returns whether it was there.
     pub(crate) fn remove_ready(&mut self, pid: Pid) -> bool {
-        self.ready.remove(self.procs[pid.index()].priority, pid)
+        let p = &self.procs[pid.index()];
+        if p.host != self.active_host {
+            return self.hosts[p.host.index()].ready.remove(p.priority, pid);
+        }
+        self.ready.remove(p.priority, pid)
     }
 
     /// The highest priority among ready processes.
@@ -993,7 +1027,7 @@ impl Kernel {
         }));
     }
 
-    fn next_timer_at(&mut self) -> Option<Time> {
+    pub(crate) fn next_timer_at(&mut self) -> Option<Time> {
         // Drop stale timers at the top so idle detection is exact.
         while let Some(Reverse(t)) = self.timers.peek() {
             if self.timer_live(t) {
@@ -1008,7 +1042,7 @@ impl Kernel {
         matches!(self.procs[t.pid.index()].blocked(), Some(b) if b.seq == t.wait_seq)
     }
 
-    fn fire_timers(&mut self) {
+    pub(crate) fn fire_timers(&mut self) {
         while let Some(Reverse(t)) = self.timers.peek().copied() {
             if t.at > self.now {
                 break;
@@ -1249,7 +1283,12 @@ impl Kernel {
 
     /// Contents of a file of the simulated file system.
     pub fn file_contents(&self, path: &str) -> Option<&[u8]> {
-        match self.fs.get(path)? {
+        self.file_contents_on(crate::HostId::LOCAL, path)
+    }
+
+    /// The contents of the file at `path` on host `host`.
+    pub fn file_contents_on(&self, host: crate::HostId, path: &str) -> Option<&[u8]> {
+        match self.fs.get(&(host, path.to_string()))? {
             FsNode::File(id) => match &self.objs.get(id.0)?.body {
                 crate::object::Body::File { contents } => Some(contents),
                 _ => None,

@@ -25,9 +25,11 @@ impl Kernel {
         for c in share {
             self.lookup(pid, *c, crate::Rights::empty())?;
         }
+        let host = self.procs[pid.index()].host;
         for (obj, rights, _) in grants {
-            let kind = self.objs.get(obj.0).ok_or(Error::InvalidCap)?.kind;
-            if !kind.rights().contains(*rights) {
+            let o = self.objs.get(obj.0).ok_or(Error::InvalidCap)?;
+            // A program is spawned on its spawner's host: its objects must be there.
+            if !o.kind.rights().contains(*rights) || o.host != host {
                 return Err(Error::InvalidArgument);
             }
         }
@@ -189,6 +191,10 @@ impl Kernel {
         }
         let t = self.proc_live(target)?;
         let me = &self.procs[pid.index()];
+        // A pid names a process of the caller's own host only.
+        if t.host != me.host {
+            return Err(Error::NotFound);
+        }
         if me.uid != 0 && me.uid != t.uid {
             return Err(Error::PermissionDenied);
         }

@@ -44,6 +44,9 @@ impl Kernel {
             return Err(Error::InvalidArgument);
         }
         let t = self.procs.get(target.index()).ok_or(Error::NotFound)?;
+        if t.host != self.procs[pid.index()].host {
+            return Err(Error::NotFound);
+        }
         if t.is_ended() {
             // Already over: tell the watcher at once rather than never.
             self.signal_bits(obj, bits);

@@ -118,6 +118,8 @@ pub(crate) enum Body {
 pub(crate) struct Object {
     pub kind: ObjectKind,
     pub label: Box<str>,
+    /// The host it belongs to: only that host's processes hold capabilities to it.
+    pub host: crate::HostId,
     pub key: Option<i64>,
     pub perm: Option<IpcPerm>,
     /// Every live capability naming this object (owned or in transit).
@@ -206,4 +208,6 @@ pub struct ObjectOptions {
     pub contents: Vec<u8>,
     /// Named pipe path.
     pub path: Option<String>,
+    /// The host it belongs to (default `local`).
+    pub host: crate::HostId,
 }

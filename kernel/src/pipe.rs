@@ -249,7 +249,8 @@ impl Kernel {
         if path.is_empty() {
             return Err(Error::InvalidArgument);
         }
-        if self.fs.contains_key(&path) {
+        let host = self.procs[pid.index()].host;
+        if self.fs.contains_key(&(host, path.clone())) {
             return Err(Error::Exists);
         }
         let perm = perm_for(&self.procs[pid.index()], mode);
@@ -257,6 +258,7 @@ impl Kernel {
         let opts = ObjectOptions {
             perm: Some(perm),
             path: Some(path),
+            host,
             ..Default::default()
         };
         self.create_object(ObjectKind::Pipe, &label, &opts)?;
@@ -264,7 +266,8 @@ impl Kernel {
     }
 
     pub(crate) fn sys_open(&mut self, pid: Pid, path: &str, write: bool, timeout: Timeout) -> Flow {
-        let obj = match self.fs.get(path) {
+        let host = self.procs[pid.index()].host;
+        let obj = match self.fs.get(&(host, path.to_string())) {
             Some(FsNode::Fifo(o)) => *o,
             Some(FsNode::File(_)) => return Flow::Done(Err(Error::InvalidArgument)),
             None => return Flow::Done(Err(Error::NotFound)),

@@ -160,6 +160,8 @@ pub(crate) struct Mapping {
 #[derive(Debug)]
 pub(crate) struct Process {
     pub name: Box<str>,
+    /// The host it runs on (its CPU, its objects).
+    pub host: crate::HostId,
     pub base_priority: i64,
     pub priority: i64,
     pub uid: u32,
@@ -201,6 +203,7 @@ impl Process {
     pub(crate) fn new(name: &str, priority: i64, uid: u32, gid: u32, daemon: bool, parent: Option<Pid>) -> Self {
         Process {
             name: name.into(),
+            host: crate::HostId::LOCAL,
             base_priority: priority,
             priority,
             uid,

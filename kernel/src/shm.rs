@@ -206,7 +206,8 @@ impl Kernel {
     pub(crate) fn sys_mmap(&mut self, pid: Pid, path: Option<&str>, cap: Option<CapId>, shared: bool) -> KResult<Ret> {
         let (obj, rights) = match (path, cap) {
             (Some(p), _) => {
-                let obj = match self.fs.get(p) {
+                let host = self.procs[pid.index()].host;
+                let obj = match self.fs.get(&(host, p.to_string())) {
                     Some(crate::kernel::FsNode::File(o)) => *o,
                     Some(_) => return Err(Error::InvalidArgument),
                     None => return Err(Error::NotFound),

@@ -68,7 +68,7 @@ impl Kernel {
         let existing = if key == IPC_PRIVATE {
             None
         } else {
-            self.keys.get(&(kind, key)).copied()
+            self.keys.get(&(self.procs[pid.index()].host, kind, key)).copied()
         };
         if let Some(obj) = existing {
             if flags.create && flags.exclusive {
@@ -101,6 +101,7 @@ impl Kernel {
         let mut opts = ObjectOptions {
             key: (key != IPC_PRIVATE).then_some(key),
             perm: Some(perm),
+            host: self.procs[pid.index()].host,
             ..Default::default()
         };
         match kind {
@@ -140,7 +141,7 @@ impl Kernel {
             // The memory lives until the last detach; only the key goes now.
             if let Some(o) = self.objs.get_mut(obj.0) {
                 if let Some(k) = o.key.take() {
-                    self.keys.remove(&(kind, k));
+                    self.keys.remove(&(o.host, kind, k));
                 }
                 if let Body::Shm { removed, attached, .. } = &mut o.body {
                     *removed = true;
