@@ -204,8 +204,15 @@ impl Kernel {
                 *c -= 1;
             }
         }
-        if matches!(o.body, Body::Pipe { .. }) {
+        let pipe = matches!(o.body, Body::Pipe { .. });
+        let last_to_socket = matches!(o.body, Body::Socket(_)) && o.holders.is_empty();
+        if pipe {
             self.pipe_ends_changed(node.obj);
+        }
+        // The last capability to a socket: its end shuts down, and it goes.
+        if last_to_socket {
+            let by = node.owner.unwrap_or(crate::net::NET_PID);
+            self.destroy_object(by, node.obj);
         }
     }
 
@@ -244,6 +251,9 @@ impl Kernel {
     /// Destroys an object: waiters wake with ObjectGone, queued messages are
     /// reported as discarded, every capability to it is deleted.
     pub(crate) fn destroy_object(&mut self, by: Pid, obj: ObjId) {
+        if matches!(self.objs.get(obj.0).map(|o| &o.body), Some(Body::Socket(_))) {
+            self.socket_end(obj, by);
+        }
         let Some(mut o) = self.objs.remove(obj.0) else {
             return;
         };

@@ -51,12 +51,16 @@ fn right_needed(wait: &Wait) -> Option<Rights> {
         Wait::Semaphore => Some(Rights::POST),
         Wait::FifoOpen { write } => Some(if *write { Rights::READ } else { Rights::WRITE }),
         Wait::Reply { .. } | Wait::Child | Wait::Sleep => None,
+        // Socket waits are read from the socket, not from a right on it.
+        Wait::SockRead { .. } | Wait::SockWrite | Wait::Accept | Wait::Connect | Wait::RecvFrom => None,
     }
 }
 
 impl Kernel {
     fn blocked_for_ever(&self, pid: Pid) -> bool {
-        matches!(self.procs[pid.index()].blocked(), Some(b) if b.deadline.is_none())
+        // A socket wait with what would complete it on its way counts as one
+        // with a timeout (the sockets contract).
+        matches!(self.procs[pid.index()].blocked(), Some(b) if b.deadline.is_none()) && !self.socket_wait_in_flight(pid)
     }
 
     /// Visits the processes (other than `pid`, live) that could complete its
@@ -68,6 +72,11 @@ impl Kernel {
         match &b.wait {
             Wait::Reply { server, .. } if !go(*server) => return,
             Wait::Child if !p.children.iter().all(|c| go(*c)) => return,
+            Wait::SockRead { .. } | Wait::SockWrite | Wait::Accept | Wait::Connect | Wait::RecvFrom
+                if !self.visit_socket_unblockers(&b.wait, b.obj, &mut go) =>
+            {
+                return;
+            }
             _ => {}
         }
         let need = right_needed(&b.wait);
@@ -94,6 +103,37 @@ impl Kernel {
                     return;
                 }
             }
+        }
+    }
+
+    /// The unblockers of a socket wait (the sockets contract): for a read, or
+    /// a write to a full peer, the holders of the peer end; for an accept or
+    /// a recvfrom, every live process of a host that can reach the socket's;
+    /// for a connect waiting for backlog room, the listener's holders; for a
+    /// connect held by a partition for ever, nobody. False if `go` stopped.
+    fn visit_socket_unblockers(&self, wait: &Wait, obj: Option<ObjId>, go: &mut dyn FnMut(Pid) -> bool) -> bool {
+        let Some(obj) = obj else { return true };
+        let Some(s) = self.sock(obj) else { return true };
+        let host = self.objs.get(obj.0).map_or(crate::HostId::LOCAL, |o| o.host);
+        match wait {
+            Wait::SockRead { .. } | Wait::SockWrite => match s.peer {
+                Some((peer, _)) => self.visit_holders(peer, Rights::READ, go),
+                None => true,
+            },
+            Wait::Accept | Wait::RecvFrom => {
+                self.count_deadlock_work(self.procs.len() as u64);
+                for (i, q) in self.procs.iter().enumerate() {
+                    if !q.is_ended() && self.reaches_now(q.host, host) && !go(Pid(i as u32)) {
+                        return false;
+                    }
+                }
+                true
+            }
+            Wait::Connect => match s.waiting_at {
+                Some(listener) => self.visit_holders(listener, Rights::READ, go),
+                None => true,
+            },
+            _ => true,
         }
     }
 
@@ -295,6 +335,13 @@ impl Kernel {
                     out.extend(receivers.iter());
                 }
             }
+            // The waiters of a stream end's peer wait for what this end does.
+            Body::Socket(s) => {
+                out.extend(self.waiters_of(obj));
+                if let Some((peer, _)) = s.peer {
+                    out.extend(self.waiters_of(peer));
+                }
+            }
             _ => out.extend(self.waiters_of(obj).into_iter().filter(|q| {
                 let need = self.procs[q.index()].blocked().and_then(|b| right_needed(&b.wait));
                 need.is_none_or(can)
@@ -343,7 +390,10 @@ impl Kernel {
         }
         for (h, o) in self.objs.iter() {
             // A watched process signals the notification by ending.
-            if (spawnable && !o.spawnable.is_empty()) || o.opened_by_perm() || o.watched.contains(&p) {
+            // Anyone who can reach a host can connect to its listeners or
+            // send to its datagram sockets.
+            let open_socket = matches!(&o.body, crate::object::Body::Socket(s) if s.open_to_anyone());
+            if (spawnable && !o.spawnable.is_empty()) || o.opened_by_perm() || o.watched.contains(&p) || open_socket {
                 out.extend(self.waiters_of(ObjId(h)).into_iter().filter(|q| *q != p));
             }
         }

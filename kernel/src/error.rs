@@ -65,11 +65,27 @@ pub enum Error {
     /// A process's own `expect` was false.
     #[error("ExpectationFailed")]
     ExpectationFailed,
+    /// Nothing listens on the address a `connect` named.
+    #[error("ConnectionRefused")]
+    ConnectionRefused,
+    /// The peer of a stream reset it (it closed with unread bytes, or got a
+    /// segment after it closed).
+    #[error("ConnectionReset")]
+    ConnectionReset,
+    /// The port or path is bound already.
+    #[error("AddressInUse")]
+    AddressInUse,
+    /// No link reaches that host (or no host has that name).
+    #[error("HostUnreachable")]
+    HostUnreachable,
+    /// A stream operation on a socket that is not connected.
+    #[error("NotConnected")]
+    NotConnected,
 }
 
 impl Error {
     /// Every error, in a fixed order.
-    pub const ALL: [Error; 16] = [
+    pub const ALL: [Error; 21] = [
         Error::TimedOut,
         Error::WouldBlock,
         Error::PermissionDenied,
@@ -86,6 +102,11 @@ impl Error {
         Error::InvalidArgument,
         Error::LimitReached,
         Error::ExpectationFailed,
+        Error::ConnectionRefused,
+        Error::ConnectionReset,
+        Error::AddressInUse,
+        Error::HostUnreachable,
+        Error::NotConnected,
     ];
 
     /// The error named `name` in the contract, if any.
@@ -112,6 +133,11 @@ impl Error {
             Error::InvalidArgument => "InvalidArgument",
             Error::LimitReached => "LimitReached",
             Error::ExpectationFailed => "ExpectationFailed",
+            Error::ConnectionRefused => "ConnectionRefused",
+            Error::ConnectionReset => "ConnectionReset",
+            Error::AddressInUse => "AddressInUse",
+            Error::HostUnreachable => "HostUnreachable",
+            Error::NotConnected => "NotConnected",
         }
     }
 }

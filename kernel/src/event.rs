@@ -39,6 +39,16 @@ pub enum WaitKind {
     Child,
     /// The other end of a named pipe to be opened.
     FifoOpen,
+    /// Bytes (or the end of the stream) on a socket.
+    SockRead,
+    /// Room at a stream's peer.
+    SockWrite,
+    /// A connection to accept.
+    Accept,
+    /// Its connection to be accepted or refused.
+    Connect,
+    /// A datagram.
+    RecvFrom,
 }
 
 impl WaitKind {
@@ -58,8 +68,42 @@ impl WaitKind {
             WaitKind::Sleep => "sleeps",
             WaitKind::Child => "waits for a child",
             WaitKind::FifoOpen => "waits for the other end",
+            WaitKind::SockRead => "waits for bytes",
+            WaitKind::SockWrite => "waits for room at the peer",
+            WaitKind::Accept => "waits for a connection",
+            WaitKind::Connect => "waits for its connection",
+            WaitKind::RecvFrom => "waits for a datagram",
         }
     }
+}
+
+/// What happened to a segment or datagram.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetStep {
+    /// It left for `host` (pid: the sender); it arrives at `at`, or never
+    /// (held by a partition without end).
+    Leaves {
+        /// When it arrives, if ever.
+        at: Option<crate::Time>,
+    },
+    /// It arrived from `host` (pid: the process the socket it reached
+    /// belongs to, or the sender's when it reached none).
+    Arrives,
+    /// It was lost on its way to `host`, for this reason.
+    Lost(&'static str),
+}
+
+/// A network event: a segment or datagram leaving, arriving or lost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetEvent {
+    /// What happened to it.
+    pub step: NetStep,
+    /// What it is, in words: "connection request to beta:80", "reset", "end of stream", "datagram".
+    pub what: String,
+    /// The other host (where it goes, or where it came from).
+    pub host: crate::HostId,
+    /// The data it carries, if any.
+    pub data: Option<Data>,
 }
 
 /// Why a process switch happened.
@@ -198,6 +242,9 @@ pub enum EventKind {
         /// Text.
         text: String,
     },
+    /// Something crossed (or failed to cross) the network: boxed, so the
+    /// common events stay small.
+    Net(Box<NetEvent>),
     /// An injected fault struck (`--kill-random`: the victim is killed next;
     /// `--delay`: the victim stalls for `delay` ticks).
     Fault {

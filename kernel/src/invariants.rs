@@ -39,7 +39,10 @@ impl Kernel {
                 }
             }
             if n != ready.len() {
-                return Err(format!("{n} processes in ready queues but their count says {}", ready.len()));
+                return Err(format!(
+                    "{n} processes in ready queues but their count says {}",
+                    ready.len()
+                ));
             }
         }
 
@@ -107,6 +110,7 @@ impl Kernel {
                     }
                     vec![readers_waiting, writers_waiting, openers]
                 }
+                Body::Socket(s) => s.wait_queues().to_vec(),
                 Body::Shm { .. } | Body::File { .. } => vec![],
             };
             for q in queues {
@@ -139,9 +143,12 @@ impl Kernel {
             // A sender carries its message (or a writer its bytes) exactly while it waits to send.
             let sending = p.blocked().map(|b| b.wait);
             let carries_right = match &p.carry {
-                Carry::Nothing => !matches!(sending, Some(Wait::Send { .. } | Wait::MsgSnd | Wait::PipeWrite { .. })),
+                Carry::Nothing => !matches!(
+                    sending,
+                    Some(Wait::Send { .. } | Wait::MsgSnd | Wait::PipeWrite { .. } | Wait::SockWrite)
+                ),
                 Carry::Msg(_) => matches!(sending, Some(Wait::Send { .. } | Wait::MsgSnd)),
-                Carry::Bytes(_) => matches!(sending, Some(Wait::PipeWrite { .. })),
+                Carry::Bytes(_) => matches!(sending, Some(Wait::PipeWrite { .. } | Wait::SockWrite)),
             };
             if !carries_right {
                 return Err(format!("{} carries {:?} while {:?}", p.name, p.carry, p.state));

@@ -385,6 +385,13 @@ impl Kernel {
             } => {
                 let _ = readers_waiting.remove(pid) || writers_waiting.remove(pid) || openers.remove(pid);
             }
+            Body::Socket(s) => {
+                let _ = s.waiters.remove(pid) || s.writers.remove(pid);
+                // A connect given up (timed out, interrupted) withdraws its request.
+                if matches!(self.procs[pid.index()].blocked().map(|b| b.wait), Some(Wait::Connect)) {
+                    self.withdraw(obj);
+                }
+            }
             Body::Shm { .. } | Body::File { .. } => {}
         }
     }

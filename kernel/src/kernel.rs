@@ -164,6 +164,12 @@ pub(crate) struct Timer {
 pub(crate) enum FsNode {
     Fifo(ObjId),
     File(ObjId),
+    /// A unix socket's file: its owner and mode, and the socket bound to it
+    /// (which may be gone: the file stays until `unlink`).
+    Socket {
+        obj: ObjId,
+        perm: IpcPerm,
+    },
 }
 
 /// The simulated kernel.
@@ -232,6 +238,14 @@ pub struct Kernel {
     /// are `ready`, its last run process `last_run`.
     pub(crate) hosts: Vec<crate::host::Host>,
     pub(crate) active_host: crate::HostId,
+    /// Links and packets in flight (`net.rs`).
+    pub(crate) net: crate::net::Net,
+    /// Bound inet ports: (host, stream?, port) -> socket.
+    pub(crate) ports: BTreeMap<(crate::HostId, bool, u16), ObjId>,
+    /// The loss stream (drawn only for datagrams over lossy links).
+    pub(crate) loss_rng: Option<SplitMix64>,
+    /// Connection attempts so far (an answer names the attempt it answers).
+    pub(crate) net_attempts: u64,
 }
 
 /// Processes (and objects; four times as many capabilities) a new kernel has
@@ -351,6 +365,10 @@ impl Kernel {
             injected_delay: None,
             hosts: vec![crate::host::Host::new("local")],
             active_host: crate::HostId::LOCAL,
+            net: crate::net::Net::default(),
+            ports: BTreeMap::new(),
+            loss_rng: None,
+            net_attempts: 0,
         }
     }
 
@@ -665,7 +683,13 @@ impl Kernel {
             Syscall::MsgRcv { cap, mtype, timeout } => self.sys_msgrcv(pid, cap, mtype, timeout),
             Syscall::MsgStat { cap } => Flow::Done(self.sys_msgstat(pid, cap)),
             Syscall::Remove { cap } => Flow::Done(self.sys_remove(pid, cap)),
+            Syscall::Write { cap, data, timeout } if self.is_socket(pid, cap) => {
+                self.sys_sock_write(pid, cap, data, timeout)
+            }
             Syscall::Write { cap, data, timeout } => self.sys_write(pid, cap, data, timeout),
+            Syscall::Read { cap, max, timeout } if self.is_socket(pid, cap) => {
+                self.sys_sock_read(pid, cap, max, timeout)
+            }
             Syscall::Read { cap, max, timeout } => self.sys_read(pid, cap, max, timeout),
             Syscall::SemWait { cap, timeout } => self.sys_sem_wait(pid, cap, timeout),
             Syscall::SemPost { cap } => Flow::Done(self.sys_sem_post(pid, cap)),
@@ -679,6 +703,24 @@ impl Kernel {
             Syscall::Mmap { path, cap, shared } => Flow::Done(self.sys_mmap(pid, path.as_deref(), cap, shared)),
             Syscall::Msync { cap } => Flow::Done(self.sys_msync(pid, cap)),
             Syscall::Open { path, write, timeout } => self.sys_open(pid, &path, write, timeout),
+            Syscall::Socket { stream, unix } => Flow::Done(self.sys_socket(pid, stream, unix)),
+            Syscall::SocketPair => Flow::Done(self.sys_socketpair(pid)),
+            Syscall::Bind { cap, port } => Flow::Done(self.sys_bind(pid, cap, port)),
+            Syscall::BindPath { cap, path, mode } => Flow::Done(self.sys_bind_path(pid, cap, &path, mode)),
+            Syscall::Listen { cap, backlog } => Flow::Done(self.sys_listen(pid, cap, backlog)),
+            Syscall::Accept { cap, timeout } => self.sys_accept(pid, cap, timeout),
+            Syscall::Connect {
+                cap,
+                host,
+                port,
+                timeout,
+            } => self.sys_connect(pid, cap, host, port, timeout),
+            Syscall::ConnectPath { cap, path, timeout } => self.sys_connect_path(pid, cap, &path, timeout),
+            Syscall::Shutdown { cap } => Flow::Done(self.sys_shutdown(pid, cap)),
+            Syscall::SendTo { cap, host, port, data } => Flow::Done(self.sys_sendto(pid, cap, host, port, &data)),
+            Syscall::SendToPath { cap, path, data } => Flow::Done(self.sys_sendto_path(pid, cap, &path, &data)),
+            Syscall::RecvFrom { cap, timeout } => self.sys_recvfrom(pid, cap, timeout),
+            Syscall::Unlink { path } => Flow::Done(self.sys_unlink(pid, &path)),
         }
     }
 
@@ -1013,10 +1055,14 @@ impl Kernel {
         // of calls with long timeouts would otherwise grow it without bound
         // (25 million stale timers in a 100-million-step run). Amortised
         // O(1); the order in which live timers fire is their own (time, seq).
-        if self.timers.len() > 2 * self.procs.len() + 64 {
-            let procs = &self.procs;
-            self.timers
-                .retain(|Reverse(t)| matches!(procs[t.pid.index()].blocked(), Some(b) if b.seq == t.wait_seq));
+        if self.timers.len() > 2 * self.procs.len() + self.net.packets.len() + 64 {
+            let (procs, packets) = (&self.procs, &self.net.packets);
+            self.timers.retain(|Reverse(t)| {
+                if t.pid == crate::net::NET_PID {
+                    return packets.contains(t.wait_seq as usize);
+                }
+                matches!(procs[t.pid.index()].blocked(), Some(b) if b.seq == t.wait_seq)
+            });
         }
         self.timer_seq += 1;
         self.timers.push(Reverse(Timer {
@@ -1039,6 +1085,9 @@ impl Kernel {
     }
 
     fn timer_live(&self, t: &Timer) -> bool {
+        if t.pid == crate::net::NET_PID {
+            return self.packet_live(t.wait_seq);
+        }
         matches!(self.procs[t.pid.index()].blocked(), Some(b) if b.seq == t.wait_seq)
     }
 
@@ -1049,6 +1098,10 @@ impl Kernel {
             }
             self.timers.pop();
             if !self.timer_live(&t) {
+                continue;
+            }
+            if t.pid == crate::net::NET_PID {
+                self.packet_due(t.wait_seq);
                 continue;
             }
             let is_sleep = matches!(self.procs[t.pid.index()].blocked(), Some(b) if matches!(b.wait, Wait::Sleep));
@@ -1293,7 +1346,7 @@ impl Kernel {
                 crate::object::Body::File { contents } => Some(contents),
                 _ => None,
             },
-            FsNode::Fifo(_) => None,
+            FsNode::Fifo(_) | FsNode::Socket { .. } => None,
         }
     }
 

@@ -166,6 +166,7 @@ impl Kernel {
                 .chain(writers_waiting.iter())
                 .chain(openers.iter())
                 .collect(),
+            Body::Socket(s) => s.waiters.iter().chain(s.writers.iter()).collect(),
             Body::Shm { .. } | Body::File { .. } => Vec::new(),
         }
     }

@@ -111,6 +111,7 @@ pub(crate) enum Body {
     File {
         contents: Vec<u8>,
     },
+    Socket(Box<crate::socket::Socket>),
 }
 
 /// A kernel object.
@@ -182,6 +183,10 @@ impl Object {
                 out.extend(readers_waiting.drain_all());
                 out.extend(writers_waiting.drain_all());
                 out.extend(openers.drain_all());
+            }
+            Body::Socket(s) => {
+                out.extend(s.waiters.drain_all());
+                out.extend(s.writers.drain_all());
             }
             Body::Shm { .. } | Body::File { .. } => {}
         }

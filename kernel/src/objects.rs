@@ -114,5 +114,6 @@ pub(crate) fn new_body(kind: ObjectKind, opts: &ObjectOptions) -> KResult<Body> 
         ObjectKind::File => Body::File {
             contents: opts.contents.clone(),
         },
+        ObjectKind::Socket => Body::Socket(Box::new(crate::socket::Socket::new(true, false))),
     })
 }

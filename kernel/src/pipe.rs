@@ -269,7 +269,7 @@ impl Kernel {
         let host = self.procs[pid.index()].host;
         let obj = match self.fs.get(&(host, path.to_string())) {
             Some(FsNode::Fifo(o)) => *o,
-            Some(FsNode::File(_)) => return Flow::Done(Err(Error::InvalidArgument)),
+            Some(FsNode::File(_) | FsNode::Socket { .. }) => return Flow::Done(Err(Error::InvalidArgument)),
             None => return Flow::Done(Err(Error::NotFound)),
         };
         let Some(o) = self.objs.get(obj.0) else {

@@ -77,6 +77,13 @@ pub(crate) enum Wait {
     FifoOpen {
         write: bool,
     },
+    SockRead {
+        max: u64,
+    },
+    SockWrite,
+    Accept,
+    Connect,
+    RecvFrom,
 }
 
 impl Wait {
@@ -95,6 +102,11 @@ impl Wait {
             Wait::Sleep => WaitKind::Sleep,
             Wait::Child => WaitKind::Child,
             Wait::FifoOpen { .. } => WaitKind::FifoOpen,
+            Wait::SockRead { .. } => WaitKind::SockRead,
+            Wait::SockWrite => WaitKind::SockWrite,
+            Wait::Accept => WaitKind::Accept,
+            Wait::Connect => WaitKind::Connect,
+            Wait::RecvFrom => WaitKind::RecvFrom,
         }
     }
 }

@@ -47,6 +47,8 @@ pub enum ObjectKind {
     Shm,
     /// A file of the simulated file system.
     File,
+    /// A socket: one end of a stream, a listener, or a datagram socket.
+    Socket,
 }
 
 impl ObjectKind {
@@ -57,7 +59,7 @@ impl ObjectKind {
                 Rights::SEND | Rights::RECV | Rights::GRANT
             }
             ObjectKind::Notification => Rights::SIGNAL | Rights::WAIT,
-            ObjectKind::Pipe | ObjectKind::Shm | ObjectKind::File => Rights::READ | Rights::WRITE,
+            ObjectKind::Pipe | ObjectKind::Shm | ObjectKind::File | ObjectKind::Socket => Rights::READ | Rights::WRITE,
             ObjectKind::Semaphore => Rights::WAIT | Rights::POST,
         }
     }
@@ -73,6 +75,7 @@ impl ObjectKind {
             ObjectKind::Semaphore => "semaphore",
             ObjectKind::Shm => "shm",
             ObjectKind::File => "file",
+            ObjectKind::Socket => "socket",
         }
     }
 

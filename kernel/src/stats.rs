@@ -30,7 +30,7 @@ pub struct Stats {
     /// Of which control-flow transfers.
     pub transfers: u64,
     /// Per mechanism, indexed by [`ObjectKind`] order.
-    pub mech: [MechStats; 8],
+    pub mech: [MechStats; 9],
 }
 
 impl Stats {

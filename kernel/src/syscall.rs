@@ -349,6 +349,102 @@ pub enum Syscall {
         /// How long to wait for the other end.
         timeout: Timeout,
     },
+    /// A new socket (`socket stream|dgram [unix]`).
+    Socket {
+        /// Stream (else datagram).
+        stream: bool,
+        /// Unix domain (else inet).
+        unix: bool,
+    },
+    /// Two connected unix stream sockets.
+    SocketPair,
+    /// Bind an inet socket to a port (0: the lowest free from 49152).
+    Bind {
+        /// The socket.
+        cap: CapId,
+        /// The port (0..=65535; other values are refused).
+        port: i64,
+    },
+    /// Bind a unix socket to a path, creating its file.
+    BindPath {
+        /// The socket.
+        cap: CapId,
+        /// The path.
+        path: String,
+        /// The file's mode.
+        mode: u32,
+    },
+    /// Listen for connections.
+    Listen {
+        /// The socket.
+        cap: CapId,
+        /// How many connections may wait for `accept` (default 8).
+        backlog: Option<u64>,
+    },
+    /// Take a queued connection.
+    Accept {
+        /// The listening socket.
+        cap: CapId,
+        /// How long to wait.
+        timeout: Timeout,
+    },
+    /// Connect an inet stream socket to HOST PORT.
+    Connect {
+        /// The socket.
+        cap: CapId,
+        /// The host (an id no host has: HostUnreachable).
+        host: crate::HostId,
+        /// The port.
+        port: i64,
+        /// How long to wait.
+        timeout: Timeout,
+    },
+    /// Connect a unix stream socket to a path.
+    ConnectPath {
+        /// The socket.
+        cap: CapId,
+        /// The path.
+        path: String,
+        /// How long to wait.
+        timeout: Timeout,
+    },
+    /// No more writes from this end.
+    Shutdown {
+        /// The socket.
+        cap: CapId,
+    },
+    /// Send a datagram to HOST PORT (never waits).
+    SendTo {
+        /// The socket.
+        cap: CapId,
+        /// The host.
+        host: crate::HostId,
+        /// The port.
+        port: i64,
+        /// The data.
+        data: Data,
+    },
+    /// Send a datagram to a unix path.
+    SendToPath {
+        /// The socket.
+        cap: CapId,
+        /// The path.
+        path: String,
+        /// The data.
+        data: Data,
+    },
+    /// Receive a datagram.
+    RecvFrom {
+        /// The socket.
+        cap: CapId,
+        /// How long to wait.
+        timeout: Timeout,
+    },
+    /// Remove a unix socket's file.
+    Unlink {
+        /// The path.
+        path: String,
+    },
 }
 
 impl Syscall {
@@ -410,6 +506,16 @@ impl Syscall {
             Syscall::Mmap { .. } => "mmap",
             Syscall::Msync { .. } => "msync",
             Syscall::Open { .. } => "open",
+            Syscall::Socket { .. } => "socket",
+            Syscall::SocketPair => "socketpair",
+            Syscall::Bind { .. } | Syscall::BindPath { .. } => "bind",
+            Syscall::Listen { .. } => "listen",
+            Syscall::Accept { .. } => "accept",
+            Syscall::Connect { .. } | Syscall::ConnectPath { .. } => "connect",
+            Syscall::Shutdown { .. } => "shutdown",
+            Syscall::SendTo { .. } | Syscall::SendToPath { .. } => "sendto",
+            Syscall::RecvFrom { .. } => "recvfrom",
+            Syscall::Unlink { .. } => "unlink",
         }
     }
 
@@ -440,7 +546,17 @@ impl Syscall {
             | Syscall::Detach { cap }
             | Syscall::Msync { cap }
             | Syscall::Store { cap, .. }
-            | Syscall::Load { cap, .. } => Some(*cap),
+            | Syscall::Load { cap, .. }
+            | Syscall::Bind { cap, .. }
+            | Syscall::BindPath { cap, .. }
+            | Syscall::Listen { cap, .. }
+            | Syscall::Accept { cap, .. }
+            | Syscall::Connect { cap, .. }
+            | Syscall::ConnectPath { cap, .. }
+            | Syscall::Shutdown { cap }
+            | Syscall::SendTo { cap, .. }
+            | Syscall::SendToPath { cap, .. }
+            | Syscall::RecvFrom { cap, .. } => Some(*cap),
             _ => None,
         }
     }
@@ -455,7 +571,9 @@ impl Syscall {
             Syscall::MsgSnd { data, .. }
             | Syscall::Write { data, .. }
             | Syscall::Store { data, .. }
-            | Syscall::Poke { data, .. } => Some(data),
+            | Syscall::Poke { data, .. }
+            | Syscall::SendTo { data, .. }
+            | Syscall::SendToPath { data, .. } => Some(data),
             _ => None,
         }
     }
@@ -485,6 +603,19 @@ pub enum Ret {
         count: u64,
         /// Data bytes queued.
         bytes: u64,
+    },
+    /// Two new capabilities (`socketpair`).
+    Pair(CapId, CapId),
+    /// A datagram and where it came from (`recvfrom`).
+    Datagram {
+        /// Its data.
+        data: Data,
+        /// The sender's host.
+        host: crate::HostId,
+        /// The sender's port (0 for a unix sender).
+        port: u16,
+        /// A unix sender's path, if it was bound.
+        path: Option<Box<str>>,
     },
     /// `wait_child`: the child reaped and how it ended.
     Child {

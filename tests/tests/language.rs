@@ -90,7 +90,7 @@ fn operations_on_the_wrong_kind() {
     );
     assert_eq!(
         errors("endpoint e\nprocess p caps(e: send) {\n  derive e -> d\n  write d \"x\"\n}"),
-        vec!["4:9: `write` needs a pipe, but `d` is a endpoint"]
+        vec!["4:9: `write` needs a pipe or a stream socket, but `d` is an endpoint"]
     );
 }
 

@@ -101,7 +101,17 @@ impl Runtime {
         spec: ProcessSpec,
         body: impl FnOnce(Sys) -> ProcFuture,
     ) -> Result<Pid, ipcsim_kernel::Error> {
-        let pid = self.shared.kernel.borrow_mut().create_process(&spec, None)?;
+        self.spawn_boxed_on(ipcsim_kernel::HostId::LOCAL, spec, body)
+    }
+
+    /// [`Runtime::spawn_boxed`] on host `host` (see [`ipcsim_kernel::Kernel::add_host`]).
+    pub fn spawn_boxed_on(
+        &mut self,
+        host: ipcsim_kernel::HostId,
+        spec: ProcessSpec,
+        body: impl FnOnce(Sys) -> ProcFuture,
+    ) -> Result<Pid, ipcsim_kernel::Error> {
+        let pid = self.shared.kernel.borrow_mut().create_process_on(host, &spec, None)?;
         let sys = Sys {
             pid,
             shared: self.shared.clone(),

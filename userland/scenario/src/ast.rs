@@ -54,6 +54,58 @@ pub struct Scenario {
     /// Some process registers or looks up a name, so a run starts the naming
     /// service (set by the checker, read by every run).
     pub uses_names: bool,
+    /// Hosts other than `local` (`host NAME { ... }`), in declaration order:
+    /// host i+1 of the kernel is `hosts[i]`.
+    pub hosts: Vec<Ident>,
+    /// `link A B [latency T] [loss P]`.
+    pub links: Vec<LinkDecl>,
+    /// `partition A B from T [until T2]`.
+    pub partitions: Vec<PartitionDecl>,
+}
+
+impl Scenario {
+    /// The host index of a name (0 is `local`).
+    pub fn host_index(&self, name: &str) -> Option<usize> {
+        if name == "local" {
+            return Some(0);
+        }
+        self.hosts.iter().position(|h| h.name == name).map(|i| i + 1)
+    }
+
+    /// A host's name by index.
+    pub fn host_name(&self, i: usize) -> &str {
+        if i == 0 {
+            "local"
+        } else {
+            self.hosts.get(i - 1).map_or("?", |h| h.name.as_str())
+        }
+    }
+}
+
+/// `link A B [latency T] [loss P]`.
+#[derive(Clone, Debug)]
+pub struct LinkDecl {
+    /// The two hosts.
+    pub a: Ident,
+    /// The other.
+    pub b: Ident,
+    /// Ticks (at least 1; default 1).
+    pub latency: u64,
+    /// Percent of datagrams lost (0..=100).
+    pub loss: u8,
+}
+
+/// `partition A B from T [until T2]`.
+#[derive(Clone, Debug)]
+pub struct PartitionDecl {
+    /// The two hosts.
+    pub a: Ident,
+    /// The other.
+    pub b: Ident,
+    /// From.
+    pub from: u64,
+    /// Until (None: for ever).
+    pub until: Option<u64>,
 }
 
 /// `config` settings.
@@ -78,6 +130,8 @@ pub struct Config {
 pub struct ObjectDecl {
     /// Its name.
     pub name: Ident,
+    /// Its host (0: `local`).
+    pub host: usize,
     /// Its kind.
     pub kind: ObjectKind,
     /// Its options.
@@ -106,6 +160,8 @@ pub struct CapDecl {
 pub struct ProcDecl {
     /// Its name.
     pub name: Ident,
+    /// Its host (0: `local`); a program is spawned on its spawner's.
+    pub host: usize,
     /// A `program` (started only by `spawn`).
     pub program: bool,
     /// Priority.
@@ -402,6 +458,8 @@ pub enum OpKind {
         t: Expr,
     },
     Yield,
+    /// A socket statement.
+    Net(NetOp),
 }
 
 impl OpKind {
@@ -454,6 +512,7 @@ impl OpKind {
             OpKind::Munmap { .. } => "munmap",
             OpKind::Sleep { .. } => "sleep",
             OpKind::Compute { .. } => "compute",
+            OpKind::Net(n) => n.keyword(),
             OpKind::Yield => "yield",
         }
     }
@@ -475,6 +534,7 @@ impl OpKind {
                 | OpKind::SemWait { .. }
                 | OpKind::Lookup { .. }
                 | OpKind::WaitChild
+                | OpKind::Net(NetOp::Accept { .. } | NetOp::Connect { .. } | NetOp::RecvFrom { .. })
         )
     }
 }
@@ -531,6 +591,144 @@ impl Expr {
             Expr::Var(v) => v.span,
             Expr::Field(e, _) => e.span(),
             Expr::Neg(_, s) | Expr::Not(_, s) | Expr::Bin(_, _, _, s) | Expr::Is(_, _, s) => *s,
+        }
+    }
+}
+
+/// A HOST operand: a bare host name (checked before the run), or an
+/// expression giving a host-name string (looked up when it runs).
+#[derive(Clone, Debug)]
+pub enum HostRef {
+    /// A bare name.
+    Name(Ident),
+    /// A field or parenthesised expression.
+    Expr(Expr),
+}
+
+/// Where a `connect` or `sendto` goes.
+#[derive(Clone, Debug)]
+pub enum Dest {
+    /// HOST PORT.
+    Inet(HostRef, Expr),
+    /// "PATH" (unix).
+    Path(Expr),
+}
+
+/// The socket statements (the sockets extension).
+#[derive(Clone, Debug)]
+#[allow(missing_docs)]
+pub enum NetOp {
+    Socket {
+        stream: bool,
+        unix: bool,
+    },
+    /// `socketpair stream -> A B`: A is the op's bind, B this.
+    SocketPair {
+        second: Option<Var>,
+    },
+    /// `bind CAP PORT` or `bind CAP "PATH" [mode M]`: a string is a path.
+    Bind {
+        cap: Expr,
+        addr: Expr,
+        mode: Option<Expr>,
+    },
+    Listen {
+        cap: Expr,
+        backlog: Option<Expr>,
+    },
+    Accept {
+        cap: Expr,
+    },
+    Connect {
+        cap: Expr,
+        to: Dest,
+    },
+    Shutdown {
+        cap: Expr,
+    },
+    SendTo {
+        cap: Expr,
+        to: Dest,
+        value: Expr,
+    },
+    RecvFrom {
+        cap: Expr,
+    },
+    Unlink {
+        path: Expr,
+    },
+}
+
+impl NetOp {
+    /// The socket capability it uses, if any.
+    pub fn cap(&self) -> Option<&Expr> {
+        match self {
+            NetOp::Bind { cap, .. }
+            | NetOp::Listen { cap, .. }
+            | NetOp::Accept { cap }
+            | NetOp::Connect { cap, .. }
+            | NetOp::Shutdown { cap }
+            | NetOp::SendTo { cap, .. }
+            | NetOp::RecvFrom { cap } => Some(cap),
+            NetOp::Socket { .. } | NetOp::SocketPair { .. } | NetOp::Unlink { .. } => None,
+        }
+    }
+
+    /// The statement keyword.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            NetOp::Socket { .. } => "socket",
+            NetOp::SocketPair { .. } => "socketpair",
+            NetOp::Bind { .. } => "bind",
+            NetOp::Listen { .. } => "listen",
+            NetOp::Accept { .. } => "accept",
+            NetOp::Connect { .. } => "connect",
+            NetOp::Shutdown { .. } => "shutdown",
+            NetOp::SendTo { .. } => "sendto",
+            NetOp::RecvFrom { .. } => "recvfrom",
+            NetOp::Unlink { .. } => "unlink",
+        }
+    }
+
+    /// Every expression it evaluates, in order.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        fn dest(d: &Dest) -> Vec<&Expr> {
+            match d {
+                Dest::Inet(HostRef::Expr(h), p) => vec![h, p],
+                Dest::Inet(HostRef::Name(_), p) => vec![p],
+                Dest::Path(p) => vec![p],
+            }
+        }
+        let mut v: Vec<&Expr> = self.cap().into_iter().collect();
+        match self {
+            NetOp::Bind { addr, mode, .. } => {
+                v.push(addr);
+                v.extend(mode.iter());
+            }
+            NetOp::Listen { backlog, .. } => v.extend(backlog.iter()),
+            NetOp::Connect { to, .. } => v.extend(dest(to)),
+            NetOp::SendTo { to, value, .. } => {
+                v.extend(dest(to));
+                v.push(value);
+            }
+            NetOp::Unlink { path } => v.push(path),
+            _ => {}
+        }
+        v
+    }
+
+    /// The bare host names it names (checked before the run).
+    pub fn host_names(&self) -> Vec<&Ident> {
+        match self {
+            NetOp::Connect {
+                to: Dest::Inet(HostRef::Name(h), _),
+                ..
+            }
+            | NetOp::SendTo {
+                to: Dest::Inet(HostRef::Name(h), _),
+                ..
+            } => vec![h],
+            _ => Vec::new(),
         }
     }
 }

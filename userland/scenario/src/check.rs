@@ -13,6 +13,8 @@ use ipcsim_kernel::{ObjectKind, Rights};
 use crate::ast::*;
 use crate::diag::{Diagnostic, Span};
 
+mod hosts;
+
 /// Checks a parsed scenario and resolves its variables; returns every error found.
 pub fn check(sc: &mut Scenario) -> Vec<Diagnostic> {
     let mut c = Checker {
@@ -21,6 +23,7 @@ pub fn check(sc: &mut Scenario) -> Vec<Diagnostic> {
         procs: BTreeMap::new(),
     };
     c.run(sc);
+    hosts::check_hosts(sc, &mut c.errs);
     sc.uses_names = uses_names(sc);
     c.errs
 }
@@ -90,7 +93,8 @@ fn op_kinds(op: &OpKind) -> Option<(&'static [ObjectKind], &'static str)> {
         OpKind::MsgSnd { .. } | OpKind::MsgRcv { .. } | OpKind::MsgStat { .. } | OpKind::MsgRemove { .. } => {
             (&[MsgQueue], "a msgqueue")
         }
-        OpKind::Write { .. } | OpKind::Read { .. } => (&[Pipe], "a pipe"),
+        OpKind::Write { .. } | OpKind::Read { .. } => (&[Pipe, Socket], "a pipe or a stream socket"),
+        OpKind::Net(n) if n.cap().is_some() => (&[Socket], "a socket"),
         OpKind::SemWait { .. } | OpKind::SemPost { .. } => (&[Semaphore], "a semaphore"),
         OpKind::ShmAt { .. } | OpKind::ShmDt { .. } | OpKind::ShmRemove { .. } => (&[Shm], "a shm segment"),
         OpKind::Store { .. } | OpKind::Load { .. } => (&[Shm, File], "a shm segment or a mapped file"),
@@ -129,6 +133,7 @@ fn op_cap(op: &OpKind) -> Option<&Expr> {
         | OpKind::Load { cap, .. }
         | OpKind::Msync { cap }
         | OpKind::Munmap { cap } => Some(cap),
+        OpKind::Net(n) => n.cap(),
         _ => None,
     }
 }
@@ -196,6 +201,7 @@ fn op_exprs(op: &Op) -> Vec<&Expr> {
         | OpKind::Block(_)
         | OpKind::Unblock(_)
         | OpKind::Yield => {}
+        OpKind::Net(n) => v.extend(n.exprs()),
     }
     v.extend(op.timeout.iter());
     v.extend(op.mtype.iter());
@@ -225,6 +231,17 @@ fn binds(s: &Stmt) -> Option<&Var> {
     match &s.kind {
         StmtKind::Let(v, _) => Some(v),
         StmtKind::Op(op) => op.bind.as_ref(),
+        _ => None,
+    }
+}
+
+/// A second variable a statement binds (`socketpair stream -> A B`).
+fn second_bind(s: &Stmt) -> Option<&Var> {
+    match &s.kind {
+        StmtKind::Op(op) => match &op.kind {
+            OpKind::Net(NetOp::SocketPair { second }) => second.as_ref(),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -271,7 +288,7 @@ impl Checker {
         for p in &sc.procs {
             let mut names: BTreeSet<String> = p.caps.iter().map(|c| c.local.name.clone()).collect();
             walk(&p.body, false, &mut |s, _| {
-                if let Some(v) = binds(s) {
+                for v in binds(s).into_iter().chain(second_bind(s)) {
                     names.insert(v.name.clone());
                 }
             });
@@ -420,6 +437,10 @@ impl Checker {
         // Every bound variable gets a slot; kinds follow what binds them.
         let objects = self.objects.clone();
         walk(&p.body, false, &mut |s, _| {
+            if let Some(v) = second_bind(s) {
+                let slot = scope.slot(&v.name);
+                scope.set_kind(slot, Some(ObjectKind::Socket));
+            }
             let Some(v) = binds(s) else { return };
             let slot = scope.slot(&v.name);
             let k = match &s.kind {
@@ -429,6 +450,9 @@ impl Checker {
                     OpKind::ShmGet { .. } => Some(ObjectKind::Shm),
                     OpKind::Open { .. } => Some(ObjectKind::Pipe),
                     OpKind::Mmap { .. } => Some(ObjectKind::File),
+                    OpKind::Net(NetOp::Socket { .. } | NetOp::SocketPair { .. } | NetOp::Accept { .. }) => {
+                        Some(ObjectKind::Socket)
+                    }
                     OpKind::Derive {
                         cap: Expr::Var(src), ..
                     } => {
@@ -470,14 +494,19 @@ impl Checker {
                             resolve(&Expr::Var(v.clone()), &mut errs);
                         }
                     }
-                    if let Some(v) = &op.bind {
+                    for v in op.bind.iter().chain(second_bind(s)) {
                         v.slot.set(scope.slots[&v.name]);
                     }
                     if let (Some(Expr::Var(v)), Some((kinds, what))) = (op_cap(&op.kind), op_kinds(&op.kind)) {
                         if let Some(Some(k)) = scope.slots.get(&v.name).and_then(|s| scope.kinds.get(s)) {
                             if !kinds.contains(k) {
+                                let article = if k.name().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                                    "an"
+                                } else {
+                                    "a"
+                                };
                                 let msg = format!(
-                                    "`{}` needs {what}, but `{}` is a {}",
+                                    "`{}` needs {what}, but `{}` is {article} {}",
                                     op.kind.keyword(),
                                     v.name,
                                     k.name()
@@ -546,8 +575,9 @@ fn resolve_expr(e: &Expr, scope: &Scope, objects: &BTreeMap<String, ObjectKind>,
             None => errs.push((v.span, format!("unknown name `{}`", v.name))),
         },
         Expr::Field(x, f) => {
-            const FIELDS: [&str; 10] = [
-                "data", "badge", "type", "len", "is_call", "cap", "name", "state", "count", "bytes",
+            const FIELDS: [&str; 13] = [
+                "data", "badge", "type", "len", "is_call", "cap", "name", "state", "count", "bytes", "host", "port",
+                "path",
             ];
             if !FIELDS.contains(&f.name.as_str()) {
                 errs.push((

@@ -21,6 +21,8 @@ use crate::limits::STRING_VALUE_BYTES_MAX;
 use crate::names;
 use crate::value::Value;
 
+mod net;
+
 /// What every interpreted process shares: the scenario and the boot-time tables.
 pub(crate) struct World {
     /// Shared, so explorers run one checked scenario many times without copying it.
@@ -29,14 +31,19 @@ pub(crate) struct World {
     /// (None if the kernel refused to create it).
     pub objects: Vec<Option<ObjId>>,
     pub spawn_counts: RefCell<BTreeMap<String, u32>>,
-    /// The naming service's endpoint, if the scenario uses one.
-    pub names_ep: Option<ObjId>,
+    /// Each host's naming service endpoint, if the scenario uses one.
+    pub names_eps: Vec<Option<ObjId>>,
     /// Program of each spawned instance (for the naming service's `allow` lists).
     pub instances: RefCell<BTreeMap<ipcsim_kernel::Pid, String>>,
     pub file: String,
 }
 
 impl World {
+    /// The naming service endpoint of host `h`, if it has one.
+    pub fn names_ep_on(&self, h: usize) -> Option<ObjId> {
+        self.names_eps.get(h).copied().flatten()
+    }
+
     /// The declaration of the process or program called `name`. A search
     /// rather than a map built per run: it is asked only when spawning.
     pub fn proc_index(&self, name: &str) -> Option<usize> {
@@ -207,8 +214,9 @@ impl<'w> Interp<'w> {
     fn bind_boot_caps(&mut self, decl: &ProcDecl, passed: &[String]) {
         // Bound while the kernel's list is borrowed (no copy of it).
         let (sys, vars) = (&self.sys, &mut self.vars);
-        let names = self.w.names_ep.is_some();
+        let w = self.w;
         self.names_cap = sys.with_kernel(|k| {
+            let names = w.names_ep_on(k.host_of(sys.pid()).index()).is_some();
             let mut it = k.boot_caps(sys.pid()).iter().copied();
             for c in &decl.caps {
                 let cap = it.next()?;
@@ -484,6 +492,16 @@ impl<'w> Interp<'w> {
     /// Binds an operation's result (or, under `try`, its error); an error without `try` fails the process.
     fn finish(&mut self, op: &Op, r: Result<Value, Error>, tried: bool) -> Flow {
         match r {
+            // `socketpair stream -> A B`: two names.
+            Ok(Value::CapPair(a, b)) => {
+                if let Some(v) = &op.bind {
+                    self.vars[v.slot.get() as usize] = Value::Cap(a);
+                }
+                if let OpKind::Net(crate::ast::NetOp::SocketPair { second: Some(v) }) = &op.kind {
+                    self.vars[v.slot.get() as usize] = Value::Cap(b);
+                }
+                Ok(())
+            }
             Ok(v) => {
                 if let Some(b) = &op.bind {
                     self.vars[b.slot.get() as usize] = v;
@@ -720,6 +738,11 @@ impl<'w> Interp<'w> {
             (Value::Child(c), "state") => Some(Value::Str(c.1.as_str().into())),
             (Value::Stat { count, .. }, "count") => Some(Value::Int(*count as i64)),
             (Value::Stat { bytes, .. }, "bytes") => Some(Value::Int(*bytes as i64)),
+            (Value::Dgram(d), "data") => Some(Value::from_data(&d.data)),
+            (Value::Dgram(d), "len") => Some(Value::Int(d.data.len_bytes() as i64)),
+            (Value::Dgram(d), "host") => Some(Value::Str(d.host.clone())),
+            (Value::Dgram(d), "port") => Some(Value::Int(i64::from(d.port))),
+            (Value::Dgram(d), "path") => Some(Value::Str(d.path.clone().unwrap_or_else(|| "".into()))),
             _ => None,
         };
         out.ok_or_else(|| self.bad(f.span, format!("{} has no field `{}`", v.kind(), f.name)))
@@ -864,6 +887,7 @@ impl<'w> Interp<'w> {
             mode_asked,
         };
         Ok(Built::Call(match &op.kind {
+            OpKind::Net(n) => return self.build_net(n, to),
             OpKind::MsgGet {
                 key,
                 create,
@@ -1111,7 +1135,8 @@ impl<'w> Interp<'w> {
                 .ok_or(Error::NotFound)?;
             grants.push((obj, rights, c.badge));
         }
-        if let Some(ep) = self.w.names_ep {
+        let host = self.sys.with_kernel(|k| k.host_of(self.sys.pid()).index());
+        if let Some(ep) = self.w.names_ep_on(host) {
             // The child's own badge, so the naming service knows who calls: pids are
             // dense, so the child will be the next one created.
             let child = ipcsim_kernel::Pid(self.sys.with_kernel(|k| k.process_count()) as u32);
@@ -1120,7 +1145,7 @@ impl<'w> Interp<'w> {
         let rc = self.rc.clone();
         let r = self.sys.spawn_boxed(spec, share, grants, body(rc, idx, names)).await;
         if let Ok(pid) = r {
-            if self.w.names_ep.is_some() {
+            if self.w.names_ep_on(host).is_some() {
                 // The name service tells callers apart by badge: give the child its own.
                 self.w.instances.borrow_mut().insert(pid, p.name.name.clone());
             }
@@ -1144,6 +1169,12 @@ impl<'w> Interp<'w> {
                 let name = self.sys.with_kernel(|k| k.process_name(pid).to_string());
                 Value::Child(Rc::new((name, ending.word().to_string())))
             }
+            Ret::Datagram { data, host, port, path } => Value::Dgram(Rc::new(crate::value::Datagram {
+                data,
+                host: self.w.sc.host_name(host.index()).into(),
+                port,
+                path: path.map(|p| p.to_string().into()),
+            })),
             r => ret_value(r),
         }
     }
@@ -1169,5 +1200,12 @@ fn ret_value(r: Ret) -> Value {
         Ret::Bytes(d) => Value::from_data(&d),
         Ret::Stat { count, bytes } => Value::Stat { count, bytes },
         Ret::Child { pid, ending } => Value::Child(Rc::new((format!("{pid}"), ending.word().to_string()))),
+        Ret::Pair(a, b) => Value::CapPair(a, b),
+        Ret::Datagram { data, port, path, .. } => Value::Dgram(Rc::new(crate::value::Datagram {
+            data,
+            host: "?".into(),
+            port,
+            path: path.map(|p| p.to_string().into()),
+        })),
     }
 }

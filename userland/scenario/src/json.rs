@@ -31,6 +31,9 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
     m.insert("time".into(), json!(e.time));
     m.insert("pid".into(), json!(e.pid.0));
     m.insert("process".into(), json!(k.process_name(e.pid)));
+    if k.host_count() > 1 {
+        m.insert("host".into(), json!(k.host_name(k.host_of(e.pid))));
+    }
     let mut put = |key: &str, v: J| {
         m.insert(key.into(), v);
     };
@@ -144,6 +147,26 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
             put("priority", json!(priority));
             put("inherited", json!(inherited));
         }
+        EventKind::Net(n) => {
+            use ipcsim_kernel::NetStep;
+            let (ev, at, why) = match &n.step {
+                NetStep::Leaves { at } => ("segment_leaves", *at, None),
+                NetStep::Arrives => ("segment_arrives", None, None),
+                NetStep::Lost(why) => ("segment_lost", None, Some(*why)),
+            };
+            put("event", json!(ev));
+            put("what", json!(n.what));
+            put("peer_host", json!(k.host_name(n.host)));
+            if let NetStep::Leaves { .. } = n.step {
+                put("arrives", at.map_or(J::Null, |t| json!(t)));
+            }
+            if let Some(w) = why {
+                put("why", json!(w));
+            }
+            if let Some(d) = &n.data {
+                put("data", data(d));
+            }
+        }
         EventKind::Fault { delay, .. } => {
             put("event", json!("fault"));
             put("fault", json!(if *delay == 0 { "kill" } else { "delay" }));
@@ -183,7 +206,7 @@ pub fn report_json(o: &Outcome, k: &Kernel) -> String {
             };
             json!({
                 "pid": p.pid.0, "name": p.name, "daemon": p.daemon,
-                "service": Some(p.pid) == o.service, "state": state, "detail": detail,
+                "service": o.is_service(p.pid), "state": state, "detail": detail,
                 "cpu": p.cpu
             })
         })
@@ -209,7 +232,9 @@ pub fn report_json(o: &Outcome, k: &Kernel) -> String {
         ipcsim_kernel::ObjectKind::Shm,
     ];
     let mut per = Map::new();
-    for kind in kinds {
+    // Sockets only where used: a scenario without them reports as before.
+    let socket = (st.of(ipcsim_kernel::ObjectKind::Socket).messages > 0).then_some(ipcsim_kernel::ObjectKind::Socket);
+    for kind in kinds.into_iter().chain(socket) {
         let m = st.of(kind);
         per.insert(
             kind.name().into(),

@@ -6,6 +6,8 @@ use ipcsim_kernel::{Error, ObjectKind, ObjectOptions, Rights, Signal};
 use crate::ast::*;
 use crate::diag::{Diagnostic, Span};
 use crate::lexer::{lex, Tok, Token};
+
+mod net;
 use crate::limits::{BLOCK_DEPTH_MAX, DIAGNOSTICS_KEPT_MAX, EXPR_OPERATORS_MAX, NAME_BYTES_MAX};
 
 /// Parses a scenario; returns it with every syntax error found.
@@ -20,6 +22,7 @@ pub fn parse(src: &str) -> (Scenario, Vec<Diagnostic>) {
         sc: Scenario::default(),
         block_depth: 0,
         expr_ops: 0,
+        host: 0,
     };
     if p.lex_errors < DIAGNOSTICS_KEPT_MAX {
         p.file();
@@ -40,6 +43,8 @@ struct Parser<'s> {
     block_depth: u32,
     /// Operators, parentheses and fields in the statement being parsed.
     expr_ops: u32,
+    /// The host whose block is being parsed (0: `local`, outside every block).
+    host: usize,
 }
 
 /// A syntax error already recorded; the caller skips to the end of the line.
@@ -252,9 +257,19 @@ impl<'s> Parser<'s> {
         };
         match word.as_str() {
             w if OBJECT_WORDS.contains(&w) => self.object_decl(),
+            "config" | "expect" | "host" | "link" | "partition" if self.host != 0 => {
+                let s = self.span();
+                self.err(
+                    s,
+                    format!("`{word}` is a top-level declaration: it cannot sit inside a `host` block"),
+                )
+            }
             "config" => self.config(),
             "process" | "program" => self.proc_decl(),
             "expect" => self.top_expect(),
+            "host" => self.host_block(),
+            "link" => self.link_decl(),
+            "partition" => self.partition_decl(),
             _ => {
                 let s = self.span();
                 self.err(
@@ -352,7 +367,8 @@ impl<'s> Parser<'s> {
             });
         }
         self.end_of_statement()?;
-        self.sc.objects.push(ObjectDecl { name, kind, opts });
+        let host = self.host;
+        self.sc.objects.push(ObjectDecl { name, host, kind, opts });
         Ok(())
     }
 
@@ -422,6 +438,7 @@ impl<'s> Parser<'s> {
         let program = matches!(&kw.tok, Tok::Ident(w) if w == "program");
         let name = self.ident("the process's name")?;
         let mut d = ProcDecl {
+            host: self.host,
             name,
             program,
             priority: 0,
@@ -1076,6 +1093,7 @@ impl<'s> Parser<'s> {
             "sleep" => OpKind::Sleep { t: self.operand()? },
             "compute" => OpKind::Compute { t: self.operand()? },
             "yield" => OpKind::Yield,
+            w if net::NET_WORDS.contains(&w) => return self.net_op(w, kw.span),
             _ => return self.err(kw.span, format!("unknown statement `{word}`")),
         };
         let mut op = Self::new_op(kind);

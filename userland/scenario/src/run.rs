@@ -5,7 +5,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use ipcsim_kernel::{Ending, Event, Kernel, KernelConfig, ObjectKind, ObjectOptions, Pid, ProcessSpec, Rights};
+use ipcsim_kernel::{
+    Ending, Event, HostId, Kernel, KernelConfig, ObjId, ObjectKind, ObjectOptions, Pid, ProcessSpec, Rights,
+};
 use ipcsim_runtime::{ProcState, Report, Runtime};
 
 use crate::ast::{ProcExpect, Scenario, TopExpect};
@@ -61,11 +63,17 @@ pub struct Outcome {
     pub verdicts: Vec<Verdict>,
     /// Unexpected endings, each named.
     pub unexpected: Vec<String>,
-    /// Pids of the naming service (left out of outcome rules).
-    pub service: Option<Pid>,
+    /// Pids of the naming services, one per host that has one, `local`'s
+    /// first (left out of outcome rules).
+    pub services: Vec<Pid>,
 }
 
 impl Outcome {
+    /// Whether `pid` is a naming service (no outcome rule names it).
+    pub fn is_service(&self, pid: Pid) -> bool {
+        self.services.contains(&pid)
+    }
+
     /// The exit status: 0 all well, 1 an expectation failed or something unexpected happened.
     pub fn exit_code(&self) -> i32 {
         if self.verdicts.iter().all(|v| v.holds) && self.unexpected.is_empty() {
@@ -134,33 +142,26 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
     if let Some(m) = opts.steps_max {
         rt.set_steps_max(m);
     }
-    let mut objects = Vec::with_capacity(sc.objects.len());
-    for o in &sc.objects {
-        let mut opts = o.opts.clone();
-        if o.kind == ObjectKind::File {
-            opts.path = Some(o.name.name.clone());
-        }
-        // Declarations were checked; a kernel refusal here (a duplicate key) is reported as a failed boot.
-        match rt.kernel_mut().create_object(o.kind, &o.name.name, &opts) {
-            Ok(id) => objects.push(Some(id)),
-            Err(e) => {
-                objects.push(None);
-                eprintln!("warning: could not create {} `{}`: {e}", o.kind.name(), o.name.name);
-            }
-        }
-    }
-    let names_ep = if sc.uses_names {
-        rt.kernel_mut()
-            .create_object(ObjectKind::Endpoint, "names", &ObjectOptions::default())
-            .ok()
+    boot_network(rt, &sc);
+    let objects = boot_objects(rt, &sc);
+    let names_eps = if sc.uses_names {
+        (0..=sc.hosts.len())
+            .map(|h| {
+                let opts = ObjectOptions {
+                    host: HostId(h as u16),
+                    ..ObjectOptions::default()
+                };
+                rt.kernel_mut().create_object(ObjectKind::Endpoint, "names", &opts).ok()
+            })
+            .collect()
     } else {
-        None
+        Vec::new()
     };
     let world = Rc::new(World {
         sc,
         objects,
         spawn_counts: RefCell::new(BTreeMap::new()),
-        names_ep,
+        names_eps,
         instances: RefCell::new(BTreeMap::new()),
         file: file.to_string(),
     });
@@ -173,9 +174,72 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
             }
         }
     }
-    let mut service = None;
-    if let Some(ep) = names_ep {
-        let top = world.sc.procs.iter().map(|p| p.priority).max().unwrap_or(0);
+    let services = start_names(rt, &world);
+    start_processes(rt, &world);
+    let report = rt.run();
+    let files: BTreeMap<String, Vec<u8>> = world
+        .sc
+        .objects
+        .iter()
+        .filter(|o| o.kind == ObjectKind::File)
+        .filter_map(|o| {
+            rt.kernel()
+                .file_contents_on(HostId(o.host as u16), &o.name.name)
+                .map(|c| (o.name.name.clone(), c.to_vec()))
+        })
+        .collect();
+    let victim = rt.kernel().injected_kill();
+    judge(&world.sc, report, services, victim, &files)
+}
+
+/// The hosts, links and partitions (the sockets extension).
+fn boot_network(rt: &mut Runtime, sc: &Scenario) {
+    let mut k = rt.kernel_mut();
+    for h in &sc.hosts {
+        if let Err(e) = k.add_host(&h.name) {
+            eprintln!("warning: could not add host `{}`: {e}", h.name);
+        }
+    }
+    let host = |n: &str| HostId(sc.host_index(n).unwrap_or(0) as u16);
+    for l in &sc.links {
+        if let Err(e) = k.add_link(host(&l.a.name), host(&l.b.name), l.latency, l.loss) {
+            eprintln!("warning: could not link `{}` and `{}`: {e}", l.a.name, l.b.name);
+        }
+    }
+    for p in &sc.partitions {
+        if let Err(e) = k.add_partition(host(&p.a.name), host(&p.b.name), p.from, p.until) {
+            eprintln!("warning: could not partition `{}` and `{}`: {e}", p.a.name, p.b.name);
+        }
+    }
+}
+
+/// The declared objects, on their hosts.
+fn boot_objects(rt: &mut Runtime, sc: &Scenario) -> Vec<Option<ObjId>> {
+    let mut objects = Vec::with_capacity(sc.objects.len());
+    for o in &sc.objects {
+        let mut opts = o.opts.clone();
+        opts.host = HostId(o.host as u16);
+        if o.kind == ObjectKind::File {
+            opts.path = Some(o.name.name.clone());
+        }
+        // Declarations were checked; a kernel refusal here (a duplicate key) is reported as a failed boot.
+        match rt.kernel_mut().create_object(o.kind, &o.name.name, &opts) {
+            Ok(id) => objects.push(Some(id)),
+            Err(e) => {
+                objects.push(None);
+                eprintln!("warning: could not create {} `{}`: {e}", o.kind.name(), o.name.name);
+            }
+        }
+    }
+    objects
+}
+
+/// The naming service of each host that has one: its pids (`local`'s first).
+fn start_names(rt: &mut Runtime, world: &Rc<World>) -> Vec<Pid> {
+    let mut services = Vec::new();
+    let top = world.sc.procs.iter().map(|p| p.priority).max().unwrap_or(0);
+    for (h, ep) in world.names_eps.iter().enumerate() {
+        let Some(ep) = *ep else { continue };
         let spec = ProcessSpec {
             name: "names".into(),
             priority: top.saturating_add(1),
@@ -193,14 +257,22 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
         });
         // The body reads its capability when it first runs: the grant below
         // comes after the spawn that builds the body.
-        if let Ok(pid) = rt.spawn(spec, move |sys| async move {
-            let ep_cap = sys.boot_cap(0);
-            names::serve(sys, ep_cap, identify).await
-        }) {
+        let body = move |sys: ipcsim_runtime::Sys| -> ipcsim_runtime::ProcFuture {
+            Box::pin(async move {
+                let ep_cap = sys.boot_cap(0);
+                names::serve(sys, ep_cap, identify).await
+            })
+        };
+        if let Ok(pid) = rt.spawn_boxed_on(HostId(h as u16), spec, body) {
             let _ = rt.kernel_mut().grant(pid, ep, Rights::RECV, 0);
-            service = Some(pid);
+            services.push(pid);
         }
     }
+    services
+}
+
+/// The processes (not programs), on their hosts, each given its capabilities.
+fn start_processes(rt: &mut Runtime, world: &Rc<World>) {
     for (i, p) in world.sc.procs.iter().enumerate() {
         if p.program {
             continue;
@@ -212,7 +284,7 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
             gid: p.gid,
             daemon: p.daemon,
         };
-        let Ok(pid) = rt.spawn_boxed(spec, body(world.clone(), i, Vec::new())) else {
+        let Ok(pid) = rt.spawn_boxed_on(HostId(p.host as u16), spec, body(world.clone(), i, Vec::new())) else {
             continue;
         };
         // Names are bound by position in the granted list: a process missing
@@ -227,7 +299,7 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
                 break;
             }
         }
-        if let (Some(ep), Ok(())) = (names_ep, granted) {
+        if let (Some(ep), Ok(())) = (world.names_ep_on(p.host), granted) {
             granted = rt
                 .kernel_mut()
                 .grant(pid, ep, Rights::SEND | Rights::GRANT, names::badge_of(pid))
@@ -238,20 +310,6 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
             rt.kernel_mut().exit(pid, Ending::Failed(e));
         }
     }
-    let report = rt.run();
-    let files: BTreeMap<String, Vec<u8>> = world
-        .sc
-        .objects
-        .iter()
-        .filter(|o| o.kind == ObjectKind::File)
-        .filter_map(|o| {
-            rt.kernel()
-                .file_contents(&o.name.name)
-                .map(|c| (o.name.name.clone(), c.to_vec()))
-        })
-        .collect();
-    let victim = rt.kernel().injected_kill();
-    judge(&world.sc, report, service, victim, &files)
 }
 
 /// Judges a run by the contract. `victim`, the process an injected kill
@@ -260,7 +318,7 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
 fn judge(
     sc: &Scenario,
     report: Report,
-    service: Option<Pid>,
+    services: Vec<Pid>,
     victim: Option<Pid>,
     files: &BTreeMap<String, Vec<u8>>,
 ) -> Outcome {
@@ -274,7 +332,7 @@ fn judge(
                 let p = report
                     .processes
                     .iter()
-                    .filter(|p| Some(p.pid) != service)
+                    .filter(|p| !services.contains(&p.pid))
                     .rev()
                     .find(|p| p.name == name.name);
                 let excused = p.is_some_and(|p| Some(p.pid) == victim);
@@ -342,7 +400,7 @@ fn judge(
     let in_deadlock = |pid: Pid| report.deadlocks.iter().any(|d| d.members.contains(&pid));
     let mut unexpected = Vec::new();
     for p in &report.processes {
-        if Some(p.pid) == service || Some(p.pid) == victim {
+        if services.contains(&p.pid) || Some(p.pid) == victim {
             continue;
         }
         let is_named = named.contains(&p.name.as_str());
@@ -380,6 +438,6 @@ fn judge(
         report,
         verdicts,
         unexpected,
-        service,
+        services,
     }
 }

@@ -29,9 +29,32 @@ pub fn wait_words(k: &Kernel, wait: WaitKind, o: Option<ipcsim_kernel::ObjId>) -
     }
 }
 
+/// A process's name as the views print it: `host/name` where the scenario
+/// has hosts (the sockets contract), else its name.
+pub fn who(k: &Kernel, pid: ipcsim_kernel::Pid) -> std::borrow::Cow<'_, str> {
+    if k.host_count() > 1 {
+        format!("{}/{}", k.host_name(k.host_of(pid)), k.process_name(pid)).into()
+    } else {
+        k.process_name(pid).into()
+    }
+}
+
+/// A network event in words: "-> 5 bytes to beta (arrives t=15)".
+fn net_words(k: &Kernel, n: &ipcsim_kernel::NetEvent, out: &mut String) -> std::fmt::Result {
+    use ipcsim_kernel::NetStep;
+    let host = k.host_name(n.host);
+    let data = n.data.as_ref().map_or(String::new(), |d| format!(" {d}"));
+    match &n.step {
+        NetStep::Leaves { at: Some(t) } => write!(out, "~> {}{data} to {host} (arrives t={t})", n.what),
+        NetStep::Leaves { at: None } => write!(out, "~> {}{data} to {host}: held by a partition for ever", n.what),
+        NetStep::Arrives => write!(out, "<~ {}{data} from {host}", n.what),
+        NetStep::Lost(why) => write!(out, "LOST {}{data} to {host}: {why}", n.what),
+    }
+}
+
 /// One event as a line of text (without the newline).
 pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
-    let name = k.process_name(e.pid);
+    let name = who(k, e.pid);
     let _ = write!(out, "{:>6}  {:<12} ", e.time, name);
     let _ = match &e.kind {
         EventKind::Start { parent: None } => write!(out, "starts"),
@@ -143,6 +166,7 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
             priority,
             inherited: false,
         } => write!(out, "priority back to {priority}"),
+        EventKind::Net(n) => net_words(k, n, out),
         EventKind::Fault { delay: 0, .. } => write!(out, "FAULT injected: killed (--kill-random)"),
         EventKind::Fault { delay, .. } => write!(out, "FAULT injected: stalls {delay} ticks (--delay)"),
         EventKind::End { ending } => write!(out, "ends: {ending}"),
@@ -176,7 +200,7 @@ pub fn report_text(o: &Outcome, k: &Kernel) -> String {
         .unwrap_or(4)
         .clamp(4, crate::limits::NAME_BYTES_MAX);
     for p in &r.processes {
-        let tag = if Some(p.pid) == o.service {
+        let tag = if o.is_service(p.pid) {
             "service"
         } else if p.daemon {
             "daemon"
@@ -245,11 +269,12 @@ pub fn report_text(o: &Outcome, k: &Kernel) -> String {
         ObjectKind::MsgQueue,
         ObjectKind::Pipe,
         ObjectKind::Shm,
+        ObjectKind::Socket,
     ];
     for kind in kinds {
         let m = st.of(kind);
         if m.messages > 0 {
-            let unit = if kind == ObjectKind::Pipe {
+            let unit = if matches!(kind, ObjectKind::Pipe | ObjectKind::Socket) {
                 "writes"
             } else if kind == ObjectKind::Shm {
                 "stores"

@@ -9,6 +9,19 @@ use std::sync::Arc;
 
 use ipcsim_kernel::{CapId, Data, Error, Message, Pid};
 
+/// A datagram as a scenario sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Datagram {
+    /// Its data.
+    pub data: Data,
+    /// The sender's host name.
+    pub host: Arc<str>,
+    /// The sender's port (0 for a unix sender).
+    pub port: u16,
+    /// A unix sender's path.
+    pub path: Option<Arc<str>>,
+}
+
 /// A value.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum Value {
@@ -31,6 +44,10 @@ pub enum Value {
     Pid(Pid),
     /// A reaped child (`wait_child`): name and state.
     Child(Rc<(String, String)>),
+    /// A datagram received (`recvfrom`): compares by its data.
+    Dgram(Rc<Datagram>),
+    /// The two ends `socketpair` made (bound to two names at once).
+    CapPair(CapId, CapId),
     /// `msgctl stat`.
     Stat {
         /// Messages queued.
@@ -77,13 +94,16 @@ impl Value {
             Value::Pid(_) => "a process",
             Value::Child(_) => "a child",
             Value::Stat { .. } => "queue statistics",
+            Value::Dgram(_) => "a datagram",
+            Value::CapPair(..) => "two capabilities",
         }
     }
 
     /// Scalar view: a message stands for its data.
-    fn scalar(&self) -> Value {
+    pub(crate) fn scalar(&self) -> Value {
         match self {
             Value::Msg(m) => Value::from_data(&m.data),
+            Value::Dgram(d) => Value::from_data(&d.data),
             v => v.clone(),
         }
     }
@@ -119,6 +139,8 @@ impl fmt::Display for Value {
             Value::Pid(p) => write!(f, "pid {p}"),
             Value::Child(c) => write!(f, "{} {}", c.0, c.1),
             Value::Stat { count, bytes } => write!(f, "{count} messages, {bytes} bytes"),
+            Value::Dgram(d) => write!(f, "{}", Value::from_data(&d.data)),
+            Value::CapPair(a, b) => write!(f, "{a:?} {b:?}"),
         }
     }
 }

@@ -1,0 +1,258 @@
+//! The network between hosts: links with latency and loss, partitions, and
+//! the segments and datagrams in flight.
+//!
+//! Everything that crosses a link is a [`Packet`]; one in flight is a timer
+//! due at its arrival (in the kernel's one timer queue, so at each instant
+//! arrivals and timers fire in the order they were set, and everything sent
+//! over one link arrives in the order it was sent). A packet between two
+//! processes of one host (loopback, or a Unix socket) is delivered at once.
+//! Losses are drawn from a stream of their own, seeded by the run's seed (or
+//! 0), so drawing one never makes scheduling seeded.
+
+use std::collections::BTreeMap;
+
+use slab::Slab;
+
+use crate::event::{EventKind, NetEvent, NetStep};
+use crate::kernel::Kernel;
+use crate::{Data, HostId, ObjId, Time};
+
+/// Where a timer for a packet points: a pid no process ever has.
+pub(crate) const NET_PID: crate::Pid = crate::Pid(u32::MAX);
+
+/// A two-way link between two hosts.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Link {
+    pub latency: Time,
+    /// Percent of datagrams lost (0..=100); streams are never lost.
+    pub loss: u8,
+    /// Intervals `[from, until)` during which the link carries nothing
+    /// (`until` None: for ever).
+    pub partitions: Vec<(Time, Option<Time>)>,
+}
+
+impl Link {
+    /// The partition that covers `t`, as its end (Some(None): for ever).
+    fn partitioned_at(&self, t: Time) -> Option<Option<Time>> {
+        self.partitions
+            .iter()
+            .find(|(from, until)| t >= *from && until.is_none_or(|u| t < u))
+            .map(|(_, until)| *until)
+    }
+}
+
+/// What a packet carries.
+#[derive(Clone, Debug)]
+pub(crate) enum Segment {
+    /// A connection request from `client` (a socket of the sending host) to a port.
+    Syn { client: ObjId, port: u16, attempt: u64 },
+    /// The listener's answer: the connection's server end.
+    SynAck { server: ObjId, attempt: u64 },
+    /// A reset: the request is refused, or the connection is broken.
+    Rst,
+    /// Stream bytes.
+    Data(Vec<u8>),
+    /// The end of the stream.
+    Fin,
+    /// Room freed by a read at the receiving end (flow control).
+    Window(usize),
+    /// A datagram to a port, from a port (0 for a unix sender) and path.
+    Datagram { port: u16, from_port: u16, data: Data },
+}
+
+impl Segment {
+    /// In words, for the trace.
+    pub(crate) fn describe(&self, k: &Kernel, to: HostId) -> String {
+        match self {
+            Segment::Syn { port, .. } => format!("connection request to {}:{port}", k.host_name(to)),
+            Segment::SynAck { .. } => "connection accepted".into(),
+            Segment::Rst => "reset".into(),
+            Segment::Data(b) => format!("{} bytes", b.len()),
+            Segment::Fin => "end of stream".into(),
+            Segment::Window(n) => format!("room for {n} bytes"),
+            Segment::Datagram { port, .. } => format!("datagram to {}:{port}", k.host_name(to)),
+        }
+    }
+
+    fn data(&self) -> Option<Data> {
+        match self {
+            Segment::Data(b) => Some(Data::str(&String::from_utf8_lossy(b))),
+            Segment::Datagram { data, .. } => Some(data.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// A segment or datagram on its way.
+#[derive(Clone, Debug)]
+pub(crate) struct Packet {
+    pub from: HostId,
+    pub to_host: HostId,
+    /// The socket it goes to (None: a port of `to_host`, found on arrival).
+    pub to: Option<ObjId>,
+    pub seg: Segment,
+    /// The socket it comes from (a closed end's reset goes back to it).
+    pub from_obj: Option<ObjId>,
+    /// The process whose call sent it (the trace names it).
+    pub sender: crate::Pid,
+    /// The sockets whose waits it would complete (see `Socket::inflight`).
+    pub counted: [Option<ObjId>; 2],
+}
+
+/// The network's state.
+#[derive(Debug, Default)]
+pub(crate) struct Net {
+    pub links: BTreeMap<(HostId, HostId), Link>,
+    pub packets: Slab<Packet>,
+}
+
+fn pair(a: HostId, b: HostId) -> (HostId, HostId) {
+    (a.min(b), a.max(b))
+}
+
+impl Kernel {
+    /// Links two hosts (latency at least 1 tick, loss in percent).
+    pub fn add_link(&mut self, a: HostId, b: HostId, latency: Time, loss: u8) -> crate::KResult<()> {
+        if a == b || a.index() >= self.hosts.len() || b.index() >= self.hosts.len() || latency == 0 || loss > 100 {
+            return Err(crate::Error::InvalidArgument);
+        }
+        let link = self.net.links.entry(pair(a, b)).or_default();
+        link.latency = latency;
+        link.loss = loss;
+        Ok(())
+    }
+
+    /// The link between two hosts carries nothing during `[from, until)`.
+    pub fn add_partition(&mut self, a: HostId, b: HostId, from: Time, until: Option<Time>) -> crate::KResult<()> {
+        if until.is_some_and(|u| u <= from) {
+            return Err(crate::Error::InvalidArgument);
+        }
+        let link = self
+            .net
+            .links
+            .get_mut(&pair(a, b))
+            .ok_or(crate::Error::HostUnreachable)?;
+        link.partitions.push((from, until));
+        Ok(())
+    }
+
+    /// Whether `a` reaches `b`: itself (loopback), or over a link.
+    pub(crate) fn reaches(&self, a: HostId, b: HostId) -> bool {
+        a == b || self.net.links.contains_key(&pair(a, b))
+    }
+
+    /// Whether `a` can ever reach `b` again from now (no partition for ever
+    /// has begun): for the deadlock detector.
+    pub(crate) fn reaches_now(&self, a: HostId, b: HostId) -> bool {
+        if a == b {
+            return true;
+        }
+        self.net.links.get(&pair(a, b)).is_some_and(|l| {
+            !l.partitions
+                .iter()
+                .any(|(from, until)| until.is_none() && *from <= self.now)
+        })
+    }
+
+    /// Sends a packet from host `from` (for the trace, on behalf of
+    /// `sender`) to `to_host`, which it reaches (callers check). Between two
+    /// processes of one host it arrives at once.
+    pub(crate) fn send_packet(
+        &mut self,
+        (from, sender): (HostId, crate::Pid),
+        from_obj: Option<ObjId>,
+        to_host: HostId,
+        to: Option<ObjId>,
+        seg: Segment,
+    ) {
+        let mut p = Packet {
+            from,
+            to_host,
+            to,
+            seg,
+            from_obj,
+            sender,
+            counted: [None, None],
+        };
+        if from == to_host {
+            self.arrive(p);
+            return;
+        }
+        let Some(link) = self.net.links.get(&pair(from, to_host)) else {
+            return;
+        };
+        let (latency, loss) = (link.latency, link.loss);
+        let held = link.partitioned_at(self.now);
+        let datagram = matches!(p.seg, Segment::Datagram { .. });
+        if datagram {
+            let lost = if held.is_some() {
+                Some("a partition")
+            } else if loss > 0 && self.draw_loss(loss) {
+                Some("the link's loss")
+            } else {
+                None
+            };
+            if let Some(why) = lost {
+                self.record_net(sender, NetStep::Lost(why), &p.seg, to_host);
+                self.release_datagram(&p.seg);
+                return;
+            }
+        }
+        // A stream segment sent during a partition leaves when it ends (TCP's
+        // retransmission, made simple), or never.
+        let leaves = match held {
+            None => Some(self.now),
+            Some(until) => until,
+        };
+        let arrives = leaves.map(|t| t.saturating_add(latency));
+        self.record_net(sender, NetStep::Leaves { at: arrives }, &p.seg, to_host);
+        let Some(at) = arrives else {
+            self.release_datagram(&p.seg);
+            return;
+        };
+        p.counted = self.in_flight_for(&p);
+        self.count_in_flight(p.counted, 1);
+        let key = self.net.packets.insert(p);
+        self.timer_seq += 1;
+        self.timers.push(std::cmp::Reverse(crate::kernel::Timer {
+            at,
+            seq: self.timer_seq,
+            pid: NET_PID,
+            wait_seq: key as u64,
+        }));
+    }
+
+    /// A packet's timer fired: it arrives.
+    pub(crate) fn packet_due(&mut self, key: u64) {
+        let Some(p) = self.net.packets.try_remove(key as usize) else {
+            return;
+        };
+        self.count_in_flight(p.counted, -1);
+        let counted = p.counted;
+        self.arrive(p);
+        // A wait that had only this on its way is one for ever now.
+        self.recheck_socket_waiters(counted);
+    }
+
+    /// Whether a packet's timer still has its packet.
+    pub(crate) fn packet_live(&self, key: u64) -> bool {
+        self.net.packets.contains(key as usize)
+    }
+
+    fn draw_loss(&mut self, loss: u8) -> bool {
+        let seed = self.cfg.seed.unwrap_or(0);
+        let rng = self
+            .loss_rng
+            .get_or_insert_with(|| crate::rng::SplitMix64::new(seed ^ 0x6c6f_7373));
+        rng.next_u64() % 100 < u64::from(loss)
+    }
+
+    pub(crate) fn record_net(&mut self, pid: crate::Pid, step: NetStep, seg: &Segment, host: HostId) {
+        if !self.observed {
+            return;
+        }
+        let what = seg.describe(self, host);
+        let data = seg.data();
+        self.record(pid, || EventKind::Net(Box::new(NetEvent { step, what, host, data })));
+    }
+}
