@@ -339,3 +339,19 @@ fn a_polling_loop_with_no_sleep_fails_instead_of_running_for_ever() {
     );
     assert_eq!(exit, 0, "{out}");
 }
+
+#[test]
+fn a_loop_of_calls_that_complete_at_once_meets_the_step_limit() {
+    // Found by the scenario fuzz target: a loop reading "" at end of file for
+    // ever made call after call without leaving the CPU, so the step limit
+    // (counted per scheduling step) never saw it.
+    let views = Views {
+        trace: TraceFormat::None,
+        steps_max: Some(10_000),
+        ..Default::default()
+    };
+    let src = "pipe p\nprocess w caps(p: write) {\n close p\n}\nprocess r priority -1 caps(p: read) {\n loop {\n  read p 1 -> c\n  if c == \"T\" { break }\n }\n}\n";
+    let (produced, out) = run_to_string("t.ipc", src, None, &views);
+    assert_eq!(produced.exit, 1, "{out}");
+    assert!(out.contains("step limit reached"), "{out}");
+}

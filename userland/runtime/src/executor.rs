@@ -159,7 +159,12 @@ impl Runtime {
                 self.shared.kernel.borrow_mut().exit(pid, Ending::Exited);
                 continue;
             };
+            // Every call the step makes counts against the limit too: a loop of
+            // calls that complete at once is a livelock as much as one of steps.
+            let calls_before = self.shared.kernel.borrow().stats().syscalls;
             let polled = fut.as_mut().poll(&mut cx);
+            let calls = self.shared.kernel.borrow().stats().syscalls - calls_before;
+            budget = budget.saturating_sub(calls.saturating_sub(1));
             if let Poll::Ready(r) = polled {
                 self.bodies[pid.index()] = None;
                 let ending = match r {

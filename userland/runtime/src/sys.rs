@@ -91,6 +91,24 @@ impl<I: Issue + Unpin> Future for SysCall<'_, I> {
     }
 }
 
+/// A future that gives the executor one step and then is ready: see [`Sys::pause`].
+#[derive(Debug)]
+pub struct Pause {
+    paused: bool,
+}
+
+impl Future for Pause {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        if std::mem::replace(&mut self.paused, true) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
 /// What a [`Sys`] method's call returns, taken from the kernel's result (a
 /// result of another shape is `InvalidArgument`). A trait rather than a
 /// function pointer in [`Mapped`], so the conversion is inlined.
@@ -215,6 +233,15 @@ impl Sys {
         let mut k = self.shared.kernel.borrow_mut();
         debug_assert_running(&k, self.pid);
         f(&mut k, self.pid)
+    }
+
+    /// Hands the executor one step without a system call: the process keeps
+    /// the CPU (the kernel runs it again at once: no event, no switch), but
+    /// the step counts against the run's step limit. For a process that
+    /// makes call after call that completes at once, so that a loop of them
+    /// (reading "" at end of file for ever) meets the limit.
+    pub fn pause(&self) -> Pause {
+        Pause { paused: false }
     }
 
     /// The result of the call [`Sys::submit`] left pending: ready when the

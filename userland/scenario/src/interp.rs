@@ -95,12 +95,18 @@ struct Interp<'w> {
     names_cap: Option<CapId>,
     /// Statements run since the last system call (see [`SPIN_STATEMENTS_MAX`]).
     spin: u64,
+    /// Operations completed since the process last left the CPU (or paused).
+    inline_ops: u32,
 }
 
 /// Statements a process may run without a system call before it is failed with
 /// `LimitReached`: such a loop never lets the kernel schedule anyone else, and
 /// virtual time cannot move, so the run would otherwise never end.
 pub(crate) const SPIN_STATEMENTS_MAX: u64 = 1_000_000;
+
+/// Operations a process may complete in a row without leaving the CPU
+/// before it gives the executor a step ([`ipcsim_runtime::Sys::pause`]).
+const INLINE_OPS_MAX: u32 = 4096;
 
 /// The body of process `index` of the scenario; `passed` names the capabilities
 /// a spawner passed (they follow the program's own in the child's table).
@@ -120,6 +126,7 @@ pub(crate) fn body(
                 handlers: Vec::new(),
                 names_cap: None,
                 spin: 0,
+                inline_ops: 0,
             };
             it.bind_boot_caps(decl, &passed);
             match it.run_block(&decl.body).await {
@@ -149,11 +156,19 @@ macro_rules! op_statement {
             OpNow::Quiet => None,
             OpNow::Ready(r) => r,
             OpNow::Switched => {
+                $self.inline_ops = 0;
                 let r = $self.sys.result().await;
                 $self.call_result(op, r)
             }
             OpNow::Other(built) => Some($self.op_built(op, built).await.unwrap_or_else(Err)),
         };
+        // Calls that all complete at once never return to the executor: every
+        // so many, give it a step, so the step limit sees a loop of them.
+        $self.inline_ops += 1;
+        if $self.inline_ops >= INLINE_OPS_MAX {
+            $self.inline_ops = 0;
+            $self.sys.pause().await;
+        }
         let handled = if $self.handlers.is_empty() {
             Ok(())
         } else {
