@@ -63,6 +63,7 @@ impl Kernel {
         if let Some(s) = self.sock_mut(obj) {
             s.phase = Phase::Connecting { attempt };
         }
+        self.relabel(obj, Some((to, port)));
         let syn = Segment::Syn {
             client: obj,
             port,
@@ -246,6 +247,13 @@ impl Kernel {
         let Ok(server) = self.new_server_end(host, unix, syn.client, syn.host) else {
             return;
         };
+        // The new end is named for the listener's address and the client's.
+        let port = self.sock(listener).and_then(|s| s.port);
+        let client_port = self.sock(syn.client).and_then(|s| s.port).unwrap_or(0);
+        if let Some(s) = self.sock_mut(server) {
+            s.port = port;
+        }
+        self.relabel(server, (!unix).then_some((syn.host, client_port)));
         if let Some(s) = self.sock_mut(listener) {
             s.accepted.push_back(server);
         }
@@ -286,7 +294,13 @@ impl Kernel {
 
     /// Where an arriving packet goes.
     pub(crate) fn arrive(&mut self, p: Packet) {
-        let by = self.actor(p.to, p.sender);
+        // Named in the trace: a process holding the socket it reached (for a
+        // connection request, the listener), else the sender.
+        let reached = match &p.seg {
+            Segment::Syn { port, .. } => self.listener_for(p.to_host, *port),
+            _ => p.to,
+        };
+        let by = self.actor(reached, p.sender);
         if !matches!(p.seg, Segment::Datagram { .. }) {
             self.record_net(by, crate::event::NetStep::Arrives, &p.seg, p.from);
         }

@@ -62,15 +62,15 @@ pub(crate) enum Segment {
 
 impl Segment {
     /// In words, for the trace.
-    pub(crate) fn describe(&self, k: &Kernel, to: HostId) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
-            Segment::Syn { port, .. } => format!("connection request to {}:{port}", k.host_name(to)),
+            Segment::Syn { port, .. } => format!("connection request for port {port}"),
             Segment::SynAck { .. } => "connection accepted".into(),
             Segment::Rst => "reset".into(),
             Segment::Data(b) => format!("{} bytes", b.len()),
             Segment::Fin => "end of stream".into(),
             Segment::Window(n) => format!("room for {n} bytes"),
-            Segment::Datagram { port, .. } => format!("datagram to {}:{port}", k.host_name(to)),
+            Segment::Datagram { port, .. } => format!("datagram for port {port}"),
         }
     }
 
@@ -251,7 +251,7 @@ impl Kernel {
         if !self.observed {
             return;
         }
-        let what = seg.describe(self, host);
+        let what = seg.describe();
         let data = seg.data();
         self.record(pid, || EventKind::Net(Box::new(NetEvent { step, what, host, data })));
     }

@@ -168,8 +168,37 @@ impl Kernel {
     }
 
     /// A new socket object on `host` (not yet held by anyone).
+    /// Names a socket in the trace by what it is and where it is bound or
+    /// connected to: `stream :9300`, `stream :49152 -> atlas:9300`, `unix dgram /tmp/s`.
+    pub(crate) fn relabel(&mut self, obj: ObjId, to: Option<(HostId, u16)>) {
+        let Some(s) = self.sock(obj) else { return };
+        let mut label = String::from(match (s.unix, s.stream) {
+            (true, true) => "unix stream",
+            (true, false) => "unix dgram",
+            (false, true) => "stream",
+            (false, false) => "dgram",
+        });
+        if let Some(p) = s.port {
+            label.push_str(&format!(" :{p}"));
+        }
+        if let Some(p) = &s.path {
+            label.push_str(&format!(" {p}"));
+        }
+        if let Some((h, port)) = to {
+            label.push_str(&format!(" -> {}:{port}", self.host_name(h)));
+        }
+        if let Some(o) = self.objs.get_mut(obj.0) {
+            o.label = label.into();
+        }
+    }
+
     fn new_socket(&mut self, host: HostId, stream: bool, unix: bool) -> KResult<ObjId> {
-        let label = if stream { "stream" } else { "dgram" };
+        let label = match (unix, stream) {
+            (true, true) => "unix stream",
+            (true, false) => "unix dgram",
+            (false, true) => "stream",
+            (false, false) => "dgram",
+        };
         let opts = ObjectOptions {
             host,
             ..Default::default()
@@ -254,6 +283,7 @@ impl Kernel {
         if let Some(s) = self.sock_mut(obj) {
             s.port = Some(port);
         }
+        self.relabel(obj, None);
     }
 
     /// The lowest free port from 49152 of this type on this host.
@@ -296,6 +326,7 @@ impl Kernel {
         if let Some(s) = self.sock_mut(obj) {
             s.path = Some(path.to_string());
         }
+        self.relabel(obj, None);
         Ok(Ret::Unit)
     }
 
