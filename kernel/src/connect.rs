@@ -302,7 +302,13 @@ impl Kernel {
         };
         let by = self.actor(reached, p.sender);
         if !matches!(p.seg, Segment::Datagram { .. }) {
-            self.record_net(by, crate::event::NetStep::Arrives, &p.seg, p.from);
+            self.record_net_of(
+                by,
+                crate::event::NetStep::Arrives,
+                &p.seg,
+                p.from,
+                (Some(p.sender), p.id),
+            );
         }
         match p.seg {
             Segment::Syn { client, port, attempt } => match self.listener_for(p.to_host, port) {
@@ -324,7 +330,7 @@ impl Kernel {
             Segment::Window(n) => self.window_arrives(p.to, n),
             Segment::Datagram { port, from_port, data } => {
                 let from = (p.from, from_port, None);
-                self.dgram_arrives(p.to_host, port, from, data, p.sender);
+                self.dgram_arrives(p.to_host, port, from, data, (p.sender, p.id));
             }
         }
     }

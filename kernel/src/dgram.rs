@@ -73,7 +73,7 @@ impl Kernel {
         self.stats.count(ObjectKind::Socket, data.len_bytes(), self.copies());
         let host = self.procs[pid.index()].host;
         let from_path = self.sock(obj).and_then(|s| s.path.clone());
-        self.queue_datagram(target, (host, 0, from_path), data, pid);
+        self.queue_datagram(target, (host, 0, from_path), data, (pid, 0));
         Ok(Ret::Unit)
     }
 
@@ -85,16 +85,22 @@ impl Kernel {
         port: u16,
         from: (HostId, u16, Option<String>),
         data: Data,
-        sender: Pid,
+        (sender, id): (Pid, u64),
     ) {
         let Some(obj) = self.ports.get(&(host, false, port)).copied() else {
             self.lose(sender, "no socket on its port", port, host, data);
             return;
         };
-        self.queue_datagram(obj, from, data, sender);
+        self.queue_datagram(obj, from, data, (sender, id));
     }
 
-    fn queue_datagram(&mut self, obj: ObjId, from: (HostId, u16, Option<String>), data: Data, sender: Pid) {
+    fn queue_datagram(
+        &mut self,
+        obj: ObjId,
+        from: (HostId, u16, Option<String>),
+        data: Data,
+        (sender, id): (Pid, u64),
+    ) {
         let host = self.objs.get(obj.0).map_or(HostId::LOCAL, |o| o.host);
         let port = self.sock(obj).and_then(|s| s.port).unwrap_or(0);
         if self.sock(obj).is_none_or(|s| s.dgrams.len() >= DGRAM_QUEUE_MAX) {
@@ -107,7 +113,7 @@ impl Kernel {
             from_port: from.1,
             data: data.clone(),
         };
-        self.record_net(by, NetStep::Arrives, &seg, from.0);
+        self.record_net_of(by, NetStep::Arrives, &seg, from.0, (Some(sender), id));
         let (from_host, from_port, path) = from;
         let d = Dgram {
             data,

@@ -104,6 +104,11 @@ pub struct NetEvent {
     pub host: crate::HostId,
     /// The data it carries, if any.
     pub data: Option<Data>,
+    /// For an arrival, the process whose call sent it.
+    pub sender: Option<Pid>,
+    /// The packet's number: its leaving and its arrival have the same one
+    /// (0 for a delivery on one host, which never left).
+    pub id: u64,
 }
 
 /// Why a process switch happened.

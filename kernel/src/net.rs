@@ -97,6 +97,8 @@ pub(crate) struct Packet {
     pub sender: crate::Pid,
     /// The sockets whose waits it would complete (see `Socket::inflight`).
     pub counted: [Option<ObjId>; 2],
+    /// Its number in the trace (0: delivered on one host, never left).
+    pub id: u64,
 }
 
 /// The network's state.
@@ -104,6 +106,8 @@ pub(crate) struct Packet {
 pub(crate) struct Net {
     pub links: BTreeMap<(HostId, HostId), Link>,
     pub packets: Slab<Packet>,
+    /// Packets that have left so far (each numbered for the trace).
+    pub sent: u64,
 }
 
 fn pair(a: HostId, b: HostId) -> (HostId, HostId) {
@@ -173,6 +177,7 @@ impl Kernel {
             from_obj,
             sender,
             counted: [None, None],
+            id: 0,
         };
         if from == to_host {
             self.arrive(p);
@@ -198,6 +203,8 @@ impl Kernel {
                 return;
             }
         }
+        self.net.sent += 1;
+        p.id = self.net.sent;
         // A stream segment sent during a partition leaves when it ends (TCP's
         // retransmission, made simple), or never.
         let leaves = match held {
@@ -205,7 +212,7 @@ impl Kernel {
             Some(until) => until,
         };
         let arrives = leaves.map(|t| t.saturating_add(latency));
-        self.record_net(sender, NetStep::Leaves { at: arrives }, &p.seg, to_host);
+        self.record_net_of(sender, NetStep::Leaves { at: arrives }, &p.seg, to_host, (None, p.id));
         let Some(at) = arrives else {
             self.release_datagram(&p.seg);
             return;
@@ -248,11 +255,32 @@ impl Kernel {
     }
 
     pub(crate) fn record_net(&mut self, pid: crate::Pid, step: NetStep, seg: &Segment, host: HostId) {
+        self.record_net_of(pid, step, seg, host, (None, 0));
+    }
+
+    /// [`Kernel::record_net`] naming the packet and, for an arrival, its sender.
+    pub(crate) fn record_net_of(
+        &mut self,
+        pid: crate::Pid,
+        step: NetStep,
+        seg: &Segment,
+        host: HostId,
+        (sender, id): (Option<crate::Pid>, u64),
+    ) {
         if !self.observed {
             return;
         }
         let what = seg.describe();
         let data = seg.data();
-        self.record(pid, || EventKind::Net(Box::new(NetEvent { step, what, host, data })));
+        self.record(pid, || {
+            EventKind::Net(Box::new(NetEvent {
+                step,
+                what,
+                host,
+                data,
+                sender,
+                id,
+            }))
+        });
     }
 }

@@ -25,6 +25,10 @@ pub struct Chrome {
     within: u64,
     flow: u64,
     cut: bool,
+    /// Each process's track (its host's: pid 1 for `local`).
+    tracks: Vec<u64>,
+    /// Hosts named so far (a host is a process track of the trace).
+    hosts_named: Vec<bool>,
 }
 
 impl Chrome {
@@ -38,19 +42,36 @@ impl Chrome {
         time * 1000 + self.within
     }
 
+    /// The trace's process (track) of a simulated process: its host's.
+    fn track(&self, p: Pid) -> u64 {
+        self.tracks.get(p.index()).copied().unwrap_or(1)
+    }
+
     fn meta(&mut self, k: &Kernel, p: Pid) {
         let i = p.index();
         if self.seen.len() <= i {
             self.seen.resize(i + 1, false);
             self.blocked.resize(i + 1, false);
+            self.tracks.resize(i + 1, 1);
         }
         if !self.seen[i] {
             self.seen[i] = true;
+            let h = k.host_of(p).index();
+            self.tracks[i] = h as u64 + 1;
+            if k.host_count() > 1 {
+                if self.hosts_named.len() <= h {
+                    self.hosts_named.resize(h + 1, false);
+                }
+                if !self.hosts_named[h] {
+                    self.hosts_named[h] = true;
+                    self.out.push(json!({"name": "process_name", "ph": "M", "pid": h + 1, "args": {"name": k.host_name(k.host_of(p))}}));
+                }
+            }
             self.out.push(
-                json!({"name": "thread_name", "ph": "M", "pid": 1, "tid": p.0, "args": {"name": k.process_name(p)}}),
+                json!({"name": "thread_name", "ph": "M", "pid": self.track(p), "tid": p.0, "args": {"name": k.process_name(p)}}),
             );
             self.out.push(
-                json!({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": p.0, "args": {"sort_index": p.0}}),
+                json!({"name": "thread_sort_index", "ph": "M", "pid": self.track(p), "tid": p.0, "args": {"sort_index": p.0}}),
             );
         }
     }
@@ -58,7 +79,8 @@ impl Chrome {
     fn end_blocked(&mut self, p: Pid, ts: u64) {
         if self.blocked.get(p.index()).copied().unwrap_or(false) {
             self.blocked[p.index()] = false;
-            self.out.push(json!({"ph": "E", "pid": 1, "tid": p.0, "ts": ts}));
+            self.out
+                .push(json!({"ph": "E", "pid": self.track(p), "tid": p.0, "ts": ts}));
         }
     }
 
@@ -79,52 +101,82 @@ impl Chrome {
         match &e.kind {
             EventKind::Switch { .. } => {
                 if let Some(r) = self.running.take() {
-                    self.out.push(json!({"ph": "E", "pid": 1, "tid": r.0, "ts": ts}));
+                    self.out
+                        .push(json!({"ph": "E", "pid": self.track(r), "tid": r.0, "ts": ts}));
                 }
                 self.end_blocked(p, ts);
                 self.running = Some(p);
-                self.out
-                    .push(json!({"name": "running", "cat": "cpu", "ph": "B", "pid": 1, "tid": p.0, "ts": ts}));
+                self.out.push(
+                    json!({"name": "running", "cat": "cpu", "ph": "B", "pid": self.track(p), "tid": p.0, "ts": ts}),
+                );
             }
             EventKind::Block { wait, obj, .. } => {
                 if self.running == Some(p) {
                     self.running = None;
-                    self.out.push(json!({"ph": "E", "pid": 1, "tid": p.0, "ts": ts}));
+                    self.out
+                        .push(json!({"ph": "E", "pid": self.track(p), "tid": p.0, "ts": ts}));
                 }
                 self.end_blocked(p, ts);
                 self.blocked[p.index()] = true;
                 let name = format!("blocked: {}", wait_words(k, *wait, *obj));
                 self.out
-                    .push(json!({"name": name, "cat": "wait", "ph": "B", "pid": 1, "tid": p.0, "ts": ts}));
+                    .push(json!({"name": name, "cat": "wait", "ph": "B", "pid": self.track(p), "tid": p.0, "ts": ts}));
             }
             EventKind::Wake { .. } | EventKind::Timeout => self.end_blocked(p, ts),
             EventKind::Deliver { from, data, .. } => {
                 self.meta(k, *from);
                 self.flow += 1;
                 let name = format!("message {data}");
-                self.out.push(json!({"name": name, "cat": "message", "ph": "s", "id": self.flow, "pid": 1, "tid": from.0, "ts": ts}));
-                self.out.push(json!({"name": name, "cat": "message", "ph": "f", "bp": "e", "id": self.flow, "pid": 1, "tid": p.0, "ts": ts}));
+                self.out.push(json!({"name": name, "cat": "message", "ph": "s", "id": self.flow, "pid": self.track(*from), "tid": from.0, "ts": ts}));
+                self.out.push(json!({"name": name, "cat": "message", "ph": "f", "bp": "e", "id": self.flow, "pid": self.track(p), "tid": p.0, "ts": ts}));
                 self.out
-                    .push(json!({"name": name, "cat": "message", "ph": "i", "s": "t", "pid": 1, "tid": p.0, "ts": ts}));
+                    .push(json!({"name": name, "cat": "message", "ph": "i", "s": "t", "pid": self.track(p), "tid": p.0, "ts": ts}));
             }
             EventKind::Reply { to, data } => {
                 self.meta(k, *to);
                 self.flow += 1;
                 let name = format!("reply {data}");
                 self.out.push(
-                    json!({"name": name, "cat": "message", "ph": "s", "id": self.flow, "pid": 1, "tid": p.0, "ts": ts}),
+                    json!({"name": name, "cat": "message", "ph": "s", "id": self.flow, "pid": self.track(p), "tid": p.0, "ts": ts}),
                 );
-                self.out.push(json!({"name": name, "cat": "message", "ph": "f", "bp": "e", "id": self.flow, "pid": 1, "tid": to.0, "ts": ts}));
+                self.out.push(json!({"name": name, "cat": "message", "ph": "f", "bp": "e", "id": self.flow, "pid": self.track(*to), "tid": to.0, "ts": ts}));
                 self.end_blocked(*to, ts);
             }
+            EventKind::Net(n) => self.net(p, n, ts),
             EventKind::End { ending } => {
                 self.end_blocked(p, ts);
                 if self.running == Some(p) {
                     self.running = None;
-                    self.out.push(json!({"ph": "E", "pid": 1, "tid": p.0, "ts": ts}));
+                    self.out
+                        .push(json!({"ph": "E", "pid": self.track(p), "tid": p.0, "ts": ts}));
                 }
                 self.out
-                    .push(json!({"name": ending.to_string(), "ph": "i", "s": "t", "pid": 1, "tid": p.0, "ts": ts}));
+                    .push(json!({"name": ending.to_string(), "ph": "i", "s": "t", "pid": self.track(p), "tid": p.0, "ts": ts}));
+            }
+            _ => {}
+        }
+    }
+
+    /// A packet: a flow from its leaving to its arrival (ids apart from the
+    /// messages'), an instant where it arrives or is lost.
+    fn net(&mut self, p: Pid, n: &ipcsim_kernel::NetEvent, ts: u64) {
+        use ipcsim_kernel::NetStep;
+        let track = self.track(p);
+        let flow = (1 << 40) + n.id;
+        match &n.step {
+            NetStep::Leaves { .. } if n.id != 0 => {
+                self.out.push(json!({"name": n.what, "cat": "network", "ph": "s", "id": flow, "pid": track, "tid": p.0, "ts": ts}));
+            }
+            NetStep::Arrives => {
+                if n.id != 0 {
+                    self.out.push(json!({"name": n.what, "cat": "network", "ph": "f", "bp": "e", "id": flow, "pid": track, "tid": p.0, "ts": ts}));
+                }
+                self.out.push(
+                    json!({"name": n.what, "cat": "network", "ph": "i", "s": "t", "pid": track, "tid": p.0, "ts": ts}),
+                );
+            }
+            NetStep::Lost(why) => {
+                self.out.push(json!({"name": format!("LOST {}: {why}", n.what), "cat": "network", "ph": "i", "s": "t", "pid": track, "tid": p.0, "ts": ts}));
             }
             _ => {}
         }
@@ -134,15 +186,21 @@ impl Chrome {
     pub fn render(&mut self, k: &Kernel) -> String {
         let ts = k.now() * 1000 + 999;
         if let Some(r) = self.running.take() {
-            self.out.push(json!({"ph": "E", "pid": 1, "tid": r.0, "ts": ts}));
+            self.out
+                .push(json!({"ph": "E", "pid": self.track(r), "tid": r.0, "ts": ts}));
         }
         for i in 0..self.blocked.len() {
             if self.blocked[i] {
                 self.blocked[i] = false;
-                self.out.push(json!({"ph": "E", "pid": 1, "tid": i, "ts": ts}));
+                let track = self.tracks.get(i).copied().unwrap_or(1);
+                self.out.push(json!({"ph": "E", "pid": track, "tid": i, "ts": ts}));
             }
         }
-        let mut events = vec![json!({"name": "process_name", "ph": "M", "pid": 1, "args": {"name": "ipcsim"}})];
+        let mut events = if k.host_count() > 1 {
+            Vec::new()
+        } else {
+            vec![json!({"name": "process_name", "ph": "M", "pid": 1, "args": {"name": "ipcsim"}})]
+        };
         events.append(&mut self.out);
         json!({"traceEvents": events, "displayTimeUnit": "ms", "otherData": {"tick_us": 1000}}).to_string()
     }

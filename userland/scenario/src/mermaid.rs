@@ -199,6 +199,7 @@ impl Mermaid {
                     e.time
                 ));
             }
+            EventKind::Net(n) => self.net(k, p, n, e.time),
             EventKind::Print { text } => {
                 let t = short(&Data::str(text));
                 self.push(format!("    Note over {}: print {t}", id(p)));
@@ -207,16 +208,75 @@ impl Mermaid {
         }
     }
 
+    /// A segment or datagram: an arrow from its sender when it arrives, a
+    /// note where it is lost or held for ever (room updates are left out).
+    fn net(&mut self, k: &Kernel, p: Pid, n: &ipcsim_kernel::NetEvent, time: u64) {
+        use ipcsim_kernel::NetStep;
+        if n.what.starts_with("room for") {
+            return;
+        }
+        let data = n.data.as_ref().map_or(String::new(), |d| format!(" {}", short(d)));
+        match (&n.step, n.sender) {
+            (NetStep::Arrives, Some(from)) if from != p => {
+                self.see(from);
+                self.see(p);
+                self.push(format!("    {}-){}: {}{data} (t={time})", id(from), id(p), n.what));
+            }
+            (NetStep::Lost(why), _) => {
+                self.see(p);
+                let to = k.host_name(n.host);
+                self.push(format!(
+                    "    Note over {}: LOST {}{data} to {to}: {why} (t={time})",
+                    id(p),
+                    n.what
+                ));
+            }
+            (NetStep::Leaves { at: None }, _) => {
+                self.see(p);
+                self.push(format!(
+                    "    Note over {}: {}{data} held by a partition for ever (t={time})",
+                    id(p),
+                    n.what
+                ));
+            }
+            _ => {}
+        }
+    }
+
     /// The diagram text.
     pub fn render(&self, k: &Kernel) -> String {
         let mut s = String::from("sequenceDiagram\n");
-        for p in &self.participants {
+        let participant = |s: &mut String, p: Pid| {
             let _ = writeln!(
                 s,
                 "    participant {} as {}",
-                id(*p),
-                k.process_name(*p).replace('#', "♯")
+                id(p),
+                k.process_name(p).replace('#', "♯")
             );
+        };
+        if k.host_count() > 1 {
+            // Each host's processes in a box of their own.
+            for h in 0..k.host_count() {
+                let host = ipcsim_kernel::HostId(h as u16);
+                let mine: Vec<Pid> = self
+                    .participants
+                    .iter()
+                    .copied()
+                    .filter(|p| k.host_of(*p) == host)
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let _ = writeln!(s, "    box rgb(245,245,245) {}", k.host_name(host).replace('#', "♯"));
+                for p in mine {
+                    participant(&mut s, p);
+                }
+                let _ = writeln!(s, "    end");
+            }
+        } else {
+            for p in &self.participants {
+                participant(&mut s, *p);
+            }
         }
         for l in &self.lines {
             s.push_str(l);
