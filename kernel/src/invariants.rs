@@ -240,6 +240,18 @@ impl Kernel {
                 want.messages += buf.len() as u64;
                 want.bytes += buf.iter().map(|(_, m)| m.len_bytes() as u64).sum::<u64>();
             }
+            // Datagrams queued at a socket count as buffered messages.
+            if let Body::Socket(s) = &o.body {
+                want.messages += s.dgrams.len() as u64;
+                want.bytes += s.dgrams.iter().map(|d| d.data.len_bytes() as u64).sum::<u64>();
+            }
+        }
+        // So do datagrams on their way.
+        for (_, p) in self.net.packets.iter() {
+            if let crate::net::Segment::Datagram { data, .. } = &p.seg {
+                want.messages += 1;
+                want.bytes += data.len_bytes() as u64;
+            }
         }
         for p in &self.procs {
             want.bytes += p

@@ -100,6 +100,10 @@ pub struct KernelConfig {
     pub fast_paths: bool,
     /// Faults to inject (only in a seeded or replayed run).
     pub faults: crate::Faults,
+    /// The seed of the loss stream (datagram losses over lossy links):
+    /// `seed` if None, or 0 without a seed. A replayed schedule names it,
+    /// so the run it replays loses the same datagrams.
+    pub loss_seed: Option<u64>,
 }
 
 impl Default for KernelConfig {
@@ -117,6 +121,7 @@ impl Default for KernelConfig {
             costs: Costs::default(),
             fast_paths: true,
             faults: crate::Faults::default(),
+            loss_seed: None,
         }
     }
 }

@@ -247,7 +247,7 @@ impl Kernel {
     }
 
     fn draw_loss(&mut self, loss: u8) -> bool {
-        let seed = self.cfg.seed.unwrap_or(0);
+        let seed = self.cfg.loss_seed.or(self.cfg.seed).unwrap_or(0);
         let rng = self
             .loss_rng
             .get_or_insert_with(|| crate::rng::SplitMix64::new(seed ^ 0x6c6f_7373));

@@ -58,7 +58,7 @@ struct Ran {
 }
 
 fn run_prefix(parsed: &std::rc::Rc<ipcsim_scenario::ast::Scenario>, args: &ExploreArgs, prefix: &Prefix) -> Ran {
-    let opts = crate::explore::replay_options(prefix.choices(), args.max_steps, args.faults.kernel());
+    let opts = crate::explore::replay_options(prefix.choices(), args.max_steps, args.faults.kernel(), None);
     RUNTIME.with_borrow_mut(|rt| {
         let outcome = ipcsim_scenario::run_in(rt, parsed.clone(), &args.file, &opts, None);
         let k = rt.kernel();
@@ -180,7 +180,14 @@ fn report_failure(args: &ExploreArgs, src: &str, why: &Why, choices: Vec<u32>, r
         ipcsim_scenario::schedule::encode(src, &trim(choices.clone()))
     );
     let title = format!("schedule with {nondefault} non-default choice(s) fails:");
-    print_failure(args, src, &title, why, &replay, Some(choices));
+    let failed = crate::explore::Failed {
+        title: &title,
+        why,
+        replay: &replay,
+        choices: Some(choices),
+        loss_seed: None,
+    };
+    print_failure(args, src, failed);
 }
 
 /// Drops trailing defaults: replay takes 0 past the end anyway.

@@ -159,14 +159,29 @@ impl Why {
 /// Prints a failure: its title and reasons, the `ipcsim run` arguments that
 /// replay it (`replay`, then the fault and step flags), and, given the run's
 /// choices, the shrunk schedule that still fails.
-pub(crate) fn print_failure(
-    args: &ExploreArgs,
-    src: &str,
-    title: &str,
-    why: &Why,
-    replay: &str,
-    choices: Option<Vec<u32>>,
-) {
+/// A failing run, as explore and dfs print it.
+pub(crate) struct Failed<'a> {
+    pub title: &'a str,
+    pub why: &'a Why,
+    /// The `ipcsim run` arguments that replay it.
+    pub replay: &'a str,
+    /// Its scheduler choices, to shrink (random and dfs runs).
+    pub choices: Option<Vec<u32>>,
+    /// The seed its losses were drawn from.
+    pub loss_seed: Option<u64>,
+}
+
+pub(crate) fn print_failure(args: &ExploreArgs, src: &str, f: Failed<'_>) {
+    let Failed {
+        title,
+        why,
+        replay,
+        choices,
+        loss_seed,
+    } = f;
+    // A schedule names the loss stream only where losses are drawn.
+    let lossy = ipcsim_scenario::load(src).is_ok_and(|sc| sc.links.iter().any(|l| l.loss > 0));
+    let loss_seed = loss_seed.filter(|_| lossy);
     println!("{title}");
     for w in &why.lines {
         println!("  {w}");
@@ -174,7 +189,13 @@ pub(crate) fn print_failure(
     let flags = format!("{}{}", args.faults.replay_flags(), why.steps_flag(args.max_steps));
     println!("replay: ipcsim run {} {replay}{flags}", args.file);
     if let Some(choices) = choices {
-        let shrunk = shrink(src, &args.file, choices, args.max_steps, args.faults.kernel());
+        let shrunk = shrink(
+            src,
+            &args.file,
+            choices,
+            args.max_steps,
+            (args.faults.kernel(), loss_seed),
+        );
         let n = shrunk.choices.iter().filter(|c| **c != 0).count();
         let how = match (shrunk.reproduced, shrunk.minimal) {
             (false, _) => " (replaying the choices did not fail the same way: kept as found)",
@@ -184,7 +205,7 @@ pub(crate) fn print_failure(
         println!(
             "shrunk to {n} non-default choice(s){how}: ipcsim run {} --schedule {}{flags}",
             args.file,
-            ipcsim_scenario::schedule::encode(src, &shrunk.choices)
+            ipcsim_scenario::schedule::encode_with_loss(src, &shrunk.choices, loss_seed)
         );
     }
 }
@@ -253,8 +274,14 @@ pub(crate) fn reasons(o: &Outcome) -> Why {
 
 /// Options for a run that replays `choices` (the default after them) and
 /// records every choice it makes: shrinking and `dfs` runs.
-pub(crate) fn replay_options(choices: Vec<u32>, max_steps: u64, faults: ipcsim_kernel::Faults) -> RunOptions {
+pub(crate) fn replay_options(
+    choices: Vec<u32>,
+    max_steps: u64,
+    faults: ipcsim_kernel::Faults,
+    loss_seed: Option<u64>,
+) -> RunOptions {
     RunOptions {
+        loss_seed,
         seed: None,
         record: false,
         steps_max: Some(max_steps),
@@ -274,6 +301,7 @@ struct Tries<'a> {
     file: &'a str,
     max_steps: u64,
     faults: ipcsim_kernel::Faults,
+    loss_seed: Option<u64>,
     runs: usize,
     spent: usize,
     /// The failure being shrunk: a try counts only if it fails the same way.
@@ -289,7 +317,7 @@ impl Tries<'_> {
     /// choices it made.
     fn run(&mut self, tried: &[u32]) -> (Option<Signature>, Vec<u32>) {
         self.runs += 1;
-        let opts = replay_options(tried.to_vec(), self.max_steps, self.faults);
+        let opts = replay_options(tried.to_vec(), self.max_steps, self.faults, self.loss_seed);
         let outcome = ipcsim_scenario::run_in(&mut self.rt, self.parsed.clone(), self.file, &opts, None);
         let made = self.rt.kernel().choices().to_vec();
         self.spent += made.len();
@@ -338,7 +366,7 @@ pub(crate) fn shrink(
     file: &str,
     choices: Vec<u32>,
     max_steps: u64,
-    faults: ipcsim_kernel::Faults,
+    (faults, loss_seed): (ipcsim_kernel::Faults, Option<u64>),
 ) -> Shrunk {
     let kept = |choices| Shrunk {
         choices,
@@ -355,6 +383,7 @@ pub(crate) fn shrink(
         file,
         max_steps,
         faults,
+        loss_seed,
         runs: 0,
         spent: 0,
         target: None,
@@ -509,6 +538,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                             record_choices: false,
                             faults,
                             slow_paths: false,
+                            loss_seed: None,
                         };
                         let outcome = ipcsim_scenario::run_in(&mut rt, sc, &args.file, &opts, None);
                         if outcome.exit_code() != 0 {
@@ -549,7 +579,15 @@ pub fn explore(args: &ExploreArgs) -> u8 {
             // PCT choices are not replay choices: only a random schedule shrinks.
             let shrinkable = (args.strategy.strategy == Strategy::Random).then_some(choices);
             let replay = format!("--seed {seed}{}", args.strategy.replay_flags());
-            print_failure(args, &src, &format!("seed {seed} fails:"), &why, &replay, shrinkable);
+            let failed = Failed {
+                title: &format!("seed {seed} fails:"),
+                why: &why,
+                replay: &replay,
+                choices: shrinkable,
+                // The seed drew the losses: a replay names it.
+                loss_seed: Some(seed),
+            };
+            print_failure(args, &src, failed);
             1
         }
         None => {

@@ -168,10 +168,10 @@ fn run(args: &RunArgs) -> u8 {
     let Some(src) = read(file) else {
         return 2;
     };
-    let replay = match args
+    let schedule = match args
         .schedule
         .as_deref()
-        .map(|s| ipcsim_scenario::schedule::decode(&src, s))
+        .map(|s| ipcsim_scenario::schedule::decode_full(&src, s))
     {
         None => None,
         Some(Ok(c)) => Some(c),
@@ -180,6 +180,8 @@ fn run(args: &RunArgs) -> u8 {
             return 2;
         }
     };
+    let loss_seed = schedule.as_ref().and_then(|s| s.loss_seed);
+    let replay = schedule.map(|s| s.choices);
     let faults = args.faults.kernel();
     if faults.any() && args.seed.is_none() && replay.is_none() {
         let seeded = ipcsim_scenario::load(&src).is_ok_and(|sc| sc.config.seed.is_some());
@@ -193,6 +195,7 @@ fn run(args: &RunArgs) -> u8 {
     let views = Views {
         faults,
         replay,
+        loss_seed,
         trace: match args.trace {
             TraceFormat::Text => cli::TraceFormat::Text,
             TraceFormat::Json => cli::TraceFormat::Json,

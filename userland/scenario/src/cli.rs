@@ -42,6 +42,8 @@ pub struct Views {
     pub replay: Option<Vec<u32>>,
     /// Faults to inject (`--kill-random`, `--delay`).
     pub faults: ipcsim_kernel::Faults,
+    /// The loss stream's seed (from a `--schedule` that names one).
+    pub loss_seed: Option<u64>,
 }
 
 /// Default bound on process steps in one run: far above any real scenario
@@ -115,6 +117,7 @@ pub fn run_file(file: &str, src: &str, seed: Option<u64>, views: &Views, out: Rc
         record_choices: false,
         faults: views.faults,
         slow_paths: false,
+        loss_seed: views.loss_seed,
     };
     let (outcome, rt) = crate::run(sc, file, &opts, sink);
     let k = rt.kernel();

@@ -39,6 +39,8 @@ pub struct RunOptions {
     /// Take the kernel's general paths only, never its fast paths (for tests
     /// that the fast paths change nothing but speed).
     pub slow_paths: bool,
+    /// The loss stream's seed (a replayed schedule's; default: the seed).
+    pub loss_seed: Option<u64>,
 }
 
 /// One expectation's verdict.
@@ -124,6 +126,7 @@ fn config(sc: &Scenario, opts: &RunOptions) -> KernelConfig {
         costs: sc.config.costs,
         faults: opts.faults,
         fast_paths: !opts.slow_paths,
+        loss_seed: opts.loss_seed,
         limits: ipcsim_kernel::Limits {
             msgmax: sc
                 .config

@@ -63,8 +63,43 @@ pub fn encode(src: &str, choices: &[u32]) -> String {
     format!("{VERSION}:{}:{}", scenario_hash(src), parts.join(","))
 }
 
-/// Reads a schedule string for the scenario text `src`.
+/// A decoded schedule: the scheduler's choices, and the seed of the loss
+/// stream where the run drew losses (`v1:HASH:CHOICES;loss=SEED`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Schedule {
+    /// The scheduler's choices.
+    pub choices: Vec<u32>,
+    /// The loss stream's seed, if the string names one.
+    pub loss_seed: Option<u64>,
+}
+
+/// [`encode`], naming the loss stream's seed where the run drew from it (a
+/// scenario with a lossy link), so the replay loses the same datagrams.
+pub fn encode_with_loss(src: &str, choices: &[u32], loss_seed: Option<u64>) -> String {
+    let s = encode(src, choices);
+    match loss_seed {
+        Some(l) => format!("{s};loss={l}"),
+        None => s,
+    }
+}
+
+/// Reads a schedule string for the scenario text `src`, with its loss seed.
+pub fn decode_full(src: &str, s: &str) -> Result<Schedule, ScheduleError> {
+    let (body, opts) = s.trim().split_once(';').unwrap_or((s.trim(), ""));
+    let mut loss_seed = None;
+    for opt in opts.split(';').filter(|o| !o.is_empty()) {
+        let v = opt.strip_prefix("loss=").ok_or(ScheduleError::Malformed)?;
+        loss_seed = Some(v.parse().map_err(|_| ScheduleError::Malformed)?);
+    }
+    Ok(Schedule {
+        choices: decode(src, body)?,
+        loss_seed,
+    })
+}
+
+/// Reads a schedule string for the scenario text `src` (its choices).
 pub fn decode(src: &str, s: &str) -> Result<Vec<u32>, ScheduleError> {
+    let s = s.split_once(';').map_or(s, |(b, _)| b);
     let mut it = s.trim().splitn(3, ':');
     let (Some(v), Some(hash), Some(body)) = (it.next(), it.next(), it.next()) else {
         return Err(ScheduleError::Malformed);
