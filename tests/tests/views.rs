@@ -52,6 +52,10 @@ fn check_mermaid(name: &str, text: &str) {
             !body.contains(';') && !body.contains('#'),
             "{name}: `;` or `#` would break Mermaid: {l:?}"
         );
+        // A host's participants sit in a box (scenarios with hosts).
+        if body.starts_with("box ") || body == "end" {
+            continue;
+        }
         if let Some(rest) = body.strip_prefix("participant ") {
             let (pid, alias) = rest.split_once(" as ").unwrap_or_else(|| panic!("{name}: {l:?}"));
             assert!(!alias.is_empty());

@@ -29,6 +29,9 @@ pub struct Chrome {
     tracks: Vec<u64>,
     /// Hosts named so far (a host is a process track of the trace).
     hosts_named: Vec<bool>,
+    /// Packets that left and have not arrived: their flows end where the
+    /// run does ("still on its way").
+    open_flows: std::collections::BTreeMap<u64, (u64, u32)>,
 }
 
 impl Chrome {
@@ -165,10 +168,11 @@ impl Chrome {
         let flow = (1 << 40) + n.id;
         match &n.step {
             NetStep::Leaves { .. } if n.id != 0 => {
+                self.open_flows.insert(flow, (track, p.0));
                 self.out.push(json!({"name": n.what, "cat": "network", "ph": "s", "id": flow, "pid": track, "tid": p.0, "ts": ts}));
             }
             NetStep::Arrives => {
-                if n.id != 0 {
+                if n.id != 0 && self.open_flows.remove(&flow).is_some() {
                     self.out.push(json!({"name": n.what, "cat": "network", "ph": "f", "bp": "e", "id": flow, "pid": track, "tid": p.0, "ts": ts}));
                 }
                 self.out.push(
@@ -195,6 +199,9 @@ impl Chrome {
                 let track = self.tracks.get(i).copied().unwrap_or(1);
                 self.out.push(json!({"ph": "E", "pid": track, "tid": i, "ts": ts}));
             }
+        }
+        for (flow, (track, tid)) in std::mem::take(&mut self.open_flows) {
+            self.out.push(json!({"name": "still on its way", "cat": "network", "ph": "f", "bp": "e", "id": flow, "pid": track, "tid": tid, "ts": ts}));
         }
         let mut events = if k.host_count() > 1 {
             Vec::new()
