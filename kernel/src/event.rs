@@ -102,6 +102,10 @@ pub struct NetEvent {
     pub what: String,
     /// The other host (where it goes, or where it came from).
     pub host: crate::HostId,
+    /// Where it happened: the sender's host when it leaves or is lost, the
+    /// receiving host when it arrives (the process named may be elsewhere:
+    /// the sender, when nobody there holds the socket it reached).
+    pub at: crate::HostId,
     /// The data it carries, if any.
     pub data: Option<Data>,
     /// For an arrival, the process whose call sent it.

@@ -251,6 +251,8 @@ pub struct Kernel {
     pub(crate) loss_rng: Option<SplitMix64>,
     /// Connection attempts so far (an answer names the attempt it answers).
     pub(crate) net_attempts: u64,
+    /// The host a packet being delivered arrives at (for the trace).
+    pub(crate) net_at: Option<crate::HostId>,
 }
 
 /// Processes (and objects; four times as many capabilities) a new kernel has
@@ -374,6 +376,7 @@ impl Kernel {
             ports: BTreeMap::new(),
             loss_rng: None,
             net_attempts: 0,
+            net_at: None,
         }
     }
 

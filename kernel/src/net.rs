@@ -169,6 +169,21 @@ impl Kernel {
         to: Option<ObjId>,
         seg: Segment,
     ) {
+        // The trace says where it leaves from (the process named may be on
+        // another host: a reset a closed end sends is named for the sender).
+        let outer = self.net_at.replace(from);
+        self.send_packet_from((from, sender), from_obj, to_host, to, seg);
+        self.net_at = outer;
+    }
+
+    fn send_packet_from(
+        &mut self,
+        (from, sender): (HostId, crate::Pid),
+        from_obj: Option<ObjId>,
+        to_host: HostId,
+        to: Option<ObjId>,
+        seg: Segment,
+    ) {
         let mut p = Packet {
             from,
             to_host,
@@ -180,7 +195,7 @@ impl Kernel {
             id: 0,
         };
         if from == to_host {
-            self.arrive(p);
+            self.arrive_at(p);
             return;
         }
         let Some(link) = self.net.links.get(&pair(from, to_host)) else {
@@ -236,7 +251,7 @@ impl Kernel {
         };
         self.count_in_flight(p.counted, -1);
         let counted = p.counted;
-        self.arrive(p);
+        self.arrive_at(p);
         // A wait that had only this on its way is one for ever now.
         self.recheck_socket_waiters(counted);
     }
@@ -244,6 +259,13 @@ impl Kernel {
     /// Whether a packet's timer still has its packet.
     pub(crate) fn packet_live(&self, key: u64) -> bool {
         self.net.packets.contains(key as usize)
+    }
+
+    /// [`Kernel::arrive`], with the trace told which host it happens on.
+    fn arrive_at(&mut self, p: Packet) {
+        let outer = self.net_at.replace(p.to_host);
+        self.arrive(p);
+        self.net_at = outer;
     }
 
     fn draw_loss(&mut self, loss: u8) -> bool {
@@ -270,6 +292,9 @@ impl Kernel {
         if !self.observed {
             return;
         }
+        // Where it happens: the host a packet is sent from or arrives at
+        // (set by whoever moves it), else the process's.
+        let at = self.net_at.unwrap_or_else(|| self.host_of(pid));
         let what = seg.describe();
         let data = seg.data();
         self.record(pid, || {
@@ -277,6 +302,7 @@ impl Kernel {
                 step,
                 what,
                 host,
+                at,
                 data,
                 sender,
                 id,

@@ -157,6 +157,7 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
             put("event", json!(ev));
             put("what", json!(n.what));
             put("peer_host", json!(k.host_name(n.host)));
+            put("at", json!(k.host_name(n.at)));
             if let NetStep::Leaves { .. } = n.step {
                 put("arrives", at.map_or(J::Null, |t| json!(t)));
             }

@@ -40,13 +40,31 @@ pub fn who(k: &Kernel, pid: ipcsim_kernel::Pid) -> std::borrow::Cow<'_, str> {
 }
 
 /// A network event in words: "-> 5 bytes to beta (arrives t=15)".
-fn net_words(k: &Kernel, n: &ipcsim_kernel::NetEvent, out: &mut String) -> std::fmt::Result {
+fn net_words(k: &Kernel, pid: ipcsim_kernel::Pid, n: &ipcsim_kernel::NetEvent, out: &mut String) -> std::fmt::Result {
     use ipcsim_kernel::NetStep;
     let host = k.host_name(n.host);
     let data = n.data.as_ref().map_or(String::new(), |d| format!(" {d}"));
     match &n.step {
+        NetStep::Leaves { at: Some(t) } if k.host_of(pid) != n.at => {
+            write!(
+                out,
+                "~> {}{data} to {host} (arrives t={t}), from {}",
+                n.what,
+                k.host_name(n.at)
+            )
+        }
         NetStep::Leaves { at: Some(t) } => write!(out, "~> {}{data} to {host} (arrives t={t})", n.what),
         NetStep::Leaves { at: None } => write!(out, "~> {}{data} to {host}: held by a partition for ever", n.what),
+        // Named for a process of another host (nobody where it arrived holds
+        // the socket it reached): say where it arrived.
+        NetStep::Arrives if k.host_of(pid) != n.at => {
+            write!(
+                out,
+                "<~ {}{data} from {host}, at {} (nobody there takes it)",
+                n.what,
+                k.host_name(n.at)
+            )
+        }
         NetStep::Arrives => write!(out, "<~ {}{data} from {host}", n.what),
         NetStep::Lost(why) => write!(out, "LOST {}{data} to {host}: {why}", n.what),
     }
@@ -166,7 +184,7 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
             priority,
             inherited: false,
         } => write!(out, "priority back to {priority}"),
-        EventKind::Net(n) => net_words(k, n, out),
+        EventKind::Net(n) => net_words(k, e.pid, n, out),
         EventKind::Fault { delay: 0, .. } => write!(out, "FAULT injected: killed (--kill-random)"),
         EventKind::Fault { delay, .. } => write!(out, "FAULT injected: stalls {delay} ticks (--delay)"),
         EventKind::End { ending } => write!(out, "ends: {ending}"),
