@@ -72,7 +72,7 @@ fn every_embedded_diagram_is_what_its_scenario_draws_today() {
 }
 
 /// Every timeline or report line of every bundled scenario, under the runs the
-/// guide shows: unseeded, seeds 0 and 5, and seed 0 with `--kill-random --fault-steps 20`.
+/// guide shows: unseeded, seeds 0, 1 and 5, and seed 0 with `--kill-random --fault-steps 20`.
 fn trace_lines() -> std::collections::BTreeSet<String> {
     let mut all = std::collections::BTreeSet::new();
     for p in bundled_scenarios() {
@@ -86,6 +86,7 @@ fn trace_lines() -> std::collections::BTreeSet<String> {
         for (seed, faults) in [
             (None, Default::default()),
             (Some(0), Default::default()),
+            (Some(1), Default::default()),
             (Some(5), Default::default()),
             (Some(0), kill),
         ] {
