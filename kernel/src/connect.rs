@@ -388,8 +388,9 @@ impl Kernel {
     /// The sockets whose waits a packet would complete, counted while it flies.
     pub(crate) fn in_flight_for(&self, p: &Packet) -> [Option<ObjId>; 2] {
         match &p.seg {
-            Segment::Syn { client, port, .. } => [Some(*client), self.listener_for(p.to_host, *port)],
-            Segment::Datagram { port, .. } => [self.ports.get(&(p.to_host, false, *port)).copied(), None],
+            // The listener or receiver is found by port (`Net::to_ports`).
+            Segment::Syn { client, .. } => [Some(*client), None],
+            Segment::Datagram { .. } => [None, None],
             _ => [p.to, None],
         }
     }
@@ -407,7 +408,7 @@ impl Kernel {
     pub(crate) fn recheck_socket_waiters(&mut self, objs: [Option<ObjId>; 2]) {
         for o in objs.into_iter().flatten() {
             let Some(s) = self.sock(o) else { continue };
-            if s.inflight > 0 {
+            if self.on_its_way(o) {
                 continue;
             }
             let waiting: Vec<Pid> = s.waiters.iter().chain(s.writers.iter()).collect();
@@ -415,6 +416,19 @@ impl Kernel {
                 self.check_deadlock_around(w);
             }
         }
+    }
+
+    /// Whether something is on its way to socket `obj`: to it, or (a
+    /// listener or a datagram socket) to its port.
+    fn on_its_way(&self, obj: ObjId) -> bool {
+        let Some(s) = self.sock(obj) else { return false };
+        let by_port = !s.stream || matches!(s.phase, Phase::Listening { .. });
+        s.inflight > 0
+            || (by_port
+                && s.port.is_some_and(|port| {
+                    let host = self.objs.get(obj.0).map_or(HostId::LOCAL, |o| o.host);
+                    self.net.to_ports.contains_key(&(host, s.stream, port))
+                }))
     }
 
     /// Whether `pid` waits on a socket for something already on its way (the
@@ -425,7 +439,7 @@ impl Kernel {
         };
         match b.wait {
             Wait::SockRead { .. } | Wait::SockWrite | Wait::Accept | Wait::Connect | Wait::RecvFrom => {
-                b.obj.and_then(|o| self.sock(o)).is_some_and(|s| s.inflight > 0)
+                b.obj.is_some_and(|o| self.on_its_way(o))
             }
             _ => false,
         }

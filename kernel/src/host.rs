@@ -101,6 +101,12 @@ impl Kernel {
         }
     }
 
+    /// The hosts other than the active one that can run now.
+    fn other_hosts_ready(&self) -> impl Iterator<Item = usize> + '_ {
+        let here = self.active_host.index();
+        (0..self.hosts.len()).filter(move |h| *h != here && self.can_run_now(*h))
+    }
+
     /// Every host's CPU holder (the active host's is `current`).
     fn computing(&self) -> impl Iterator<Item = Pid> + '_ {
         let active = self.current;
@@ -125,8 +131,13 @@ impl Kernel {
                 continue;
             }
             // The active host has nothing more to run at this instant: the
-            // next host in declaration order that has.
-            let next = (self.active_host.index() + 1..self.hosts.len()).find(|h| self.can_run_now(*h));
+            // next host in declaration order that has, wrapping round (a host
+            // left by a seeded switch, or given a process by the runtime,
+            // runs at this instant too).
+            let here = self.active_host.index();
+            let next = (here + 1..self.hosts.len())
+                .chain(0..here)
+                .find(|h| self.can_run_now(*h));
             if let Some(h) = next {
                 self.activate(HostId(h as u16));
                 continue;
@@ -166,6 +177,29 @@ impl Kernel {
         self.preempt_hosts();
         self.activate(HostId::LOCAL);
         None
+    }
+
+    /// With a seed, at a system call boundary of `pid` that did not block:
+    /// maybe let another host that can run at this instant go first (its
+    /// hosts' processes run at the same virtual time, so which goes first is
+    /// the schedule's choice). `pid` keeps its host's CPU and goes on when
+    /// its host is active again. The choice is drawn only where another host
+    /// can run; option 0 is "stay". Returns whether another host runs.
+    pub(crate) fn seeded_host_switch(&mut self, pid: Pid) -> bool {
+        let n = self.other_hosts_ready().count();
+        if n == 0 {
+            return false;
+        }
+        let pick = self.choose(n as u64 + 1).unwrap_or(0) as usize;
+        let Some(to) = pick.checked_sub(1).and_then(|i| self.other_hosts_ready().nth(i)) else {
+            return false;
+        };
+        debug_assert_eq!(self.current, Some(pid));
+        self.activate(HostId(to as u16));
+        if self.current.is_none() && self.live_nondaemons > 0 {
+            self.run_next_ready();
+        }
+        true
     }
 
     /// After timers fired: on each host, a ready process of higher priority

@@ -966,6 +966,9 @@ impl Kernel {
         if self.rng.is_none() && self.cfg.replay.is_none() {
             return false;
         }
+        if self.hosts.len() > 1 && self.seeded_host_switch(pid) {
+            return true;
+        }
         let prio = self.procs[pid.index()].priority;
         let n = self.ready.at(prio) as u64;
         if n == 0 {

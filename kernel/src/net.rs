@@ -83,6 +83,15 @@ impl Segment {
     }
 }
 
+/// The port a packet is addressed to when its socket is found on arrival.
+fn port_of(p: &Packet) -> Option<(HostId, bool, u16)> {
+    match p.seg {
+        Segment::Syn { port, .. } => Some((p.to_host, true, port)),
+        Segment::Datagram { port, .. } => Some((p.to_host, false, port)),
+        _ => None,
+    }
+}
+
 /// A segment or datagram on its way.
 #[derive(Clone, Debug)]
 pub(crate) struct Packet {
@@ -97,6 +106,8 @@ pub(crate) struct Packet {
     pub sender: crate::Pid,
     /// The sockets whose waits it would complete (see `Socket::inflight`).
     pub counted: [Option<ObjId>; 2],
+    /// The port it goes to, when that is decided on arrival (see `Net::to_ports`).
+    pub to_port: Option<(HostId, bool, u16)>,
     /// Its number in the trace (0: delivered on one host, never left).
     pub id: u64,
 }
@@ -108,6 +119,10 @@ pub(crate) struct Net {
     pub packets: Slab<Packet>,
     /// Packets that have left so far (each numbered for the trace).
     pub sent: u64,
+    /// Connection requests and datagrams in flight to each (host, stream?,
+    /// port): whether a port has a socket is decided when they arrive, so a
+    /// socket bound after they left still has them on their way.
+    pub to_ports: BTreeMap<(HostId, bool, u16), u32>,
 }
 
 fn pair(a: HostId, b: HostId) -> (HostId, HostId) {
@@ -192,6 +207,7 @@ impl Kernel {
             from_obj,
             sender,
             counted: [None, None],
+            to_port: None,
             id: 0,
         };
         if from == to_host {
@@ -234,6 +250,10 @@ impl Kernel {
         };
         p.counted = self.in_flight_for(&p);
         self.count_in_flight(p.counted, 1);
+        p.to_port = port_of(&p);
+        if let Some(k) = p.to_port {
+            *self.net.to_ports.entry(k).or_default() += 1;
+        }
         let key = self.net.packets.insert(p);
         self.timer_seq += 1;
         self.timers.push(std::cmp::Reverse(crate::kernel::Timer {
@@ -250,9 +270,21 @@ impl Kernel {
             return;
         };
         self.count_in_flight(p.counted, -1);
-        let counted = p.counted;
+        let mut counted = p.counted;
+        if let Some(k) = p.to_port {
+            if let Some(n) = self.net.to_ports.get_mut(&k) {
+                *n -= 1;
+                if *n == 0 {
+                    self.net.to_ports.remove(&k);
+                }
+            }
+        }
+        let port_socket = p.to_port.and_then(|k| self.ports.get(&k).copied());
         self.arrive_at(p);
         // A wait that had only this on its way is one for ever now.
+        if counted[1].is_none() {
+            counted[1] = port_socket;
+        }
         self.recheck_socket_waiters(counted);
     }
 

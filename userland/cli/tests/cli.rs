@@ -205,6 +205,7 @@ fn explore_finds_each_documented_bug_and_passes_each_fix() {
         ("lost_wakeup.ipc", "lost_wakeup_fixed.ipc", &[][..]),
         ("kill_lost_replies.ipc", "kill_lost_replies_fixed.ipc", kill),
         ("tight_timeout.ipc", "tight_timeout_fixed.ipc", delay),
+        ("host_race.ipc", "host_race_fixed.ipc", &[][..]),
     ] {
         // Without a seed both pass: the bug hides.
         for f in [buggy, fixed] {
@@ -388,7 +389,15 @@ fn a_delay_stalls_one_process_at_one_step() {
 
 #[test]
 fn the_same_seed_gives_the_same_json_trace_in_two_processes() {
-    for f in ["explore_lock_order.ipc", "race_order.ipc", "kill_lost_replies.ipc"] {
+    for f in [
+        "explore_lock_order.ipc",
+        "race_order.ipc",
+        "kill_lost_replies.ipc",
+        "socket_echo.ipc",
+        "socket_partition.ipc",
+        "udp_retry.ipc",
+        "host_race.ipc",
+    ] {
         let file = scenario(f);
         let args = [
             "run",
