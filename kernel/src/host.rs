@@ -63,6 +63,14 @@ impl Kernel {
         self.hosts.get(h.index()).map_or("?", |x| &x.name)
     }
 
+    /// The host named `name` (`local` is host 0).
+    pub fn host_named(&self, name: &str) -> Option<HostId> {
+        self.hosts
+            .iter()
+            .position(|h| &*h.name == name)
+            .map(|i| HostId(i as u16))
+    }
+
     /// The host a process belongs to.
     pub fn host_of(&self, pid: Pid) -> HostId {
         self.procs.get(pid.index()).map_or(HostId::LOCAL, |p| p.host)

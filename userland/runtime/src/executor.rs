@@ -104,6 +104,20 @@ impl Runtime {
         self.spawn_boxed_on(ipcsim_kernel::HostId::LOCAL, spec, body)
     }
 
+    /// [`Runtime::spawn`] on host `host` (see [`ipcsim_kernel::Kernel::add_host`]).
+    pub fn spawn_on<F, Fut>(
+        &mut self,
+        host: ipcsim_kernel::HostId,
+        spec: ProcessSpec,
+        body: F,
+    ) -> Result<Pid, ipcsim_kernel::Error>
+    where
+        F: FnOnce(Sys) -> Fut,
+        Fut: Future<Output = ProcResult> + 'static,
+    {
+        self.spawn_boxed_on(host, spec, |sys| Box::pin(body(sys)))
+    }
+
     /// [`Runtime::spawn_boxed`] on host `host` (see [`ipcsim_kernel::Kernel::add_host`]).
     pub fn spawn_boxed_on(
         &mut self,

@@ -35,10 +35,12 @@
 #![deny(missing_docs)]
 
 mod executor;
+mod net;
 mod report;
 mod sys;
 
 pub use executor::{ProcFuture, Runtime};
+pub use net::{Datagram, Domain, SockType};
 pub use report::{ProcState, ProcessReport, Report};
 pub use sys::{FromRet, Issue, Mapped, Sys, SysCall};
 

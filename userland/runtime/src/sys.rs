@@ -255,7 +255,7 @@ impl Sys {
         }
     }
 
-    fn mapped<T: FromRet, I: Issue>(&self, call: I) -> Mapped<'_, T, I> {
+    pub(crate) fn mapped<T: FromRet, I: Issue>(&self, call: I) -> Mapped<'_, T, I> {
         Mapped {
             inner: SysCall {
                 pid: self.pid,
