@@ -33,11 +33,26 @@ pub(crate) struct Link {
 
 impl Link {
     /// The partition that covers `t`, as its end (Some(None): for ever).
-    fn partitioned_at(&self, t: Time) -> Option<Option<Time>> {
+    fn covering(&self, t: Time) -> Option<Option<Time>> {
         self.partitions
             .iter()
             .find(|(from, until)| t >= *from && until.is_none_or(|u| t < u))
             .map(|(_, until)| *until)
+    }
+
+    /// Whether the link is cut at `t`, and until when (Some(None): for
+    /// ever): partitions that overlap or touch count as one, so a held
+    /// segment leaves only when the link is whole again.
+    fn partitioned_at(&self, t: Time) -> Option<Option<Time>> {
+        let mut end = self.covering(t)?;
+        // Each step moves to a later end, so this ends within as many steps as there are partitions.
+        while let Some(u) = end {
+            match self.covering(u) {
+                Some(next) => end = next,
+                None => break,
+            }
+        }
+        Some(end)
     }
 }
 
