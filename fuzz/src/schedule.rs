@@ -9,11 +9,14 @@ use ipcsim_kernel::Faults;
 use ipcsim_scenario::{schedule, RunOptions};
 
 /// Scenarios whose schedules matter (each has a bug some schedule shows).
-const SCENARIOS: [&str; 4] = [
+const SCENARIOS: [&str; 7] = [
     include_str!("../../scenarios/race_order.ipc"),
     include_str!("../../scenarios/explore_lock_order.ipc"),
     include_str!("../../scenarios/lost_wakeup.ipc"),
     include_str!("../../scenarios/kill_lost_replies.ipc"),
+    include_str!("../../scenarios/udp_retry.ipc"),
+    include_str!("../../scenarios/socket_partition.ipc"),
+    include_str!("../../scenarios/host_race.ipc"),
 ];
 
 /// Runs one input: its first byte picks the scenario and the faults, the
@@ -27,6 +30,9 @@ pub fn check(data: &[u8]) {
         kill_random: head & 0x10 != 0,
         delay: if head & 0x20 != 0 { 3 } else { 0 },
         within: u64::from(head >> 6) * 10 + 1,
+        partition: if head & 0x08 != 0 { 6 } else { 0 },
+        drop_datagram: head & 0x04 != 0,
+        reorder: if head & 0x02 != 0 { 4 } else { 0 },
     };
     let text = String::from_utf8_lossy(rest);
     // The string as written, then the same choices under this file's hash.

@@ -91,6 +91,18 @@ pub enum NetStep {
     Arrives,
     /// It was lost on its way to `host`, for this reason.
     Lost(&'static str),
+    /// An injected fault (`--reorder-random`) holds it back this many ticks
+    /// more than its link's latency.
+    Held {
+        /// Extra ticks.
+        ticks: crate::Time,
+    },
+    /// An injected fault (`--partition-random`) cuts the link between `at`
+    /// and `host` until this time.
+    Cut {
+        /// When the link is whole again.
+        until: crate::Time,
+    },
 }
 
 /// A network event: a segment or datagram leaving, arriving or lost.

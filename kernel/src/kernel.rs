@@ -239,6 +239,8 @@ pub struct Kernel {
     pub(crate) fault_plan: Option<crate::fault::FaultPlan>,
     pub(crate) injected_kill: Option<Pid>,
     pub(crate) injected_delay: Option<Pid>,
+    /// The network faults that struck (`fault.rs`).
+    pub(crate) injected_net: Vec<crate::fault::NetFault>,
     /// Every host, `local` first (`host.rs`); the active one's ready queues
     /// are `ready`, its last run process `last_run`.
     pub(crate) hosts: Vec<crate::host::Host>,
@@ -370,6 +372,7 @@ impl Kernel {
             fault_plan: None,
             injected_kill: None,
             injected_delay: None,
+            injected_net: Vec::new(),
             hosts: vec![crate::host::Host::new("local")],
             active_host: crate::HostId::LOCAL,
             net: crate::net::Net::default(),

@@ -58,7 +58,7 @@ pub use budget::Held;
 pub use deadlock::DeadlockReport;
 pub use error::{Error, KResult};
 pub use event::{Event, EventKind, NetEvent, NetStep, SwitchReason, WaitKind};
-pub use fault::Faults;
+pub use fault::{Faults, NetFault};
 pub use ids::{CapId, HostId, ObjId, Pid, Time, Timeout};
 pub use kernel::{Costs, Finish, Kernel, KernelConfig, Limits, Next, ProcessInfo};
 pub use message::{Data, Message};

@@ -243,11 +243,23 @@ impl Kernel {
             } else {
                 None
             };
+            let lost = lost.or_else(|| {
+                (self.faults_on && self.fault_drops_datagram(from, to_host))
+                    .then_some("an injected fault (--drop-random)")
+            });
             if let Some(why) = lost {
                 self.record_net(sender, NetStep::Lost(why), &p.seg, to_host);
                 self.release_datagram(&p.seg);
                 return;
             }
+        }
+        let held_back = if datagram && self.faults_on {
+            self.fault_holds_datagram(from, to_host)
+        } else {
+            0
+        };
+        if held_back > 0 {
+            self.record_net(sender, NetStep::Held { ticks: held_back }, &p.seg, to_host);
         }
         self.net.sent += 1;
         p.id = self.net.sent;
@@ -257,7 +269,7 @@ impl Kernel {
             None => Some(self.now),
             Some(until) => until,
         };
-        let arrives = leaves.map(|t| t.saturating_add(latency));
+        let arrives = leaves.map(|t| t.saturating_add(latency).saturating_add(held_back));
         self.record_net_of(sender, NetStep::Leaves { at: arrives }, &p.seg, to_host, (None, p.id));
         let Some(at) = arrives else {
             self.release_datagram(&p.seg);
@@ -301,6 +313,33 @@ impl Kernel {
             counted[1] = port_socket;
         }
         self.recheck_socket_waiters(counted);
+    }
+
+    /// How many links there are.
+    pub(crate) fn net_link_count(&self) -> usize {
+        self.net.links.len()
+    }
+
+    /// The `i`th link's ends, in the links' order.
+    pub(crate) fn net_link_at(&self, i: usize) -> Option<(HostId, HostId)> {
+        self.net.links.keys().nth(i).copied()
+    }
+
+    /// The trace of an injected cut of link `a`-`b` until `until`.
+    pub(crate) fn note_link_cut(&mut self, pid: crate::Pid, (a, b): (HostId, HostId), until: crate::Time) {
+        if !self.observed {
+            return;
+        }
+        let ev = NetEvent {
+            step: NetStep::Cut { until },
+            what: "link".into(),
+            host: b,
+            at: a,
+            data: None,
+            sender: None,
+            id: 0,
+        };
+        self.record(pid, || EventKind::Net(Box::new(ev)));
     }
 
     /// Whether a packet's timer still has its packet.

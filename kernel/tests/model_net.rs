@@ -1,6 +1,7 @@
 //! Model-based property test of streams and datagrams across two hosts:
 //! random latencies, partitions (overlapping, touching, for ever), loss,
-//! kills, early closes and read sizes, run straight on the kernel with
+//! kills, early closes, read sizes and injected network faults (a cut
+//! link, a dropped or held-back datagram), run straight on the kernel with
 //! `check_invariants()` after every step, then judged against a reference:
 //! - stream bytes arrive in order, each once: what the reader got is a prefix
 //!   of what the writer wrote, and all of it when nothing went wrong;
@@ -36,6 +37,8 @@ struct Case {
     /// Kill this role (0..4) at this time.
     kill: Option<(usize, u64)>,
     seed: Option<u64>,
+    /// Injected faults (they strike only under a seed).
+    faults: Faults,
 }
 
 fn case() -> impl proptest::strategy::Strategy<Value = Case> {
@@ -49,9 +52,15 @@ fn case() -> impl proptest::strategy::Strategy<Value = Case> {
         prop::collection::vec((1usize..12, 0u64..6), 0..10),
         prop::option::of((0usize..4, 0u64..50)),
         prop::option::of(any::<u64>()),
+        (
+            prop_oneof![Just(0u64), 1u64..20],
+            any::<bool>(),
+            prop_oneof![Just(0u64), 1u64..10],
+            1u64..40,
+        ),
     )
         .prop_map(
-            |((latency, loss), partitions, (chunks, shutdown), (read_max, close_after), dgrams, kill, seed)| Case {
+            |((latency, loss), partitions, (chunks, shutdown), (read_max, close_after), dgrams, kill, seed, f)| Case {
                 latency,
                 loss,
                 partitions,
@@ -62,6 +71,13 @@ fn case() -> impl proptest::strategy::Strategy<Value = Case> {
                 dgrams,
                 kill,
                 seed,
+                faults: Faults {
+                    partition: f.0,
+                    drop_datagram: f.1,
+                    reorder: f.2,
+                    within: f.3,
+                    ..Faults::default()
+                },
             },
         )
 }
@@ -337,6 +353,7 @@ struct Outcome {
 fn run(c: &Case) -> Outcome {
     let cfg = KernelConfig {
         seed: c.seed,
+        faults: c.faults,
         max_time: 100_000,
         ..KernelConfig::default()
     };
@@ -456,28 +473,53 @@ fn judge(c: &Case, o: &Outcome) -> Result<(), TestCaseError> {
     if nothing_wrong && !forever {
         prop_assert_eq!(s.reader_end, Some(true), "the reader never saw the end");
     }
-    // Datagrams: whole, at most once, in order, from the sender's host.
+    // Datagrams: whole, at most once, in order (unless one was held back),
+    // from the sender's host.
+    let held = o
+        .events
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::Net(n) if matches!(n.step, NetStep::Held { .. })));
     let mut last = None;
+    let mut taken = std::collections::BTreeSet::new();
     for (text, host, port) in &s.got {
         let i = s.sent.iter().position(|x| x == text);
         prop_assert!(i.is_some(), "received {text:?}, never sent whole");
-        prop_assert!(last < i, "{text:?} out of order or twice");
+        prop_assert!(taken.insert(i), "{text:?} twice");
+        prop_assert!(held || last < i, "{text:?} out of order");
         last = i;
         prop_assert_eq!((*host, *port), (o.a, 49_152));
     }
-    // Nothing crosses a partition.
+    // Nothing crosses a partition (the declared ones, and a cut injected
+    // from the moment it strikes).
+    let mut parts = c.partitions.clone();
+    let mut hold = 0;
     let mut leaves: BTreeMap<u64, Option<u64>> = BTreeMap::new();
     let mut arrived: BTreeMap<u64, u64> = BTreeMap::new();
     for e in &o.events {
         let EventKind::Net(n) = &e.kind else { continue };
-        let expect = leaves_at(&c.partitions, e.time).map(|l| l + c.latency);
+        let expect = leaves_at(&parts, e.time).map(|l| l + c.latency + std::mem::take(&mut hold));
         let datagram = n.what.starts_with("datagram");
         match n.step {
+            NetStep::Cut { until } => {
+                prop_assert!(c.faults.partition > 0 && until > e.time && until - e.time <= c.faults.partition);
+                parts.push((e.time, Some(until)));
+            }
+            NetStep::Held { ticks } => {
+                prop_assert!(datagram && ticks >= 1 && ticks <= c.faults.reorder);
+                hold = ticks;
+            }
             NetStep::Leaves { at } => {
                 prop_assert!(n.id > 0);
                 prop_assert_eq!(at, expect, "{} sent at {}", n.what, e.time);
                 if datagram {
-                    prop_assert_eq!(at, Some(e.time + c.latency), "a datagram left into a partition");
+                    prop_assert!(
+                        at.is_some_and(|a| a >= e.time + c.latency),
+                        "a datagram left into a partition"
+                    );
+                    prop_assert!(
+                        leaves_at(&parts, e.time) == Some(e.time),
+                        "a datagram left into a partition"
+                    );
                 }
                 leaves.insert(n.id, at);
             }
@@ -495,7 +537,10 @@ fn judge(c: &Case, o: &Outcome) -> Result<(), TestCaseError> {
             }
             NetStep::Lost(why) => {
                 if why == "a partition" {
-                    prop_assert!(leaves_at(&c.partitions, e.time) != Some(e.time), "lost to no partition");
+                    prop_assert!(leaves_at(&parts, e.time) != Some(e.time), "lost to no partition");
+                }
+                if why.starts_with("an injected fault") {
+                    prop_assert!(c.faults.drop_datagram && c.seed.is_some());
                 }
                 if why == "the link's loss" {
                     prop_assert!(c.loss > 0);
@@ -534,6 +579,7 @@ fn touching_partitions_are_one_cut() {
         dgrams: vec![],
         kill: None,
         seed: None,
+        faults: Faults::default(),
     };
     let o = run(&c);
     judge(&c, &o).expect("the reference");

@@ -149,6 +149,7 @@ fn a_reset_runtime_runs_as_a_new_one() {
         kill_random: true,
         delay: 3,
         within: 20,
+        ..Default::default()
     };
     let configs = [
         (None, ipcsim_kernel::Strategy::Random, ipcsim_kernel::Faults::default()),

@@ -72,7 +72,8 @@ fn every_embedded_diagram_is_what_its_scenario_draws_today() {
 }
 
 /// Every timeline or report line of every bundled scenario, under the runs the
-/// guide shows: unseeded, seeds 0, 1 and 5, and seed 0 with `--kill-random --fault-steps 20`.
+/// guide shows: unseeded, seeds 0, 1 and 5, seed 0 with `--kill-random --fault-steps 20`,
+/// and seed 5 with `--drop-random --fault-steps 8`.
 fn trace_lines() -> std::collections::BTreeSet<String> {
     let mut all = std::collections::BTreeSet::new();
     for p in bundled_scenarios() {
@@ -82,6 +83,12 @@ fn trace_lines() -> std::collections::BTreeSet<String> {
             kill_random: true,
             delay: 0,
             within: 20,
+            ..Default::default()
+        };
+        let drop = ipcsim_kernel::Faults {
+            drop_datagram: true,
+            within: 8,
+            ..Default::default()
         };
         for (seed, faults) in [
             (None, Default::default()),
@@ -89,6 +96,7 @@ fn trace_lines() -> std::collections::BTreeSet<String> {
             (Some(1), Default::default()),
             (Some(5), Default::default()),
             (Some(0), kill),
+            (Some(5), drop),
         ] {
             let views = Views {
                 faults,

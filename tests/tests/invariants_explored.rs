@@ -1,5 +1,5 @@
 //! The kernel's invariants hold after every step of every bundled scenario,
-//! under seeded schedules, PCT and injected faults: `check_invariants` is
+//! under seeded schedules, PCT and injected faults (network faults too): `check_invariants` is
 //! called from the event sink, which the runtime calls after each step.
 
 use ipcsim_kernel::{Faults, Strategy};
@@ -12,11 +12,22 @@ fn invariants_hold_after_every_step_of_explored_runs() {
         kill_random: true,
         delay: 0,
         within: 30,
+        ..Default::default()
     };
     let delay = Faults {
         kill_random: false,
         delay: 4,
         within: 30,
+        ..Default::default()
+    };
+    // On a scenario without links these never strike; on one with, they cut,
+    // drop and hold back.
+    let net = Faults {
+        within: 30,
+        partition: 10,
+        drop_datagram: true,
+        reorder: 5,
+        ..Default::default()
     };
     let pct = Strategy::Pct { depth: 3, steps: 60 };
     let mut rt = ipcsim_runtime::Runtime::new(ipcsim_kernel::KernelConfig::default());
@@ -26,11 +37,12 @@ fn invariants_hold_after_every_step_of_explored_runs() {
         let src = std::fs::read_to_string(f).expect("readable");
         let sc = std::rc::Rc::new(ipcsim_scenario::load(&src).expect("loads"));
         for seed in 0..40u64 {
-            let (strategy, faults) = match seed % 4 {
+            let (strategy, faults) = match seed % 5 {
                 0 => (Strategy::Random, Faults::default()),
                 1 => (pct, Faults::default()),
                 2 => (Strategy::Random, kill),
-                _ => (Strategy::Random, delay),
+                3 => (Strategy::Random, delay),
+                _ => (Strategy::Random, net),
             };
             let opts = RunOptions {
                 seed: Some(seed),

@@ -58,6 +58,9 @@ pub struct Config {
     pub delay: u64,
     /// Steps over which a fault's step is drawn.
     pub fault_steps: u64,
+    /// Network faults to draw (cut a link, drop or hold back a datagram);
+    /// only `partition`, `drop_datagram` and `reorder` are read.
+    pub net: Faults,
     /// Process steps per run before it counts as a livelock.
     pub steps_max: u64,
     /// Seed of proptest's own generator; None: a fixed default, so a test's
@@ -74,6 +77,7 @@ impl Default for Config {
             kill_random: false,
             delay: 0,
             fault_steps: 50,
+            net: Faults::default(),
             steps_max: 1_000_000,
             proptest_seed: Some(0),
         }
@@ -96,16 +100,29 @@ pub fn schedules(config: &Config) -> impl Strategy<Value = Schedule> {
         Just(Scheduling::Random).boxed()
     };
     let (kill, delay, within, steps_max) = (config.kill_random, config.delay, config.fault_steps, config.steps_max);
+    let net = config.net;
+    let on = |asked: bool| proptest::bool::weighted(if asked { 0.9 } else { 0.0 });
     // Faults shrink towards none: a failure that needs no kill is reported without one.
-    let faults = (
-        proptest::bool::weighted(if kill { 0.9 } else { 0.0 }),
-        proptest::bool::weighted(if delay > 0 { 0.9 } else { 0.0 }),
-    )
-        .prop_map(move |(k, d)| Faults {
-            kill_random: k,
-            delay: if d { delay } else { 0 },
-            within,
-        });
+    let base = (on(kill), on(delay > 0)).prop_map(move |(k, d)| Faults {
+        kill_random: k,
+        delay: if d { delay } else { 0 },
+        within,
+        ..Faults::default()
+    });
+    // Network faults are drawn only when asked for, so a config without them
+    // draws the same schedules as before they existed.
+    let faults = if net.net_any() {
+        (base, on(net.partition > 0), on(net.drop_datagram), on(net.reorder > 0))
+            .prop_map(move |(f, p, x, r)| Faults {
+                partition: if p { net.partition } else { 0 },
+                drop_datagram: x,
+                reorder: if r { net.reorder } else { 0 },
+                ..f
+            })
+            .boxed()
+    } else {
+        base.boxed()
+    };
     (any::<u64>(), strategy, faults).prop_map(move |(seed, strategy, faults)| Schedule {
         seed,
         strategy,

@@ -68,46 +68,7 @@ impl StrategyArgs {
     }
 }
 
-/// Fault injection flags shared by `run` and `explore`.
-#[derive(Args, Debug, Clone, Copy)]
-pub struct FaultArgs {
-    /// Kill one random non-daemon process (SIGKILL) at one random step of the run; the
-    /// victim's own expectations are excused, the survivors must still pass.
-    #[arg(long)]
-    pub kill_random: bool,
-    /// Stall the running process for TICKS of CPU at one random step of the run.
-    #[arg(long, value_name = "TICKS", default_value_t = 0)]
-    pub delay: u64,
-    /// The fault's step is drawn in 1..=N (set it near a run's number of system calls).
-    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
-    pub fault_steps: u64,
-}
-
-impl FaultArgs {
-    /// The kernel's faults.
-    pub fn kernel(&self) -> ipcsim_kernel::Faults {
-        ipcsim_kernel::Faults {
-            kill_random: self.kill_random,
-            delay: self.delay,
-            within: self.fault_steps,
-        }
-    }
-
-    /// The flags that replay these faults with `ipcsim run`.
-    pub fn replay_flags(&self) -> String {
-        let mut s = String::new();
-        if self.kill_random {
-            s.push_str(" --kill-random");
-        }
-        if self.delay > 0 {
-            s.push_str(&format!(" --delay {}", self.delay));
-        }
-        if self.kernel().any() && self.fault_steps != 50 {
-            s.push_str(&format!(" --fault-steps {}", self.fault_steps));
-        }
-        s
-    }
-}
+pub use crate::faults::FaultArgs;
 
 /// Arguments of `explore`.
 #[derive(Args, Debug)]
@@ -232,12 +193,7 @@ pub(crate) fn signature(o: &Outcome, k: &ipcsim_kernel::Kernel) -> Signature {
         members.sort();
         v.push(format!("deadlock: {}", members.join(", ")));
     }
-    if let Some(p) = k.injected_kill() {
-        v.push(format!("fault: killed {}", name(p)));
-    }
-    if let Some(p) = k.injected_delay() {
-        v.push(format!("fault: stalled {}", name(p)));
-    }
+    v.extend(crate::faults::struck_lines(k));
     Signature(v)
 }
 
@@ -492,6 +448,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
     let next = AtomicU64::new(start);
     let done = AtomicU64::new(0);
     let best: Mutex<Option<Failure>> = Mutex::new(None);
+    let tally = crate::faults::Tally::default();
     // The smallest failing seed found so far (`best`'s, read without its lock).
     let lowest = AtomicU64::new(u64::MAX);
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -541,6 +498,7 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                             loss_seed: None,
                         };
                         let outcome = ipcsim_scenario::run_in(&mut rt, sc, &args.file, &opts, None);
+                        tally.count(&rt.kernel());
                         if outcome.exit_code() != 0 {
                             let again = RunOptions {
                                 record_choices: true,
@@ -548,10 +506,12 @@ pub fn explore(args: &ExploreArgs) -> u8 {
                             };
                             ipcsim_scenario::run_in(&mut rt, parsed.clone(), &args.file, &again, None);
                             let choices = rt.kernel().choices().to_vec();
+                            let mut why = reasons(&outcome);
+                            why.lines.extend(crate::faults::struck_lines(&rt.kernel()));
                             lowest.fetch_min(seed, Ordering::Relaxed);
                             if let Ok(mut b) = best.lock() {
                                 if b.as_ref().is_none_or(|(s, _, _)| seed < *s) {
-                                    *b = Some((seed, reasons(&outcome), choices));
+                                    *b = Some((seed, why, choices));
                                 }
                             }
                         }
@@ -592,6 +552,10 @@ pub fn explore(args: &ExploreArgs) -> u8 {
         }
         None => {
             println!("{ran} schedules explored (seeds {start}..{end}): no failure found");
+            // Every seed of the range ran: the tally is the same whatever the threads did.
+            for line in tally.lines(&args.faults) {
+                println!("{line}");
+            }
             0
         }
     }

@@ -13,6 +13,7 @@ mod chart;
 mod compare;
 mod dfs;
 mod explore;
+mod faults;
 
 use std::cell::RefCell;
 use std::io::{BufWriter, Write};
@@ -187,7 +188,7 @@ fn run(args: &RunArgs) -> u8 {
         let seeded = ipcsim_scenario::load(&src).is_ok_and(|sc| sc.config.seed.is_some());
         if !seeded {
             eprintln!(
-                "{file}: --kill-random and --delay draw their step from the schedule: give --seed N or --schedule STR"
+                "{file}: fault flags (--kill-random, --delay, --partition-random, --drop-random, --reorder-random) draw their step from the schedule: give --seed N or --schedule STR"
             );
             return 2;
         }

@@ -206,6 +206,11 @@ fn explore_finds_each_documented_bug_and_passes_each_fix() {
         ("kill_lost_replies.ipc", "kill_lost_replies_fixed.ipc", kill),
         ("tight_timeout.ipc", "tight_timeout_fixed.ipc", delay),
         ("host_race.ipc", "host_race_fixed.ipc", &[][..]),
+        (
+            "dns_query.ipc",
+            "dns_query_fixed.ipc",
+            &["--drop-random", "--fault-steps", "8"][..],
+        ),
     ] {
         // Without a seed both pass: the bug hides.
         for f in [buggy, fixed] {
@@ -551,4 +556,58 @@ fn a_shrunk_schedule_fails_the_same_way_as_the_run_it_shrinks() {
     let shrunk = facts(&[&["run", &file, "--schedule", sched][..], &faults].concat());
     assert!(!found.is_empty());
     assert_eq!(found, shrunk, "the shrunk schedule fails differently");
+}
+
+#[test]
+fn explore_says_which_network_faults_struck_and_warns_of_one_that_never_did() {
+    let fixed = scenario("dns_query_fixed.ipc");
+    let out = expect_exit(
+        &[
+            "explore",
+            &fixed,
+            "--runs",
+            "200",
+            "--drop-random",
+            "--reorder-random",
+            "9",
+            "--fault-steps",
+            "8",
+        ],
+        0,
+    );
+    assert!(out.contains("fault --drop-random struck in "), "{out}");
+    assert!(out.contains("fault --reorder-random struck in "), "{out}");
+    // A scenario with no link has nothing to cut: the flag tested nothing, and says so.
+    let out = expect_exit(
+        &[
+            "explore",
+            &scenario("echo.ipc"),
+            "--runs",
+            "20",
+            "--partition-random",
+            "5",
+        ],
+        0,
+    );
+    assert!(
+        out.contains("warning: fault --partition-random never struck in 20 runs"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_network_fault_found_by_explore_replays_from_its_seed_and_its_schedule() {
+    let file = scenario("dns_query.ipc");
+    let out = expect_exit(&["explore", &file, "--drop-random", "--fault-steps", "8"], 1);
+    assert!(out.contains("fault: dropped a datagram"), "{out}");
+    for line in out.lines() {
+        let Some(cmd) = line.split("ipcsim run ").nth(1) else {
+            continue;
+        };
+        let args: Vec<&str> = cmd.split_whitespace().collect();
+        let replay = expect_exit(&[&["run"][..], &args].concat(), 1);
+        assert!(replay.contains("an injected fault (--drop-random)"), "{cmd}: {replay}");
+        let again = expect_exit(&[&["run"][..], &args].concat(), 1);
+        assert_eq!(replay, again, "{cmd}: byte for byte");
+    }
 }

@@ -182,6 +182,18 @@ impl Chrome {
             NetStep::Lost(why) => {
                 self.out.push(json!({"name": format!("LOST {}: {why}", n.what), "cat": "network", "ph": "i", "s": "t", "pid": track, "tid": p.0, "ts": ts}));
             }
+            NetStep::Held { ticks } => {
+                let name = format!("FAULT: {} held back {ticks} ticks", n.what);
+                self.out.push(
+                    json!({"name": name, "cat": "fault", "ph": "i", "s": "t", "pid": track, "tid": p.0, "ts": ts}),
+                );
+            }
+            NetStep::Cut { until } => {
+                let name = format!("FAULT: link cut until t={until}");
+                self.out.push(
+                    json!({"name": name, "cat": "fault", "ph": "i", "s": "g", "pid": track, "tid": p.0, "ts": ts}),
+                );
+            }
             _ => {}
         }
     }

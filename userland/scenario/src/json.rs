@@ -153,6 +153,16 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
                 NetStep::Leaves { at } => ("segment_leaves", *at, None),
                 NetStep::Arrives => ("segment_arrives", None, None),
                 NetStep::Lost(why) => ("segment_lost", None, Some(*why)),
+                NetStep::Held { ticks } => {
+                    put("fault", json!("reorder"));
+                    put("ticks", json!(ticks));
+                    ("fault", None, None)
+                }
+                NetStep::Cut { until } => {
+                    put("fault", json!("partition"));
+                    put("until", json!(until));
+                    ("fault", None, None)
+                }
             };
             put("event", json!(ev));
             put("what", json!(n.what));

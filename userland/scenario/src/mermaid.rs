@@ -231,6 +231,23 @@ impl Mermaid {
                     n.what
                 ));
             }
+            (NetStep::Held { ticks }, _) => {
+                self.see(p);
+                let to = k.host_name(n.host);
+                self.push(format!(
+                    "    Note over {}: FAULT injected: {}{data} to {to} held back {ticks} ticks (t={time})",
+                    id(p),
+                    n.what
+                ));
+            }
+            (NetStep::Cut { until }, _) => {
+                self.see(p);
+                let (a, b) = (k.host_name(n.at), k.host_name(n.host));
+                self.push(format!(
+                    "    Note over {}: FAULT injected: link {a}-{b} cut until t={until} (t={time})",
+                    id(p)
+                ));
+            }
             (NetStep::Leaves { at: None }, _) => {
                 self.see(p);
                 self.push(format!(

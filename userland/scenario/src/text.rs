@@ -67,6 +67,16 @@ fn net_words(k: &Kernel, pid: ipcsim_kernel::Pid, n: &ipcsim_kernel::NetEvent, o
         }
         NetStep::Arrives => write!(out, "<~ {}{data} from {host}", n.what),
         NetStep::Lost(why) => write!(out, "LOST {}{data} to {host}: {why}", n.what),
+        NetStep::Held { ticks } => write!(
+            out,
+            "FAULT injected: {}{data} to {host} held back {ticks} more ticks (--reorder-random)",
+            n.what
+        ),
+        NetStep::Cut { until } => write!(
+            out,
+            "FAULT injected: link {}-{host} cut until t={until} (--partition-random)",
+            k.host_name(n.at)
+        ),
     }
 }
 
