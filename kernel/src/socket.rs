@@ -92,6 +92,9 @@ pub(crate) struct Socket {
     pub inflight: u32,
     /// A connecting socket whose request waits at this listener for room.
     pub waiting_at: Option<ObjId>,
+    /// A send from this end is under way (room that comes back meanwhile is
+    /// only counted: see `Kernel::send_all_that_fits`).
+    pub pumping: bool,
 }
 
 impl Socket {
@@ -123,6 +126,7 @@ impl Socket {
             writers: WaitQueue::default(),
             inflight: 0,
             waiting_at: None,
+            pumping: false,
         }
     }
 

@@ -60,7 +60,7 @@ impl Kernel {
         }
         self.stats.count(ObjectKind::Socket, bytes.len(), self.copies());
         self.charge_copy(pid, bytes.len(), self.copies());
-        let rest = self.send_what_fits(pid, obj, bytes);
+        let rest = self.send_all_that_fits(pid, obj, bytes);
         if rest.is_empty() {
             return Flow::Done(Ok(Ret::Unit));
         }
@@ -70,6 +70,25 @@ impl Kernel {
         }
         self.procs[pid.index()].carry = Carry::Bytes(rest);
         self.block(pid, Wait::SockWrite, Some(obj), Some(cap), timeout)
+    }
+
+    /// Sends `bytes` while the peer has room; returns the rest. On one host
+    /// a segment arrives at once and its reader may free room at once: the
+    /// room that comes back meanwhile is only counted (`Socket::pumping`),
+    /// and this loop sends into it, so bytes leave in order and no writer
+    /// is woken from inside another's send.
+    fn send_all_that_fits(&mut self, by: Pid, obj: ObjId, mut bytes: Vec<u8>) -> Vec<u8> {
+        let outer = self.sock(obj).is_some_and(|s| s.pumping);
+        if let Some(s) = self.sock_mut(obj) {
+            s.pumping = true;
+        }
+        while !bytes.is_empty() && self.sock(obj).is_some_and(|s| s.peer_room > 0 && s.peer.is_some()) {
+            bytes = self.send_what_fits(by, obj, bytes);
+        }
+        if let Some(s) = self.sock_mut(obj) {
+            s.pumping = outer;
+        }
+        bytes
     }
 
     /// Sends as many of `bytes` as the peer has room for; returns the rest.
@@ -190,12 +209,16 @@ impl Kernel {
         let Some(obj) = to else { return };
         let Some(s) = self.sock_mut(obj) else { return };
         s.peer_room = s.peer_room.saturating_add(n).min(crate::socket::RCVBUF);
+        if s.pumping {
+            // A send on this end is under way: it sends into the room.
+            return;
+        }
         while let Some(w) = self.sock(obj).and_then(|s| s.writers.front()) {
             let rest = match std::mem::take(&mut self.procs[w.index()].carry) {
                 Carry::Bytes(b) => b,
                 _ => Vec::new(),
             };
-            let left = self.send_what_fits(w, obj, rest);
+            let left = self.send_all_that_fits(w, obj, rest);
             if !left.is_empty() {
                 self.procs[w.index()].carry = Carry::Bytes(left);
                 return;
