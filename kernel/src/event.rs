@@ -304,8 +304,24 @@ impl EventKind {
             | EventKind::Loaded { data: d, .. }
             | EventKind::Enqueue { data: d, .. }
             | EventKind::Reply { data: d, .. } => matches!(d, Data::Str(_)),
-            EventKind::Discarded { .. } | EventKind::Print { .. } | EventKind::Deadlock { .. } => true,
-            _ => false,
+            // Boxed or holding a vector or string: always on the heap.
+            EventKind::Discarded { .. } | EventKind::Print { .. } | EventKind::Deadlock { .. } | EventKind::Net(_) => {
+                true
+            }
+            // Listed, not matched by `_`: a new kind must say whether it
+            // owns memory, or clearing the log would forget it and leak.
+            EventKind::Syscall { data: None, .. }
+            | EventKind::Start { .. }
+            | EventKind::Block { .. }
+            | EventKind::ReplyDropped { .. }
+            | EventKind::Wake { .. }
+            | EventKind::Timeout
+            | EventKind::Fail { .. }
+            | EventKind::Switch { .. }
+            | EventKind::SignalSent { .. }
+            | EventKind::Fault { .. }
+            | EventKind::End { .. }
+            | EventKind::Priority { .. } => false,
         }
     }
 }

@@ -347,3 +347,56 @@ impl Drop for EventLog {
         self.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::event::{NetEvent, NetStep};
+    use crate::HostId;
+
+    fn net_event(data: Data) -> Entry {
+        Entry::One {
+            time: 0,
+            pid: Pid(0),
+            kind: EventKind::Net(Box::new(NetEvent {
+                step: NetStep::Arrives,
+                what: "datagram".into(),
+                host: HostId(1),
+                at: HostId(0),
+                data: Some(data),
+                sender: None,
+                id: 1,
+            })),
+        }
+    }
+
+    /// Regression (found by the scenario fuzz target's leak check on
+    /// host_race_fixed.ipc): a network event was taken to own no memory,
+    /// so clearing the log forgot it, its box and the datagram it carried.
+    #[test]
+    fn clearing_a_log_drops_the_network_events_it_holds() {
+        let text: Arc<str> = Arc::from("from alpha");
+        let mut log = EventLog::reusing(true, EventLog::default());
+        log.push_with(|| net_event(Data::Str(text.clone())));
+        assert_eq!(Arc::strong_count(&text), 2);
+        log.clear();
+        assert_eq!(
+            Arc::strong_count(&text),
+            1,
+            "the cleared event still holds the datagram"
+        );
+        log.push_with(|| net_event(Data::Str(text.clone())));
+        log.settle();
+        log.clear();
+        assert_eq!(
+            Arc::strong_count(&text),
+            1,
+            "the cleared, expanded event still holds it"
+        );
+        log.push_with(|| net_event(Data::Str(text.clone())));
+        drop(log);
+        assert_eq!(Arc::strong_count(&text), 1, "the dropped log still holds it");
+    }
+}
