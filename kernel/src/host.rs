@@ -160,6 +160,18 @@ impl Kernel {
     /// end of the first compute, for every host; timers fire; a woken
     /// process may preempt its host's computing one; host 0 runs first.
     fn advance_hosts(&mut self) -> Option<Next> {
+        // A host left with its system call's cost still due (the active
+        // host moved on, or time last moved while another host was active)
+        // spends it now: left due, it would end no compute and time would
+        // stand still for ever.
+        for h in 0..self.hosts.len() {
+            if let Some(p) = self.hosts[h].cpu {
+                let q = &mut self.procs[p.index()];
+                if q.compute_left == 0 {
+                    q.compute_left = std::mem::take(&mut q.cost_due);
+                }
+            }
+        }
         let due = self.next_timer_at();
         let first_end = self
             .computing()

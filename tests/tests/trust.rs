@@ -355,3 +355,22 @@ fn a_loop_of_calls_that_complete_at_once_meets_the_step_limit() {
     assert_eq!(produced.exit, 1, "{out}");
     assert!(out.contains("step limit reached"), "{out}");
 }
+
+#[test]
+fn a_host_left_with_a_system_call_cost_due_does_not_stop_time() {
+    // Regression (found by `ipcsim compare`'s socket row, which ran for
+    // ever): under a cost model, a process of a named host whose system
+    // call's cost was still due when time moved on kept its CPU with the
+    // cost never spent, and the scheduler advanced time by zero, for ever.
+    let (exit, out) = exit_of(
+        "config cost syscall=100 switch=500\nconfig max_time 1000000\n\
+         host h {\n\
+           process server daemon {\n socket stream -> l\n bind l 7000\n listen l\n accept l -> c\n\
+             loop { read c 8 -> d\n write c d }\n}\n\
+           process client {\n socket stream -> s\n connect s h 7000\n\
+             repeat 3 { sleep 1000\n write s \"ping\"\n read s 8 -> r\n expect r == \"ping\" }\n}\n\
+         }\n\
+         expect client exited\n",
+    );
+    assert_eq!(exit, 0, "{out}");
+}
