@@ -15,6 +15,8 @@ fn colour(m: Mechanism) -> RGBColor {
         Mechanism::MsgQueue => RGBColor(44, 160, 44),
         Mechanism::Pipe => RGBColor(214, 39, 40),
         Mechanism::ShmPolling => RGBColor(148, 103, 189),
+        Mechanism::Socket => RGBColor(140, 86, 75),
+        Mechanism::SocketLink => RGBColor(227, 119, 194),
     }
 }
 

@@ -13,8 +13,14 @@ pub struct CompareArgs {
     /// Message sizes in bytes, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [8usize, 64, 512, 4096, 65536])]
     sizes: Vec<usize>,
-    /// Mechanisms, comma-separated: endpoint, mailbox, msgqueue, pipe, shm-polling.
-    #[arg(long, value_delimiter = ',', value_parser = parse_mechanism, default_value = "endpoint,mailbox,msgqueue,pipe,shm-polling")]
+    /// Mechanisms, comma-separated: endpoint, mailbox, msgqueue, pipe, shm-polling, socket (two
+    /// processes of one host, over loopback), socket-link (two hosts, over a link).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_parser = parse_mechanism,
+        default_value = "endpoint,mailbox,msgqueue,pipe,shm-polling,socket,socket-link"
+    )]
     mechanisms: Vec<Mechanism>,
     /// Round trips per measurement (runs of N and 2N are differenced).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100_000))]
@@ -31,6 +37,9 @@ pub struct CompareArgs {
     /// Ticks the client pauses before each request (a polling server keeps looking meanwhile).
     #[arg(long, default_value_t = 10_000)]
     think: u64,
+    /// The latency in ticks of the link `socket-link` crosses between its two hosts.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    link_latency: u64,
     /// Poll intervals for the shared-memory sweep table.
     #[arg(long, value_delimiter = ',', default_values_t = [100u64, 300, 1000, 3000, 10000])]
     intervals: Vec<u64>,
@@ -109,6 +118,7 @@ pub fn compare(args: &CompareArgs) -> u8 {
         remap: args.remap,
         interval: args.interval,
         think: args.think,
+        link_latency: args.link_latency,
     };
     if let Some(dir) = &args.emit {
         if let Err(err) = emit(dir, &e) {

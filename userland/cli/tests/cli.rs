@@ -292,7 +292,15 @@ fn compare_writes_the_table_the_chart_and_the_scenarios() {
     assert!(table.contains("the poll interval at 64 B"), "{table}");
     let chart = std::fs::read_to_string(&svg).expect("svg");
     assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
-    for m in ["endpoint", "mailbox", "msgqueue", "pipe", "shm-polling"] {
+    for m in [
+        "endpoint",
+        "mailbox",
+        "msgqueue",
+        "pipe",
+        "shm-polling",
+        "socket",
+        "socket-link",
+    ] {
         assert!(chart.contains(m), "legend lacks {m}");
         // Each emitted scenario runs and passes on its own.
         let f = dir.join(format!("{m}-1024.ipc"));
@@ -303,7 +311,8 @@ fn compare_writes_the_table_the_chart_and_the_scenarios() {
 #[test]
 fn compare_refuses_bad_arguments_with_exit_2() {
     for args in [
-        vec!["compare", "--mechanisms", "socket"],
+        vec!["compare", "--mechanisms", "tcp"],
+        vec!["compare", "--link-latency", "0"],
         vec!["compare", "--cost", "syscall=x"],
         vec!["compare", "--rounds", "0"],
         vec!["compare", "--sizes", "2000000"],

@@ -1,6 +1,7 @@
 //! The textbook comparison as an experiment: the same request/reply exchange
-//! over endpoint, mailbox, pipe, message queue and shared memory with
-//! polling, for several message sizes, under a cost model.
+//! over endpoint, mailbox, pipe, message queue, shared memory with polling
+//! and a stream socket (over loopback, and across a link), for several
+//! message sizes, under a cost model.
 //!
 //! Each measurement is a generated scenario (see [`scenario_source`]: a
 //! student can print and run it), run twice, with `rounds` and `2 * rounds`
@@ -27,16 +28,23 @@ pub enum Mechanism {
     Pipe,
     /// One shared segment with a status flag, both sides polling.
     ShmPolling,
+    /// A stream socket between two processes of one host (loopback).
+    Socket,
+    /// A stream socket between two hosts over a link of
+    /// [`Experiment::link_latency`].
+    SocketLink,
 }
 
 impl Mechanism {
     /// Every mechanism, in table order.
-    pub const ALL: [Mechanism; 5] = [
+    pub const ALL: [Mechanism; 7] = [
         Mechanism::Endpoint,
         Mechanism::Mailbox,
         Mechanism::MsgQueue,
         Mechanism::Pipe,
         Mechanism::ShmPolling,
+        Mechanism::Socket,
+        Mechanism::SocketLink,
     ];
 
     /// The name used in tables and on the command line.
@@ -47,6 +55,8 @@ impl Mechanism {
             Mechanism::MsgQueue => "msgqueue",
             Mechanism::Pipe => "pipe",
             Mechanism::ShmPolling => "shm-polling",
+            Mechanism::Socket => "socket",
+            Mechanism::SocketLink => "socket-link",
         }
     }
 
@@ -75,6 +85,8 @@ pub struct Experiment {
     /// gaps, during which a blocked server costs nothing and a polling one
     /// keeps looking. Latency excludes it; CPU includes what it costs.
     pub think: u64,
+    /// The latency of the link `socket-link` crosses, in ticks.
+    pub link_latency: u64,
 }
 
 impl Default for Experiment {
@@ -95,6 +107,8 @@ impl Default for Experiment {
             remap: false,
             interval: 1000,
             think: 10_000,
+            // 10 µs at a nanosecond a tick: two hosts on one switch.
+            link_latency: 10_000,
         }
     }
 }
@@ -198,10 +212,37 @@ pub fn scenario_source(m: Mechanism, size: usize, rounds: u64, e: &Experiment, i
              process client caps(box: read+write) {{\n    shmat box -> base\n    repeat {rounds} {{\n        sleep {think}\n        store box 8 \"{payload}\"\n        store box 0 \"Q\"\n        load box 0 1 -> flag\n        loop {{\n            if flag == \"A\" {{\n                break\n            }}\n            sleep {interval}\n            load box 0 1 -> flag\n        }}\n        load box 8 {size} -> r\n        store box 0 \"-\"\n        expect r.len == {size}\n    }}\n}}\n",
             seg = size + 8
         ),
+        Mechanism::Socket => socket_body(size, rounds, think, &payload, None),
+        Mechanism::SocketLink => socket_body(size, rounds, think, &payload, Some(e.link_latency)),
     };
     s.push_str(&body);
     s.push_str("expect client exited\n");
     s
+}
+
+/// A stream socket echo: the server reads until it has the whole request
+/// (a stream has no boundaries), then writes it back; on one host, or the
+/// client on a second host over a link.
+fn socket_body(size: usize, rounds: u64, think: u64, payload: &str, link: Option<u64>) -> String {
+    let read_all = |var: &str, cap: &str| {
+        format!(
+            "let {var} = \"\"\n        loop {{\n            read {cap} {size} -> d\n            let {var} = {var} + d\n            if {var}.len >= {size} {{ break }}\n        }}"
+        )
+    };
+    let server = format!(
+        "    process server daemon {{\n    socket stream -> l\n    bind l 7000\n    listen l\n    accept l -> c\n    loop {{\n        {}\n        write c got\n    }}\n    }}\n",
+        read_all("got", "c")
+    );
+    let client = format!(
+        "    process client {{\n    socket stream -> s\n    connect s server_host 7000\n    repeat {rounds} {{\n        sleep {think}\n        write s \"{payload}\"\n        {}\n        expect r.len == {size}\n    }}\n    }}\n",
+        read_all("r", "s")
+    );
+    match link {
+        None => format!("host server_host {{\n{server}{client}}}\n"),
+        Some(l) => format!(
+            "host server_host {{\n{server}}}\nhost client_host {{\n{client}}}\nlink server_host client_host latency {l}\n"
+        ),
+    }
 }
 
 /// The totals of one run: (time, cpu, syscalls, memory accesses, copies, bytes copied).
@@ -382,7 +423,7 @@ mod tests {
     #[test]
     fn kernel_mechanisms_copy_twice_each_way_and_shared_memory_never() {
         let rows = compare(&small()).expect("compare");
-        assert_eq!(rows.len(), 10);
+        assert_eq!(rows.len(), 14);
         for r in &rows {
             let (copies, syscalls) = match r.mechanism {
                 // call + recv + reply per round trip (recv and reply are two calls).
@@ -404,6 +445,15 @@ mod tests {
         assert!(at(Mechanism::Mailbox, 4096) > at(Mechanism::Mailbox, 8));
         // ...but not through shared memory, where only the flag is polled.
         assert_eq!(at(Mechanism::ShmPolling, 4096), at(Mechanism::ShmPolling, 8));
+        // Over loopback a socket costs what a pipe does (the same calls and
+        // copies); across a link each round trip adds the link's latency
+        // twice, on the way there and back.
+        assert_eq!(at(Mechanism::Socket, 8), at(Mechanism::Pipe, 8));
+        let link = Experiment::default().link_latency;
+        for size in [8, 4096] {
+            let (near, far) = (at(Mechanism::Socket, size), at(Mechanism::SocketLink, size));
+            assert!(far.zip(near).is_some_and(|(f, n)| f >= 2 * link && f > n), "{rows:?}");
+        }
     }
 
     #[test]
