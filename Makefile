@@ -31,9 +31,11 @@ bench-instr:
 
 # Each round trip's ratio to the VecDeque floor, the two timed milliseconds
 # apart in turn (criterion times them seconds apart: on a noisy machine the
-# ratio then moves with the load).
+# ratio then moves with the load). Then the socket goals: a stream round trip
+# across two hosts against the endpoint's, datagrams, 1,000 hosts against 10.
 bench-ratios:
 	$(CARGO) run --release -q -p ipcsim-tests --example hot_loop -- ratios
+	$(CARGO) run --release -q -p ipcsim-tests --example net_ratios
 
 # The shared contract suite (needs ../shared beside this repository).
 conformance:

@@ -257,6 +257,7 @@ impl Kernel {
         let Some(mut o) = self.objs.remove(obj.0) else {
             return;
         };
+        self.open_objs.remove(&obj);
         self.gone_labels.insert(obj, std::mem::take(&mut o.label));
         self.release(crate::budget::reserved_bytes(&o.body));
         if let Some(k) = o.key {

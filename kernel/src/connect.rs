@@ -408,7 +408,9 @@ impl Kernel {
     pub(crate) fn recheck_socket_waiters(&mut self, objs: [Option<ObjId>; 2]) {
         for o in objs.into_iter().flatten() {
             let Some(s) = self.sock(o) else { continue };
-            if self.on_its_way(o) {
+            // Usually the arrival woke whoever waited: nothing to check
+            // (and no list to build).
+            if (s.waiters.is_empty() && s.writers.is_empty()) || self.on_its_way(o) {
                 continue;
             }
             let waiting: Vec<Pid> = s.waiters.iter().chain(s.writers.iter()).collect();

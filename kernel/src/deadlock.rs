@@ -388,13 +388,15 @@ impl Kernel {
                     .filter(|q| self.procs[q.index()].signals.has_unblocked_handler()),
             );
         }
-        for (h, o) in self.objs.iter() {
+        // Only objects that may be open can be (the rest need a capability).
+        for &id in &self.open_objs {
+            let Some(o) = self.objs.get(id.0) else { continue };
             // A watched process signals the notification by ending.
             // Anyone who can reach a host can connect to its listeners or
             // send to its datagram sockets.
             let open_socket = matches!(&o.body, crate::object::Body::Socket(s) if s.open_to_anyone());
             if (spawnable && !o.spawnable.is_empty()) || o.opened_by_perm() || o.watched.contains(&p) || open_socket {
-                out.extend(self.waiters_of(ObjId(h)).into_iter().filter(|q| *q != p));
+                out.extend(self.waiters_of(id).into_iter().filter(|q| *q != p));
             }
         }
     }

@@ -182,12 +182,18 @@ impl Kernel {
         };
         let target = next.min(self.cfg.max_time);
         let spent = target.saturating_sub(self.now);
-        let holders: Vec<Pid> = self.computing().collect();
-        for p in &holders {
-            let q = &mut self.procs[p.index()];
-            let s = spent.min(q.compute_left);
-            q.compute_left -= s;
-            q.cpu += s;
+        // Every CPU holder spends the time (by index: no list is built).
+        for h in 0..=self.hosts.len() {
+            let holder = match self.hosts.get(h) {
+                Some(host) => host.cpu,
+                None => self.current,
+            };
+            if let Some(p) = holder {
+                let q = &mut self.procs[p.index()];
+                let s = spent.min(q.compute_left);
+                q.compute_left -= s;
+                q.cpu += s;
+            }
         }
         self.now = target;
         if next > self.cfg.max_time {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::kernel::Kernel;
 use crate::object::Body;
 use crate::process::{Carry, State, Wait};
-use crate::{Pid, Rights};
+use crate::{ObjId, Pid, Rights};
 
 impl Kernel {
     /// Checks every invariant the kernel keeps; returns the first violation.
@@ -266,6 +266,15 @@ impl Kernel {
                 "the memory budget counts {:?} but objects hold {want:?}",
                 self.held
             ));
+        }
+        // The deadlock detector looks for open objects in `open_objs` only.
+        for (h, o) in self.objs.iter() {
+            if o.may_be_open() && !self.open_objs.contains(&ObjId(h)) {
+                return Err(format!(
+                    "{} may be opened without a capability but is not listed as open",
+                    o.label
+                ));
+            }
         }
         Ok(())
     }

@@ -55,6 +55,7 @@ impl Kernel {
         self.procs[target.index()].watchers.push((obj, bits));
         if let Some(o) = self.objs.get_mut(obj.0) {
             o.watched.push(target);
+            self.open_objs.insert(obj);
         }
         Ok(Ret::Unit)
     }

@@ -145,6 +145,16 @@ impl Object {
     /// Whether its `ipc_perm` decides who may open it, by key or (a named
     /// pipe) by path: then any live process the mode lets in could obtain a
     /// capability to it (deadlock analysis).
+    /// Whether any process may obtain rights to it without a capability
+    /// (see `Kernel::open_objs`): by key or path, by spawning, as an open
+    /// socket. A watched process's notification is added when watched.
+    pub(crate) fn may_be_open(&self) -> bool {
+        !self.spawnable.is_empty()
+            || self.opened_by_perm()
+            || !self.watched.is_empty()
+            || matches!(&self.body, Body::Socket(s) if s.open_to_anyone())
+    }
+
     pub(crate) fn opened_by_perm(&self) -> bool {
         self.perm.is_some() && (self.key.is_some() || matches!(&self.body, Body::Pipe { path: Some(_), .. }))
     }

@@ -211,6 +211,10 @@ impl Kernel {
         if let Some(o) = self.objs.get_mut(id.0) {
             o.body = Body::Socket(Box::new(Socket::new(stream, unix)));
         }
+        if !stream {
+            // Anyone who reaches the host may send to a datagram socket.
+            self.open_objs.insert(id);
+        }
         Ok(id)
     }
 
@@ -359,6 +363,7 @@ impl Kernel {
         self.auto_bind(obj, host)?;
         if let Some(s) = self.sock_mut(obj) {
             s.phase = Phase::Listening { backlog };
+            self.open_objs.insert(obj);
         }
         Ok(Ret::Unit)
     }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod net;
+
 use std::collections::VecDeque;
 use std::hint::black_box;
 

@@ -200,6 +200,7 @@ mod tests {
         assert!(parse_costs("syscall").unwrap_err().contains("KEY=TICKS"));
         assert!(parse_costs("swtch=1").unwrap_err().contains("unknown cost"));
         assert!(parse_costs("poll=x").unwrap_err().contains("not a number"));
-        assert!(parse_mechanism("socket").unwrap_err().contains("shm-polling"));
+        assert!(parse_mechanism("tcp").unwrap_err().contains("socket-link"));
+        assert_eq!(parse_mechanism("socket-link"), Ok(Mechanism::SocketLink));
     }
 }

@@ -61,6 +61,10 @@ pub struct Scenario {
     pub links: Vec<LinkDecl>,
     /// `partition A B from T [until T2]`.
     pub partitions: Vec<PartitionDecl>,
+    /// `hosts` by name, for [`Scenario::add_host`]'s hosts (a name looked up
+    /// at every `connect` and `sendto`, and once per link and process at
+    /// boot, must not cost a walk of 1,000 hosts).
+    pub(crate) host_by_name: std::collections::BTreeMap<String, usize>,
 }
 
 impl Scenario {
@@ -69,7 +73,18 @@ impl Scenario {
         if name == "local" {
             return Some(0);
         }
+        if let Some(&i) = self.host_by_name.get(name) {
+            return Some(i);
+        }
+        // A host pushed onto `hosts` directly is not in the index.
         self.hosts.iter().position(|h| h.name == name).map(|i| i + 1)
+    }
+
+    /// Declares host `name` (not `local`, not already declared); its index.
+    pub fn add_host(&mut self, name: Ident) -> usize {
+        self.host_by_name.insert(name.name.clone(), self.hosts.len() + 1);
+        self.hosts.push(name);
+        self.hosts.len()
     }
 
     /// A host's name by index.

@@ -435,7 +435,9 @@ impl Checker {
             scope.slot(n);
         }
         // Every bound variable gets a slot; kinds follow what binds them.
-        let objects = self.objects.clone();
+        // Taken for the walks and put back after (cloning them for each
+        // process made checking 1,000 hosts' processes quadratic).
+        let objects = std::mem::take(&mut self.objects);
         walk(&p.body, false, &mut |s, _| {
             if let Some(v) = second_bind(s) {
                 let slot = scope.slot(&v.name);
@@ -469,7 +471,7 @@ impl Checker {
             scope.set_kind(slot, k);
         });
         let mut errs: Vec<(Span, String)> = Vec::new();
-        let procs = self.procs.clone();
+        let procs = std::mem::take(&mut self.procs);
         walk(&p.body, false, &mut |s, in_loop| {
             let resolve = |e: &Expr, errs: &mut Vec<(Span, String)>| resolve_expr(e, &scope, &objects, errs);
             match &s.kind {
@@ -554,6 +556,8 @@ impl Checker {
                 _ => {}
             }
         });
+        self.objects = objects;
+        self.procs = procs;
         for (s, m) in errs {
             self.err(s, m);
         }

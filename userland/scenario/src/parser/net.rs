@@ -28,10 +28,7 @@ impl Parser<'_> {
         let name = self.ident("a host name")?;
         let index = match self.sc.host_index(&name.name) {
             Some(i) => i,
-            None => {
-                self.sc.hosts.push(name.clone());
-                self.sc.hosts.len()
-            }
+            None => self.sc.add_host(name.clone()),
         };
         self.expect_sym("{")?;
         let outer = self.host;

@@ -1,0 +1,48 @@
+//! The socket benches measure what they say: their drivers, run small, make
+//! every round trip and deliver every datagram (a bench of a run that stopped
+//! early would time nothing and look fast).
+
+#[path = "../benches/common/net.rs"]
+mod net;
+
+use ipcsim_kernel::{Ending, Finish};
+use ipcsim_runtime::{ProcState, Report};
+
+fn client_exited(r: &Report) {
+    assert_eq!(r.finish, Finish::AllEnded, "{r:?}");
+    let client = r.processes.iter().find(|p| p.name == "client").expect("client");
+    assert_eq!(client.state, ProcState::Ended(Ending::Exited), "{r:?}");
+}
+
+#[test]
+fn the_stream_driver_makes_every_round_trip() {
+    let n = 50;
+    let r = net::stream_pingpong(n, false).run();
+    client_exited(&r);
+    // Each round trip is two writes of 4 bytes; the handshake carries none.
+    let bytes = r.stats.bytes_copied();
+    assert!(bytes >= 2 * 4 * n, "{bytes} bytes for {n} round trips");
+}
+
+#[test]
+fn the_datagram_driver_delivers_every_datagram() {
+    let n = 4 * net::BURST;
+    let r = net::datagram_flow(n, false).run();
+    // The client waits for each burst's acknowledgement: had one datagram
+    // been lost, the server would never answer and the client never end.
+    client_exited(&r);
+}
+
+#[test]
+fn the_many_hosts_scenario_runs_every_client_and_worker() {
+    let hosts = 7;
+    let sc = ipcsim_scenario::load(&net::many_hosts_src(hosts, 3)).expect("loads");
+    let (outcome, rt) = ipcsim_scenario::run(sc, "hosts.ipc", &Default::default(), None);
+    assert_eq!(outcome.exit_code(), 0);
+    let k = rt.kernel();
+    let ended = (0..k.process_count())
+        .filter(|&i| k.ending(ipcsim_kernel::Pid(i as u32)) == Some(Ending::Exited))
+        .count();
+    // Every client and the worker spawned for it.
+    assert_eq!(ended, 2 * hosts);
+}
