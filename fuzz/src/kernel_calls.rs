@@ -361,6 +361,15 @@ fn syscall(u: &mut Unstructured<'_>, k: &Kernel, pid: Pid, objs: &[ObjId]) -> Re
         22 => Syscall::MsgRcv {
             cap: cap(u, k, pid)?,
             mtype: i64::from(u.int_in_range(-3..=3i8)?),
+            opts: ipcsim_kernel::RcvOpts {
+                max: if u.arbitrary()? {
+                    Some(u64::from(u.int_in_range(0..=12u8)?))
+                } else {
+                    None
+                },
+                noerror: u.arbitrary()?,
+                except: u.arbitrary()?,
+            },
             timeout: timeout(u)?,
         },
         23 => Syscall::MsgStat { cap: cap(u, k, pid)? },

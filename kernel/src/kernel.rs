@@ -703,7 +703,12 @@ impl Kernel {
                 data,
                 timeout,
             } => self.sys_msgsnd(pid, cap, mtype, data, timeout),
-            Syscall::MsgRcv { cap, mtype, timeout } => self.sys_msgrcv(pid, cap, mtype, timeout),
+            Syscall::MsgRcv {
+                cap,
+                mtype,
+                opts,
+                timeout,
+            } => self.sys_msgrcv(pid, cap, (mtype, opts), timeout),
             Syscall::MsgStat { cap } => Flow::Done(self.sys_msgstat(pid, cap)),
             Syscall::Remove { cap } => Flow::Done(self.sys_remove(pid, cap)),
             Syscall::Write { cap, data, timeout } if self.is_socket(pid, cap) => {

@@ -67,4 +67,4 @@ pub use process::Ending;
 pub use rights::{ObjectKind, Rights};
 pub use signal::{DefaultAction, Disposition, SaFlags, Signal};
 pub use strategy::Strategy;
-pub use syscall::{GetFlags, IpcPerm, Outcome, ProcessSpec, Ret, SysResult, Syscall};
+pub use syscall::{GetFlags, IpcPerm, Outcome, ProcessSpec, RcvOpts, Ret, SysResult, Syscall};

@@ -7,15 +7,40 @@
 use crate::kernel::{Flow, Kernel};
 use crate::object::Body;
 use crate::process::{Carry, Wait};
-use crate::{CapId, Data, Error, KResult, Message, Pid, Ret, Rights, Timeout};
+use crate::{CapId, Data, Error, KResult, Message, Pid, RcvOpts, Ret, Rights, Timeout};
+
+/// A message cut to a receive buffer of `max` bytes (MSG_NOERROR: the rest
+/// is lost). A string is cut at a character boundary at or below `max`
+/// (Linux cuts bytes, mid-character if need be); a number or boolean longer
+/// than the buffer becomes its text, cut.
+fn cut(mut msg: Message, max: Option<u64>) -> Message {
+    let Some(max) = max.and_then(|m| usize::try_from(m).ok()) else {
+        return msg;
+    };
+    if msg.data.len_bytes() <= max {
+        return msg;
+    }
+    let text = match &msg.data {
+        Data::Str(s) => s.to_string(),
+        d => String::from_utf8_lossy(&d.to_stream_bytes()).into_owned(),
+    };
+    let end = (0..=max.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    msg.data = Data::str(&text[..end]);
+    msg
+}
 
 /// Which queued message a receive with this type selector takes: its index.
-pub(crate) fn select(msgs: impl Iterator<Item = i64>, mtype: i64) -> Option<usize> {
+/// `except` (MSG_EXCEPT) turns a type > 0 into "any other type"; Linux
+/// ignores it for 0 and below.
+pub(crate) fn select(msgs: impl Iterator<Item = i64>, mtype: i64, except: bool) -> Option<usize> {
     if mtype == 0 {
         return msgs.enumerate().next().map(|(i, _)| i);
     }
     if mtype > 0 {
-        return msgs.enumerate().find(|(_, t)| *t == mtype).map(|(i, _)| i);
+        return msgs.enumerate().find(|(_, t)| (*t == mtype) != except).map(|(i, _)| i);
     }
     let bound = mtype.unsigned_abs();
     let mut best: Option<(usize, i64)> = None;
@@ -55,10 +80,9 @@ impl Kernel {
         };
         let fits = self.msgq_fits(obj, len);
         if fits {
-            if let Some(r) = self.msgq_receiver_for(obj, mtype) {
-                self.msgq_hand(pid, r, obj, msg);
+            let Some(msg) = self.msgq_offer(pid, obj, msg) else {
                 return Flow::Done(Ok(Ret::Unit));
-            }
+            };
             if let Err(e) = self.message_room(msg.len_bytes()) {
                 return Flow::Done(Err(e));
             }
@@ -98,28 +122,47 @@ impl Kernel {
 
     /// Puts a message into the queue, or straight into a waiting receiver whose type matches.
     fn msgq_push(&mut self, from: Pid, obj: crate::ObjId, msg: Message) {
-        match self.msgq_receiver_for(obj, msg.mtype) {
-            Some(r) => self.msgq_hand(from, r, obj, msg),
-            None => self.msgq_queue(from, obj, msg),
+        if let Some(msg) = self.msgq_offer(from, obj, msg) {
+            self.msgq_queue(from, obj, msg);
         }
     }
 
-    /// The first waiting receiver whose type selector takes a message of `mtype`.
-    fn msgq_receiver_for(&self, obj: crate::ObjId, mtype: i64) -> Option<Pid> {
+    /// Offers a message to the waiting receivers in order (Linux's
+    /// `pipelined_send`): the first whose type selector takes it gets it;
+    /// one whose buffer is too small (without `noerror`) is woken with
+    /// `MessageTooLarge` on the way. The message back if nobody took it.
+    fn msgq_offer(&mut self, from: Pid, obj: crate::ObjId, msg: Message) -> Option<Message> {
+        loop {
+            let Some((r, opts)) = self.msgq_receiver_for(obj, msg.mtype) else {
+                return Some(msg);
+            };
+            self.unblock(r);
+            if !opts.takes(msg.len_bytes() as u64) {
+                self.finish_wait(r, Err(Error::MessageTooLarge), true);
+                continue;
+            }
+            let m = self.deliver(from, r, obj, cut(msg, opts.max));
+            self.finish_wait(r, Ok(Ret::Msg(m)), false);
+            return None;
+        }
+    }
+
+    /// The first waiting receiver whose type selector takes a message of
+    /// `mtype`, and its buffer.
+    fn msgq_receiver_for(&self, obj: crate::ObjId, mtype: i64) -> Option<(Pid, RcvOpts)> {
         let Some(Body::MsgQueue { receivers, .. }) = self.objs.get(obj.0).map(|o| &o.body) else {
             return None;
         };
-        receivers.iter().find(|r| {
-            matches!(self.procs[r.index()].blocked().map(|b| &b.wait),
-                Some(Wait::MsgRcv { mtype: want }) if select(std::iter::once(mtype), *want).is_some())
-        })
-    }
-
-    /// Hands a message straight to waiting receiver `r`.
-    fn msgq_hand(&mut self, from: Pid, r: Pid, obj: crate::ObjId, msg: Message) {
-        self.unblock(r);
-        let m = self.deliver(from, r, obj, msg);
-        self.finish_wait(r, Ok(Ret::Msg(m)), false);
+        receivers
+            .iter()
+            .find_map(|r| match self.procs[r.index()].blocked().map(|b| &b.wait) {
+                Some(Wait::MsgRcv { mtype: want, opts })
+                    if select(std::iter::once(mtype), *want, opts.except).is_some() =>
+                {
+                    Some((r, *opts))
+                }
+                _ => None,
+            })
     }
 
     /// Appends a message to the queue (its room checked by the caller).
@@ -133,7 +176,10 @@ impl Kernel {
         self.record(from, || crate::EventKind::Enqueue { obj, data });
     }
 
-    pub(crate) fn sys_msgrcv(&mut self, pid: Pid, cap: CapId, mtype: i64, timeout: Timeout) -> Flow {
+    /// `msgrcv CAP TYPE [size N] [noerror] [except]`: the message the type
+    /// selects; one longer than the buffer fails `MessageTooLarge` (E2BIG)
+    /// and stays queued, or with `noerror` is taken cut.
+    pub(crate) fn sys_msgrcv(&mut self, pid: Pid, cap: CapId, (mtype, opts): (i64, RcvOpts), timeout: Timeout) -> Flow {
         let (obj, _, _) = match self.need(pid, cap, Rights::RECV) {
             Ok(x) => x,
             Err(f) => return f,
@@ -145,13 +191,18 @@ impl Kernel {
         else {
             return Flow::Done(Err(Error::InvalidArgument));
         };
-        if let Some(i) = select(msgs.iter().map(|(_, m)| m.mtype), mtype) {
+        if let Some(i) = select(msgs.iter().map(|(_, m)| m.mtype), mtype, opts.except) {
+            // Linux takes the first message selected, or fails: a later one
+            // that would fit is not looked for.
+            if !msgs.get(i).is_some_and(|(_, m)| opts.takes(m.len_bytes() as u64)) {
+                return Flow::Done(Err(Error::MessageTooLarge));
+            }
             let Some((from, msg)) = msgs.remove(i) else {
                 return Flow::Done(Err(Error::InvalidArgument));
             };
             *bytes -= msg.len_bytes() as u64;
             self.unbuffered(msg.len_bytes());
-            let m = self.deliver(from, pid, obj, msg);
+            let m = self.deliver(from, pid, obj, cut(msg, opts.max));
             self.msgq_admit_senders(obj);
             return Flow::Done(Ok(Ret::Msg(m)));
         }
@@ -159,7 +210,7 @@ impl Kernel {
             return Flow::Done(Err(Error::WouldBlock));
         }
         receivers.push(prio, pid);
-        self.block(pid, Wait::MsgRcv { mtype }, Some(obj), Some(cap), timeout)
+        self.block(pid, Wait::MsgRcv { mtype, opts }, Some(obj), Some(cap), timeout)
     }
 
     /// Lets in every blocked sender whose message fits now, in queue order
@@ -206,11 +257,16 @@ mod tests {
     #[test]
     fn typed_selection_follows_msgrcv() {
         let q = [3, 2, 3, 1, 2];
-        assert_eq!(select(q.iter().copied(), 0), Some(0));
-        assert_eq!(select(q.iter().copied(), 2), Some(1));
-        assert_eq!(select(q.iter().copied(), -3), Some(3));
-        assert_eq!(select(q.iter().copied(), -2), Some(3));
-        assert_eq!(select(q.iter().copied(), 7), None);
-        assert_eq!(select([3].iter().copied(), -2), None);
+        assert_eq!(select(q.iter().copied(), 0, false), Some(0));
+        assert_eq!(select(q.iter().copied(), 2, false), Some(1));
+        assert_eq!(select(q.iter().copied(), -3, false), Some(3));
+        assert_eq!(select(q.iter().copied(), -2, false), Some(3));
+        assert_eq!(select(q.iter().copied(), 7, false), None);
+        assert_eq!(select([3].iter().copied(), -2, false), None);
+        // MSG_EXCEPT: the first message of another type; ignored for 0 and below.
+        assert_eq!(select(q.iter().copied(), 3, true), Some(1));
+        assert_eq!(select(q.iter().copied(), 0, true), Some(0));
+        assert_eq!(select(q.iter().copied(), -2, true), Some(3));
+        assert_eq!(select([3, 3].iter().copied(), 3, true), None);
     }
 }

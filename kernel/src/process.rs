@@ -62,6 +62,7 @@ pub(crate) enum Wait {
     MsgSnd,
     MsgRcv {
         mtype: i64,
+        opts: crate::RcvOpts,
     },
     PipeRead {
         max: u64,

@@ -225,8 +225,11 @@ pub enum Syscall {
     MsgRcv {
         /// Queue.
         cap: CapId,
-        /// 0: first; > 0: first of that type; < 0: lowest type <= |t|.
+        /// 0: first; > 0: first of that type (with `except`, of any other
+        /// type); < 0: lowest type <= |t|.
         mtype: i64,
+        /// The receive buffer's size and flags.
+        opts: RcvOpts,
         /// How long to wait.
         timeout: Timeout,
     },
@@ -638,4 +641,24 @@ pub enum Outcome {
     /// The caller lost the CPU (blocked, or preempted with its result kept for it);
     /// ask [`crate::Kernel::schedule`] who runs now.
     Switched,
+}
+
+/// `msgrcv`'s buffer size and flags (Linux's `msgsz`, `MSG_NOERROR`, `MSG_EXCEPT`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RcvOpts {
+    /// The buffer's size in bytes (None: any message fits). A longer
+    /// message fails `MessageTooLarge` (E2BIG) and stays queued, unless
+    /// `noerror`.
+    pub max: Option<u64>,
+    /// `MSG_NOERROR`: a longer message is taken, cut to `max` bytes (the rest is lost).
+    pub noerror: bool,
+    /// `MSG_EXCEPT`: with a type > 0, take the first message of any other type.
+    pub except: bool,
+}
+
+impl RcvOpts {
+    /// Whether a message of `len` bytes can be taken (whole or cut).
+    pub fn takes(&self, len: u64) -> bool {
+        self.noerror || self.max.is_none_or(|m| len <= m)
+    }
 }

@@ -19,18 +19,43 @@ use proptest::strategy::Strategy;
 
 #[derive(Clone, Debug)]
 enum Op {
-    MbSend { t: u8 },
-    MbRecv { t: u8 },
-    MqSnd { ty: u8, len: u8, t: u8 },
-    MqRcv { sel: i8, t: u8 },
-    PipeWrite { len: u8, t: u8 },
-    PipeRead { max: u8, t: u8 },
+    MbSend {
+        t: u8,
+    },
+    MbRecv {
+        t: u8,
+    },
+    MqSnd {
+        ty: u8,
+        len: u8,
+        t: u8,
+    },
+    /// `size` (3.. bytes, so a cut message keeps its id), `noerror`, `except`.
+    MqRcv {
+        sel: i8,
+        t: u8,
+        size: Option<u8>,
+        noerror: bool,
+        except: bool,
+    },
+    PipeWrite {
+        len: u8,
+        t: u8,
+    },
+    PipeRead {
+        max: u8,
+        t: u8,
+    },
     PipeClose,
-    SemWait { t: u8 },
+    SemWait {
+        t: u8,
+    },
     SemPost,
     Sleep,
     Yield,
-    Kill { target: u8 },
+    Kill {
+        target: u8,
+    },
     DestroyMailbox,
 }
 
@@ -39,7 +64,8 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0u8..5).prop_map(|t| Op::MbSend { t }),
         4 => (0u8..5).prop_map(|t| Op::MbRecv { t }),
         4 => (1u8..4, 0u8..6, 0u8..5).prop_map(|(ty, len, t)| Op::MqSnd { ty, len, t }),
-        4 => (-4i8..5, 0u8..5).prop_map(|(sel, t)| Op::MqRcv { sel, t }),
+        4 => (-4i8..5, 0u8..5, prop_oneof![2 => Just(None), 1 => (3u8..7).prop_map(Some)], any::<bool>(), prop_oneof![3 => Just(false), 1 => Just(true)])
+            .prop_map(|(sel, t, size, noerror, except)| Op::MqRcv { sel, t, size, noerror, except }),
         3 => (1u8..7, 0u8..5).prop_map(|(len, t)| Op::PipeWrite { len, t }),
         3 => (0u8..8, 0u8..5).prop_map(|(max, t)| Op::PipeRead { max, t }),
         1 => Just(Op::PipeClose),
@@ -77,14 +103,16 @@ struct Model {
     /// Last `msgsnd` type and `msgrcv` selector of each process, from the event log.
     last_type: BTreeMap<Pid, i64>,
     last_sel: BTreeMap<Pid, i64>,
+    /// Each process's last `msgrcv` buffer and flags (it issues no other call while it waits).
+    last_rcv: BTreeMap<Pid, RcvOpts>,
 }
 
-fn select(q: &[(i64, u64, u64)], sel: i64) -> Option<usize> {
+fn select(q: &[(i64, u64, u64)], sel: i64, except: bool) -> Option<usize> {
     if sel == 0 {
         return if q.is_empty() { None } else { Some(0) };
     }
     if sel > 0 {
-        return q.iter().position(|(t, _, _)| *t == sel);
+        return q.iter().position(|(t, _, _)| (*t == sel) != except);
     }
     let mut best: Option<usize> = None;
     for (i, (t, _, _)) in q.iter().enumerate() {
@@ -93,6 +121,20 @@ fn select(q: &[(i64, u64, u64)], sel: i64) -> Option<usize> {
         }
     }
     best
+}
+
+/// A queue message's id: the digits it starts with (it is padded with dots after).
+fn id_of(s: &str) -> u64 {
+    s.trim_end_matches('.').parse().unwrap_or(0)
+}
+
+impl Model {
+    fn last_sel_of(&self, call: &Syscall) -> i64 {
+        match call {
+            Syscall::MsgRcv { mtype, .. } => *mtype,
+            _ => 0,
+        }
+    }
 }
 
 proptest! {
@@ -161,11 +203,16 @@ proptest! {
                 Op::MbRecv { t } => Syscall::Recv { cap: cap("mb"), timeout: timeout(t) },
                 Op::MqSnd { ty, len, t } => {
                     next_id += 1;
-                    // Data: the id, padded to `len` bytes so the byte limit is exercised.
-                    let d = format!("{:0>width$}", next_id, width = len as usize);
+                    // Data: the id, padded after it to `len` bytes so the byte limit is
+                    // exercised and a message cut to 3 bytes or more keeps its id.
+                    let d = format!("{:.<width$}", next_id, width = len as usize);
                     Syscall::MsgSnd { cap: cap("mq"), mtype: i64::from(ty), data: Data::str(&d), timeout: timeout(t) }
                 }
-                Op::MqRcv { sel: s, t } => Syscall::MsgRcv { cap: cap("mq"), mtype: i64::from(s), timeout: timeout(t) },
+                Op::MqRcv { sel: s, t, size, noerror, except } => {
+                    let opts = RcvOpts { max: size.map(u64::from), noerror, except };
+                    m.last_rcv.insert(p, opts);
+                    Syscall::MsgRcv { cap: cap("mq"), mtype: i64::from(s), opts, timeout: timeout(t) }
+                }
                 Op::PipeWrite { len, t } => {
                     let d: String = std::iter::repeat_n(letter as char, len as usize).collect();
                     Syscall::Write { cap: cap("pipe"), data: Data::str(&d), timeout: timeout(t) }
@@ -181,8 +228,18 @@ proptest! {
             };
             let is_post = matches!(call, Syscall::SemPost { .. });
             let held_before = k.sem_held(p).iter().any(|(o, n)| *o == sem && *n > 0);
+            let rcv = matches!(call, Syscall::MsgRcv { .. }).then(|| (m.last_rcv[&p], m.last_sel_of(&call)));
             let out = common::enter(&mut k, p, call, typed);
             k.check_invariants().map_err(TestCaseError::fail)?;
+            // A receive refused at once for its buffer: the message its selector picks is
+            // longer, and stays.
+            if let (Outcome::Done(Err(Error::MessageTooLarge)), Some((opts, sel))) = (&out, rcv) {
+                let pos = select(&m.mq, sel, opts.except);
+                prop_assert!(
+                    pos.is_some_and(|i| !opts.noerror && opts.max.is_some_and(|max| m.mq[i].2 > max)),
+                    "msgrcv {} {:?} refused MessageTooLarge with {:?} queued", sel, opts, m.mq
+                );
+            }
             match out {
                 Outcome::Done(r) => {
                     pending.remove(&p);
@@ -260,7 +317,7 @@ fn absorb(m: &mut Model, k: &mut Kernel, mb: ObjId, mq: ObjId, pipe: ObjId) -> R
                 obj,
                 data: Data::Str(s),
             } if obj == mq => {
-                let id: u64 = s.trim_start_matches('0').parse().unwrap_or(0);
+                let id = id_of(&s);
                 let ty = m.last_type.get(&e.pid).copied().unwrap_or(0);
                 m.mq.push((ty, id, s.len() as u64));
                 let bytes: u64 = m.mq.iter().map(|x| x.2).sum();
@@ -271,14 +328,37 @@ fn absorb(m: &mut Model, k: &mut Kernel, mb: ObjId, mq: ObjId, pipe: ObjId) -> R
                 data: Data::Str(s),
                 ..
             } if obj == mq => {
-                let id: u64 = s.trim_start_matches('0').parse().unwrap_or(0);
+                let id = id_of(&s);
                 let n = m.mq_delivered.entry(id).or_default();
                 *n += 1;
                 prop_assert_eq!(*n, 1, "queue message {} delivered twice", id);
+                let opts = m.last_rcv.get(&e.pid).copied().unwrap_or_default();
+                // Never more than the buffer holds.
+                prop_assert!(
+                    opts.max.is_none_or(|max| s.len() as u64 <= max),
+                    "{} bytes into a buffer of {:?}",
+                    s.len(),
+                    opts.max
+                );
                 if let Some(pos) = m.mq.iter().position(|x| x.1 == id) {
-                    // A buffered message must be the one msgrcv's selector picks.
+                    // A buffered message must be the one msgrcv's selector picks, whole,
+                    // or cut only with noerror.
                     let sel = m.last_sel.get(&e.pid).copied().unwrap_or(0);
-                    prop_assert_eq!(select(&m.mq, sel), Some(pos), "msgrcv {} took the wrong message", sel);
+                    prop_assert_eq!(
+                        select(&m.mq, sel, opts.except),
+                        Some(pos),
+                        "msgrcv {} {:?} took the wrong message",
+                        sel,
+                        opts
+                    );
+                    let whole = m.mq[pos].2;
+                    prop_assert!(
+                        s.len() as u64 == whole || (opts.noerror && opts.max == Some(s.len() as u64)),
+                        "a {}-byte message delivered as {} bytes with {:?}",
+                        whole,
+                        s.len(),
+                        opts
+                    );
                     m.mq.remove(pos);
                 }
             }

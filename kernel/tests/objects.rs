@@ -106,6 +106,7 @@ fn msgqueue_typed_receive_and_byte_limit() {
     let rcv = |t| Syscall::MsgRcv {
         cap: c,
         mtype: t,
+        opts: RcvOpts::default(),
         timeout: Timeout::NOWAIT,
     };
     let got = |r: SysResult| match r {
@@ -160,6 +161,7 @@ fn keyed_get_checks_ipc_perm_and_exclusive_creation() {
     let rcv = Syscall::MsgRcv {
         cap: none,
         mtype: 0,
+        opts: RcvOpts::default(),
         timeout: Timeout::NOWAIT,
     };
     assert_eq!(s.done(other, rcv), Err(Error::PermissionDenied));
@@ -633,6 +635,7 @@ fn removing_a_message_queue_frees_its_key_and_wakes_waiters() {
         Syscall::MsgRcv {
             cap: q,
             mtype: 0,
+            opts: RcvOpts::default(),
             timeout: NEVER,
         },
     );
@@ -981,4 +984,73 @@ fn key_zero_is_ipc_private() {
     let b = s.done(p, get(true));
     let b = obj(&mut s, b);
     assert_ne!(a, b, "each get with IPC_PRIVATE makes a new queue");
+}
+
+#[test]
+fn a_sent_message_passes_a_waiter_whose_buffer_is_too_small_to_the_next() {
+    // Linux's pipelined_send: the first waiting receiver (4-byte buffer)
+    // wakes with E2BIG; the message goes to the next (no limit).
+    let mut s = Sim::new();
+    let q = s.obj(ObjectKind::MsgQueue, "q");
+    let small = s.proc("small");
+    let any = s.proc("any");
+    let tx = s.proc("tx");
+    let (sc, ac, tc) = (
+        s.cap(small, q, Rights::RECV),
+        s.cap(any, q, Rights::RECV),
+        s.cap(tx, q, Rights::SEND),
+    );
+    let rcv = |cap, max| Syscall::MsgRcv {
+        cap,
+        mtype: 0,
+        opts: RcvOpts {
+            max,
+            ..RcvOpts::default()
+        },
+        timeout: Timeout::Never,
+    };
+    s.blocks(small, rcv(sc, Some(4)));
+    s.blocks(any, rcv(ac, None));
+    let snd = Syscall::MsgSnd {
+        cap: tc,
+        mtype: 1,
+        data: Data::str("0123456789"),
+        timeout: Timeout::Never,
+    };
+    assert_eq!(s.done(tx, snd), Ok(Ret::Unit));
+    s.blocks(tx, Syscall::Sleep { ticks: 1 });
+    assert_eq!(s.result(small), Err(Error::MessageTooLarge));
+    s.k.exit(small, Ending::Exited);
+    match s.result(any) {
+        Ok(Ret::Msg(m)) => assert_eq!(m.data, Data::str("0123456789")),
+        r => panic!("{r:?}"),
+    }
+    s.k.exit(any, Ending::Exited);
+    // Queued and too long: refused, kept; then cut with noerror.
+    let snd = Syscall::MsgSnd {
+        cap: tc,
+        mtype: 1,
+        data: Data::str("héllo"),
+        timeout: Timeout::Never,
+    };
+    assert_eq!(s.result(tx), Ok(Ret::Unit));
+    assert_eq!(s.done(tx, snd), Ok(Ret::Unit));
+    let qc = s.cap(tx, q, Rights::RECV);
+    let nowait = |max, noerror| Syscall::MsgRcv {
+        cap: qc,
+        mtype: 0,
+        opts: RcvOpts {
+            max: Some(max),
+            noerror,
+            except: false,
+        },
+        timeout: Timeout::NOWAIT,
+    };
+    assert_eq!(s.done(tx, nowait(3, false)), Err(Error::MessageTooLarge));
+    // 3 bytes of "héllo" would cut the é in two: the cut is at a character.
+    match s.done(tx, nowait(3, true)) {
+        Ok(Ret::Msg(m)) => assert_eq!(m.data, Data::str("h\u{e9}")),
+        r => panic!("{r:?}"),
+    }
+    assert_eq!(s.done(tx, nowait(3, true)), Err(Error::WouldBlock));
 }

@@ -340,6 +340,12 @@ pub enum OpKind {
     MsgRcv {
         cap: Expr,
         mtype: Expr,
+        /// `size N`: the receive buffer's bytes (Linux's msgsz).
+        size: Option<Expr>,
+        /// `noerror` (MSG_NOERROR): a longer message is taken, cut.
+        noerror: bool,
+        /// `except` (MSG_EXCEPT): with a type > 0, any other type.
+        except: bool,
     },
     MsgStat {
         cap: Expr,

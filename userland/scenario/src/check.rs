@@ -167,7 +167,10 @@ fn op_exprs(op: &Op) -> Vec<&Expr> {
             v.extend(mode.iter());
         }
         OpKind::MsgSnd { cap, mtype, value } => v.extend([cap, mtype, value]),
-        OpKind::MsgRcv { cap, mtype } => v.extend([cap, mtype]),
+        OpKind::MsgRcv { cap, mtype, size, .. } => {
+            v.extend([cap, mtype]);
+            v.extend(size.iter());
+        }
         OpKind::Mkfifo { mode, .. } => v.extend(mode.iter()),
         OpKind::Write { cap, value } => v.extend([cap, value]),
         OpKind::Read { cap, n } => v.extend([cap, n]),

@@ -856,9 +856,24 @@ impl<'w> Interp<'w> {
                 data: self.data(value)?,
                 timeout: to,
             },
-            OpKind::MsgRcv { cap, mtype } => Syscall::MsgRcv {
+            OpKind::MsgRcv {
+                cap,
+                mtype,
+                size,
+                noerror,
+                except,
+            } => Syscall::MsgRcv {
                 cap: self.cap(cap)?,
                 mtype: self.int(mtype)?,
+                opts: ipcsim_kernel::RcvOpts {
+                    // Linux: a negative msgsz is EINVAL.
+                    max: match size {
+                        Some(e) => Some(u64::try_from(self.int(e)?).map_err(|_| Error::InvalidArgument)?),
+                        None => None,
+                    },
+                    noerror: *noerror,
+                    except: *except,
+                },
                 timeout: to,
             },
             OpKind::Write { cap, value } => Syscall::Write {

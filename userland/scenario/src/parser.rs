@@ -834,10 +834,28 @@ impl<'s> Parser<'s> {
                 mtype: self.operand()?,
                 value: self.operand()?,
             },
-            "msgrcv" => OpKind::MsgRcv {
-                cap: self.operand()?,
-                mtype: self.operand()?,
-            },
+            "msgrcv" => {
+                let (cap, mtype) = (self.operand()?, self.operand()?);
+                let (mut size, mut noerror, mut except) = (None, false, false);
+                loop {
+                    if size.is_none() && self.eat_word("size") {
+                        size = Some(self.operand()?);
+                    } else if !noerror && self.eat_word("noerror") {
+                        noerror = true;
+                    } else if !except && self.eat_word("except") {
+                        except = true;
+                    } else {
+                        break;
+                    }
+                }
+                OpKind::MsgRcv {
+                    cap,
+                    mtype,
+                    size,
+                    noerror,
+                    except,
+                }
+            }
             "msgctl" | "shmctl" => {
                 let cap = self.operand()?;
                 let w = self.ident("`stat` or `remove`")?;
