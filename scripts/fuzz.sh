@@ -39,7 +39,9 @@ seed() {
             printf 'check\000x.ipc\000bad.ipc' >"$dir/check" ;;
         kernel_calls)
             head -c 512 /dev/zero >"$dir/zeros"
-            printf '\001\001\003\002\377\377\377\377' >"$dir/few" ;;
+            printf '\001\001\003\002\377\377\377\377' >"$dir/few"
+            # `H`: two hosts, sockets among the calls.
+            printf 'H\001\001\001\003\002\042\000\043\001' >"$dir/hosts" ;;
     esac
     find "fuzz/regressions/$t" -type f ! -name README -exec cp {} "$dir"/ \; 2>/dev/null || true
 }

@@ -5,7 +5,10 @@
 //! badge of a capability to each object), then, whenever the kernel runs a
 //! process, the call it makes: any call, on a capability it holds, one it
 //! made up, or one that names nothing. Limits are small, so every bound is
-//! reached often.
+//! reached often. An input that starts with `H` may add a second host
+//! (`net_calls.rs`): each host gets its own objects, under the same keys and
+//! paths, and its own processes, and no process may act on another host's
+//! objects. (A prefix, so that saved inputs of one host decode as before.)
 
 use ipcsim_kernel::*;
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
@@ -15,8 +18,12 @@ const STEPS: usize = 300;
 
 /// Runs one input as a system-call sequence.
 pub fn check(data: &[u8]) {
+    let (hosts, data) = match data.split_first() {
+        Some((b'H', rest)) => (true, rest),
+        _ => (false, data),
+    };
     let mut u = Unstructured::new(data);
-    let _ = drive(&mut u);
+    let _ = drive(&mut u, hosts);
 }
 
 fn limits() -> Limits {
@@ -32,7 +39,7 @@ fn limits() -> Limits {
 }
 
 /// One object of every kind, with small buffers.
-fn objects(k: &mut Kernel) -> Vec<ObjId> {
+fn objects(k: &mut Kernel, host: HostId) -> Vec<ObjId> {
     let mut v = Vec::new();
     let perm = Some(IpcPerm {
         uid: 1000,
@@ -109,14 +116,15 @@ fn objects(k: &mut Kernel) -> Vec<ObjId> {
         ),
     ];
     for (i, (kind, o)) in specs.iter().enumerate() {
-        if let Ok(id) = k.create_object(*kind, &format!("o{i}"), o) {
+        let o = ObjectOptions { host, ..o.clone() };
+        if let Ok(id) = k.create_object(*kind, &format!("o{i}"), &o) {
             v.push(id);
         }
     }
     v
 }
 
-fn drive(u: &mut Unstructured<'_>) -> Result<()> {
+fn drive(u: &mut Unstructured<'_>, many_hosts: bool) -> Result<()> {
     let seed = match u.int_in_range(0..=3u8)? {
         0 => None,
         s => Some(u64::from(s)),
@@ -129,17 +137,26 @@ fn drive(u: &mut Unstructured<'_>) -> Result<()> {
         priority_inheritance: u.arbitrary()?,
         ..KernelConfig::default()
     });
-    let objs = objects(&mut k);
+    let hosts = crate::net_calls::hosts(u, &mut k, many_hosts)?;
+    let objs: Vec<ObjId> = hosts.iter().flat_map(|h| objects(&mut k, *h)).collect();
     let n = u.int_in_range(2..=4u8)?;
     for i in 0..n {
+        let host = hosts[u.choose_index(hosts.len())?];
         let spec = ProcessSpec {
             priority: i64::from(u.int_in_range(0..=2u8)?),
             uid: if u.ratio(1, 4)? { 0 } else { 1000 },
             daemon: u.ratio(1, 4)?,
             ..ProcessSpec::new(format!("p{i}"))
         };
-        let Ok(pid) = k.create_process(&spec, None) else { break };
-        for o in &objs {
+        let Ok(pid) = k.create_process_on(host, &spec, None) else {
+            break;
+        };
+        let here: Vec<ObjId> = objs
+            .iter()
+            .copied()
+            .filter(|o| k.object_host(*o) == Some(host))
+            .collect();
+        for o in &here {
             let kind = k.object_kind(*o).unwrap_or(ObjectKind::Endpoint);
             let rights = Rights::from_bits_truncate(u.arbitrary()?) & kind.rights();
             let badge = u64::from(u.int_in_range(0..=3u8)?);
@@ -149,6 +166,7 @@ fn drive(u: &mut Unstructured<'_>) -> Result<()> {
     k.check_invariants().unwrap_or_else(|e| panic!("after boot: {e}"));
     // IPCSIM_FUZZ_TRACE=1 prints each call (with `examples/replay.rs`, to study a crash).
     let trace = std::env::var_os("IPCSIM_FUZZ_TRACE").is_some();
+    let mut obj_hosts = std::collections::BTreeMap::new();
     for _ in 0..STEPS {
         let pid = match k.schedule() {
             Next::Run(p) => p,
@@ -163,7 +181,7 @@ fn drive(u: &mut Unstructured<'_>) -> Result<()> {
             }
             k.exit(pid, Ending::Failed(Error::InvalidArgument));
         } else {
-            let call = syscall(u, &k, pid, &objs)?;
+            let call = syscall(u, &k, pid, &objs, many_hosts)?;
             if trace {
                 eprintln!("{} {call:?}", k.process_name(pid));
             }
@@ -173,12 +191,13 @@ fn drive(u: &mut Unstructured<'_>) -> Result<()> {
             }
         }
         k.check_invariants().unwrap_or_else(|e| panic!("{e}"));
+        crate::net_calls::check_hosts(&mut k, &mut obj_hosts);
     }
     Ok(())
 }
 
 /// A capability for `pid` to use: one it holds, a stale or made-up one, or none.
-fn cap(u: &mut Unstructured<'_>, k: &Kernel, pid: Pid) -> Result<CapId> {
+pub(crate) fn cap(u: &mut Unstructured<'_>, k: &Kernel, pid: Pid) -> Result<CapId> {
     let held = k.held_caps(pid);
     Ok(match u.int_in_range(0..=15u8)? {
         0 => CapId::NONE,
@@ -188,7 +207,7 @@ fn cap(u: &mut Unstructured<'_>, k: &Kernel, pid: Pid) -> Result<CapId> {
     })
 }
 
-fn data(u: &mut Unstructured<'_>) -> Result<Data> {
+pub(crate) fn data(u: &mut Unstructured<'_>) -> Result<Data> {
     Ok(match u.int_in_range(0..=3u8)? {
         0 => Data::Unit,
         1 => Data::Int(u.arbitrary()?),
@@ -200,7 +219,7 @@ fn data(u: &mut Unstructured<'_>) -> Result<Data> {
     })
 }
 
-fn timeout(u: &mut Unstructured<'_>) -> Result<Timeout> {
+pub(crate) fn timeout(u: &mut Unstructured<'_>) -> Result<Timeout> {
     Ok(match u.int_in_range(0..=3u8)? {
         0 => Timeout::Never,
         1 => Timeout::NOWAIT,
@@ -241,8 +260,11 @@ fn target(u: &mut Unstructured<'_>, k: &Kernel) -> Result<Pid> {
 }
 
 /// One system call for `pid`, of any kind.
-fn syscall(u: &mut Unstructured<'_>, k: &Kernel, pid: Pid, objs: &[ObjId]) -> Result<Syscall> {
-    Ok(match u.int_in_range(0..=33u8)? {
+fn syscall(u: &mut Unstructured<'_>, k: &Kernel, pid: Pid, objs: &[ObjId], net: bool) -> Result<Syscall> {
+    // Socket calls only after the `H` prefix: old inputs decode as before.
+    let last = if net { 35u8 } else { 33 };
+    Ok(match u.int_in_range(0..=last)? {
+        34 | 35 => return crate::net_calls::syscall(u, k, pid),
         0 => Syscall::Send {
             cap: cap(u, k, pid)?,
             msg: message(u, k, pid)?,

@@ -11,6 +11,7 @@
 
 pub mod cli_args;
 pub mod kernel_calls;
+mod net_calls;
 pub mod scenario;
 pub mod schedule;
 

@@ -1299,6 +1299,11 @@ impl Kernel {
         self.objs.get(obj.0).map(|o| o.kind)
     }
 
+    /// The host a live object belongs to.
+    pub fn object_host(&self, obj: ObjId) -> Option<crate::HostId> {
+        self.objs.get(obj.0).map(|o| o.host)
+    }
+
     /// The object and rights behind a capability held by `pid`.
     pub fn cap_info(&self, pid: Pid, cap: CapId) -> Option<(ObjId, ObjectKind, Rights, u64)> {
         let n = self.caps.get(cap.0)?;
