@@ -187,7 +187,7 @@ impl Kernel {
     }
 
     pub(crate) fn sys_kill(&mut self, pid: Pid, target: Pid, signal: Signal) -> KResult<Ret> {
-        if !signal.is_valid() {
+        if !signal.is_valid() && signal != Signal::NONE {
             return Err(Error::InvalidArgument);
         }
         let t = self.proc_live(target)?;
@@ -198,6 +198,10 @@ impl Kernel {
         }
         if me.uid != 0 && me.uid != t.uid {
             return Err(Error::PermissionDenied);
+        }
+        if signal == Signal::NONE {
+            // It exists and may be signalled: that is all signal 0 asks.
+            return Ok(Ret::Unit);
         }
         if signal.is_realtime() && t.signals.rt_queued() >= crate::signal::RT_SIGNALS_QUEUED_MAX {
             return Err(Error::LimitReached);

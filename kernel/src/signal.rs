@@ -34,6 +34,9 @@ impl Signal {
     pub const RTMIN: u8 = 34;
     /// The last real-time signal.
     pub const RTMAX: u8 = 64;
+    /// Signal 0: `kill PID 0` sends nothing; it checks that the target exists
+    /// and may be signalled (Linux's `kill(pid, 0)`).
+    pub const NONE: Signal = Signal(0);
 
     /// Parses `SIGTERM`, `SIGRTMIN+3`, ...
     pub fn from_name(name: &str) -> Option<Signal> {
@@ -105,6 +108,7 @@ impl fmt::Display for Signal {
             Signal::SIGUSR2 => "SIGUSR2",
             s if s.0 == Signal::RTMIN => "SIGRTMIN",
             s if s.is_realtime() => return write!(f, "SIGRTMIN+{}", s.0 - Signal::RTMIN),
+            Signal::NONE => "0",
             s => return write!(f, "SIG{}", s.0),
         };
         f.write_str(name)

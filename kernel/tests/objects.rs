@@ -1054,3 +1054,55 @@ fn a_sent_message_passes_a_waiter_whose_buffer_is_too_small_to_the_next() {
     }
     assert_eq!(s.done(tx, nowait(3, true)), Err(Error::WouldBlock));
 }
+
+#[test]
+fn kill_with_signal_0_checks_and_sends_nothing() {
+    let mut s = Sim::new();
+    let me =
+        s.k.create_process(
+            &ProcessSpec {
+                uid: 2000,
+                gid: 2000,
+                ..ProcessSpec::new("me")
+            },
+            None,
+        )
+        .expect("me");
+    let peer =
+        s.k.create_process(
+            &ProcessSpec {
+                uid: 2000,
+                gid: 2000,
+                ..ProcessSpec::new("peer")
+            },
+            None,
+        )
+        .expect("peer");
+    let other =
+        s.k.create_process(
+            &ProcessSpec {
+                uid: 1000,
+                gid: 1000,
+                ..ProcessSpec::new("other")
+            },
+            None,
+        )
+        .expect("other");
+    let kill = |target| Syscall::Kill {
+        target,
+        signal: Signal::NONE,
+    };
+    assert_eq!(s.done(me, kill(peer)), Ok(Ret::Unit));
+    // Nothing was sent: no pending signal, and the peer runs on.
+    assert!(s.k.signal_state(peer).is_some_and(|st| st.pending().is_empty()));
+    assert_eq!(s.k.ending(peer), None);
+    assert_eq!(s.done(me, kill(other)), Err(Error::PermissionDenied));
+    s.k.exit(peer, Ending::Exited);
+    assert_eq!(s.done(me, kill(peer)), Err(Error::NotFound));
+    // Not a signal number either.
+    let bad = Syscall::Kill {
+        target: other,
+        signal: Signal(65),
+    };
+    assert_eq!(s.done(me, bad), Err(Error::InvalidArgument));
+}

@@ -582,9 +582,9 @@ fn resolve_expr(e: &Expr, scope: &Scope, objects: &BTreeMap<String, ObjectKind>,
             None => errs.push((v.span, format!("unknown name `{}`", v.name))),
         },
         Expr::Field(x, f) => {
-            const FIELDS: [&str; 13] = [
-                "data", "badge", "type", "len", "is_call", "cap", "name", "state", "count", "bytes", "host", "port",
-                "path",
+            const FIELDS: [&str; 14] = [
+                "data", "badge", "type", "len", "is_call", "cap", "name", "state", "signal", "count", "bytes", "host",
+                "port", "path",
             ];
             if !FIELDS.contains(&f.name.as_str()) {
                 errs.push((

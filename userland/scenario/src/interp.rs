@@ -750,7 +750,12 @@ impl<'w> Interp<'w> {
             (Value::Str(s), "len") => Some(Value::Int(s.len() as i64)),
             (Value::Str(_) | Value::Int(_) | Value::Bool(_), "data") => Some(v.clone()),
             (Value::Child(c), "name") => Some(Value::Str(c.0.as_str().into())),
-            (Value::Child(c), "state") => Some(Value::Str(c.1.as_str().into())),
+            (Value::Child(c), "state") => Some(Value::Str(c.1.word().into())),
+            // WTERMSIG: the signal that killed it ("" if it was not killed).
+            (Value::Child(c), "signal") => Some(Value::Str(match c.1 {
+                ipcsim_kernel::Ending::Killed(s) => s.to_string().into(),
+                _ => "".into(),
+            })),
             (Value::Stat { count, .. }, "count") => Some(Value::Int(*count as i64)),
             (Value::Stat { bytes, .. }, "bytes") => Some(Value::Int(*bytes as i64)),
             (Value::Dgram(d), "data") => Some(Value::from_data(&d.data)),
@@ -1197,7 +1202,7 @@ impl<'w> Interp<'w> {
         match r {
             Ret::Child { pid, ending } => {
                 let name = self.sys.with_kernel(|k| k.process_name(pid).to_string());
-                Value::Child(Rc::new((name, ending.word().to_string())))
+                Value::Child(Rc::new((name, ending)))
             }
             Ret::Datagram { data, host, port, path } => Value::Dgram(Rc::new(crate::value::Datagram {
                 data,
@@ -1229,7 +1234,7 @@ fn ret_value(r: Ret) -> Value {
         Ret::Int(i) => Value::Int(i),
         Ret::Bytes(d) => Value::from_data(&d),
         Ret::Stat { count, bytes } => Value::Stat { count, bytes },
-        Ret::Child { pid, ending } => Value::Child(Rc::new((format!("{pid}"), ending.word().to_string()))),
+        Ret::Child { pid, ending } => Value::Child(Rc::new((format!("{pid}"), ending))),
         Ret::Pair(a, b) => Value::CapPair(a, b),
         Ret::Datagram { data, port, path, .. } => Value::Dgram(Rc::new(crate::value::Datagram {
             data,

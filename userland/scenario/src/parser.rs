@@ -1018,6 +1018,17 @@ impl<'s> Parser<'s> {
                 let target = self.target()?;
                 let signal = if matches!(self.peek(), Tok::Ident(w) if w.starts_with("SIG")) {
                     self.signal()?
+                } else if let Tok::Int(n) = *self.peek() {
+                    // `kill PROC 0`: the existence and permission check.
+                    let s = self.span();
+                    if n != 0 {
+                        return self.err(
+                            s,
+                            "a signal is named (SIGTERM, SIGUSR1, ...); the only number is 0, which sends none",
+                        );
+                    }
+                    self.bump();
+                    Signal::NONE
                 } else {
                     Signal::SIGTERM
                 };

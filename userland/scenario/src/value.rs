@@ -43,7 +43,7 @@ pub enum Value {
     /// A process id (`spawn ... -> PID`).
     Pid(Pid),
     /// A reaped child (`wait_child`): name and state.
-    Child(Rc<(String, String)>),
+    Child(Rc<(String, ipcsim_kernel::Ending)>),
     /// A datagram received (`recvfrom`): compares by its data.
     Dgram(Rc<Datagram>),
     /// The two ends `socketpair` made (bound to two names at once).
@@ -137,7 +137,7 @@ impl fmt::Display for Value {
             Value::Cap(c) => write!(f, "cap#{}", c.0.index()),
             Value::Err(e) => write!(f, "{e}"),
             Value::Pid(p) => write!(f, "pid {p}"),
-            Value::Child(c) => write!(f, "{} {}", c.0, c.1),
+            Value::Child(c) => write!(f, "{} {}", c.0, c.1.word()),
             Value::Stat { count, bytes } => write!(f, "{count} messages, {bytes} bytes"),
             Value::Dgram(d) => write!(f, "{}", Value::from_data(&d.data)),
             Value::CapPair(a, b) => write!(f, "{a:?} {b:?}"),
