@@ -77,9 +77,12 @@ impl Kernel {
                     receivers,
                 } => {
                     let sum: u64 = msgs.iter().map(|(_, m)| m.len_bytes() as u64).sum();
-                    if sum != *bytes || *bytes > *limit_bytes {
+                    // The count may exceed the limit only after `msgctl set`
+                    // lowered it (what is queued stays, as on Linux); the
+                    // model test checks that each message fit when it went in.
+                    if sum != *bytes {
                         return Err(format!(
-                            "msgqueue {} byte count {} (sum {sum}, limit {limit_bytes})",
+                            "msgqueue {} byte count {} (sum {sum}, limit {limit_bytes} now)",
                             o.label, bytes
                         ));
                     }

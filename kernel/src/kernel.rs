@@ -710,6 +710,7 @@ impl Kernel {
                 timeout,
             } => self.sys_msgrcv(pid, cap, (mtype, opts), timeout),
             Syscall::MsgStat { cap } => Flow::Done(self.sys_msgstat(pid, cap)),
+            Syscall::MsgSet { cap, bytes, mode } => Flow::Done(self.sys_msgset(pid, cap, bytes, mode)),
             Syscall::Remove { cap } => Flow::Done(self.sys_remove(pid, cap)),
             Syscall::Write { cap, data, timeout } if self.is_socket(pid, cap) => {
                 self.sys_sock_write(pid, cap, data, timeout)

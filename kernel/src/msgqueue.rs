@@ -1,8 +1,10 @@
 //! System V message queues: typed messages, receive by type, and a byte limit
 //! (msg_qbytes) that makes senders wait.
 //!
-//! Invariants: the queue's byte count is the sum of its messages' lengths and
-//! never exceeds the limit; messages of one type keep their order.
+//! Invariants: the queue's byte count is the sum of its messages' lengths; a
+//! message goes in only when it fits under the limit (which `msgctl set`
+//! may then lower below what is queued, as Linux allows); messages of one
+//! type keep their order.
 
 use crate::kernel::{Flow, Kernel};
 use crate::object::Body;
@@ -241,12 +243,53 @@ impl Kernel {
     pub(crate) fn sys_msgstat(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
         let n = self.lookup(pid, cap, Rights::RECV)?;
         match self.objs.get(n.obj.0).map(|o| &o.body) {
-            Some(Body::MsgQueue { msgs, bytes, .. }) => Ok(Ret::Stat {
+            Some(Body::MsgQueue {
+                msgs,
+                bytes,
+                limit_bytes,
+                ..
+            }) => Ok(Ret::Stat {
                 count: msgs.len() as u64,
                 bytes: *bytes,
+                qbytes: *limit_bytes,
             }),
             _ => Err(Error::InvalidArgument),
         }
+    }
+
+    /// `msgctl set [bytes N] [mode M]` (IPC_SET): by the owner or uid 0
+    /// (`PermissionDenied` otherwise, whatever the capability's rights, as
+    /// `IPC_RMID`); a limit above the default 16384 (msgmnb) only by uid 0
+    /// (Linux: `CAP_SYS_RESOURCE`). Senders waiting for room that now fit go
+    /// in. A new mode is seen by later gets (ipcsim checks permission when
+    /// a queue is opened: docs/linux.md).
+    pub(crate) fn sys_msgset(
+        &mut self,
+        pid: Pid,
+        cap: CapId,
+        new_bytes: Option<u64>,
+        mode: Option<u32>,
+    ) -> KResult<Ret> {
+        let obj = self.lookup(pid, cap, Rights::empty())?.obj;
+        self.owner_or_root(pid, obj)?;
+        let uid = self.procs[pid.index()].uid;
+        if new_bytes.is_some_and(|b| b > crate::objects::MSGQUEUE_BYTES_DEFAULT && uid != 0) {
+            return Err(Error::PermissionDenied);
+        }
+        let Some(o) = self.objs.get_mut(obj.0) else {
+            return Err(Error::InvalidCap);
+        };
+        let Body::MsgQueue { limit_bytes, .. } = &mut o.body else {
+            return Err(Error::InvalidArgument);
+        };
+        if let Some(b) = new_bytes {
+            *limit_bytes = b;
+        }
+        if let (Some(m), Some(p)) = (mode, o.perm.as_mut()) {
+            p.mode = (p.mode & !0o777) | (m & 0o777);
+        }
+        self.msgq_admit_senders(obj);
+        Ok(Ret::Unit)
     }
 }
 

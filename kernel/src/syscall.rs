@@ -238,6 +238,15 @@ pub enum Syscall {
         /// Queue.
         cap: CapId,
     },
+    /// `msgctl IPC_SET`: the queue's byte limit (`msg_qbytes`) and mode.
+    MsgSet {
+        /// Queue.
+        cap: CapId,
+        /// The new limit, if any.
+        bytes: Option<u64>,
+        /// The new permission bits (the low 9 are kept), if any.
+        mode: Option<u32>,
+    },
     /// `msgctl`/`shmctl IPC_RMID`, and `semctl` remove.
     Remove {
         /// The object.
@@ -493,6 +502,7 @@ impl Syscall {
             Syscall::MsgSnd { .. } => "msgsnd",
             Syscall::MsgRcv { .. } => "msgrcv",
             Syscall::MsgStat { .. } => "msgctl stat",
+            Syscall::MsgSet { .. } => "msgctl set",
             Syscall::Remove { .. } => "remove",
             Syscall::Write { .. } => "write",
             Syscall::Read { .. } => "read",
@@ -539,6 +549,7 @@ impl Syscall {
             | Syscall::MsgSnd { cap, .. }
             | Syscall::MsgRcv { cap, .. }
             | Syscall::MsgStat { cap }
+            | Syscall::MsgSet { cap, .. }
             | Syscall::Remove { cap }
             | Syscall::Write { cap, .. }
             | Syscall::Read { cap, .. }
@@ -600,12 +611,14 @@ pub enum Ret {
     Int(i64),
     /// Bytes read (a pipe read, a load), as a string.
     Bytes(Data),
-    /// `msgctl stat`: messages and data bytes queued.
+    /// `msgctl stat`: messages and data bytes queued, and the byte limit.
     Stat {
         /// Messages queued.
         count: u64,
         /// Data bytes queued.
         bytes: u64,
+        /// The queue's byte limit (`msg_qbytes`).
+        qbytes: u64,
     },
     /// Two new capabilities (`socketpair`).
     Pair(CapId, CapId),

@@ -125,6 +125,18 @@ impl Kernel {
     /// ownership, as Linux's `IPC_RMID` (the owner, the creator or uid 0;
     /// the owner is the creator here, since nothing changes an owner), not
     /// by a right. The key is freed at once.
+    /// `IPC_RMID` and `IPC_SET` are decided by ownership: the owner (for a
+    /// declared object its `owner`, else its creator) or uid 0.
+    pub(crate) fn owner_or_root(&self, pid: Pid, obj: crate::ObjId) -> KResult<()> {
+        let o = self.objs.get(obj.0).ok_or(Error::InvalidCap)?;
+        let owner = o.perm.map_or(1000, |p| p.uid);
+        let uid = self.procs[pid.index()].uid;
+        if uid != 0 && uid != owner {
+            return Err(Error::PermissionDenied);
+        }
+        Ok(())
+    }
+
     pub(crate) fn sys_remove(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
         let obj = self.lookup(pid, cap, Rights::empty())?.obj;
         let o = self.objs.get(obj.0).ok_or(Error::InvalidCap)?;
@@ -132,11 +144,7 @@ impl Kernel {
         if !matches!(kind, ObjectKind::MsgQueue | ObjectKind::Shm | ObjectKind::Semaphore) {
             return Err(Error::InvalidArgument);
         }
-        let owner = o.perm.map_or(1000, |p| p.uid);
-        let uid = self.procs[pid.index()].uid;
-        if uid != 0 && uid != owner {
-            return Err(Error::PermissionDenied);
-        }
+        self.owner_or_root(pid, obj)?;
         if kind == ObjectKind::Shm {
             // The memory lives until the last detach; only the key goes now.
             if let Some(o) = self.objs.get_mut(obj.0) {

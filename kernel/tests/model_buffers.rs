@@ -30,6 +30,10 @@ enum Op {
         len: u8,
         t: u8,
     },
+    /// `msgctl set bytes N`: a new limit, smaller or larger than what is queued.
+    MqSet {
+        bytes: u8,
+    },
     /// `size` (3.. bytes, so a cut message keeps its id), `noerror`, `except`.
     MqRcv {
         sel: i8,
@@ -64,6 +68,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0u8..5).prop_map(|t| Op::MbSend { t }),
         4 => (0u8..5).prop_map(|t| Op::MbRecv { t }),
         4 => (1u8..4, 0u8..6, 0u8..5).prop_map(|(ty, len, t)| Op::MqSnd { ty, len, t }),
+        1 => (2u8..16).prop_map(|bytes| Op::MqSet { bytes }),
         4 => (-4i8..5, 0u8..5, prop_oneof![2 => Just(None), 1 => (3u8..7).prop_map(Some)], any::<bool>(), prop_oneof![3 => Just(false), 1 => Just(true)])
             .prop_map(|(sel, t, size, noerror, except)| Op::MqRcv { sel, t, size, noerror, except }),
         3 => (1u8..7, 0u8..5).prop_map(|(len, t)| Op::PipeWrite { len, t }),
@@ -208,6 +213,7 @@ proptest! {
                     let d = format!("{:.<width$}", next_id, width = len as usize);
                     Syscall::MsgSnd { cap: cap("mq"), mtype: i64::from(ty), data: Data::str(&d), timeout: timeout(t) }
                 }
+                Op::MqSet { bytes } => Syscall::MsgSet { cap: cap("mq"), bytes: Some(u64::from(bytes)), mode: None },
                 Op::MqRcv { sel: s, t, size, noerror, except } => {
                     let opts = RcvOpts { max: size.map(u64::from), noerror, except };
                     m.last_rcv.insert(p, opts);
@@ -229,8 +235,13 @@ proptest! {
             let is_post = matches!(call, Syscall::SemPost { .. });
             let held_before = k.sem_held(p).iter().any(|(o, n)| *o == sem && *n > 0);
             let rcv = matches!(call, Syscall::MsgRcv { .. }).then(|| (m.last_rcv[&p], m.last_sel_of(&call)));
+            let new_limit = match call { Syscall::MsgSet { bytes, .. } => bytes, _ => None };
             let out = common::enter(&mut k, p, call, typed);
             k.check_invariants().map_err(TestCaseError::fail)?;
+            // A new limit holds from now on (the messages queued stay, even above it).
+            if let (Outcome::Done(Ok(_)), Some(b)) = (&out, new_limit) {
+                m.mq_limit = b;
+            }
             // A receive refused at once for its buffer: the message its selector picks is
             // longer, and stays.
             if let (Outcome::Done(Err(Error::MessageTooLarge)), Some((opts, sel))) = (&out, rcv) {

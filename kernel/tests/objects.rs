@@ -117,7 +117,11 @@ fn msgqueue_typed_receive_and_byte_limit() {
     assert_eq!(got(s.done(p, rcv(3))), (3, Data::str("c")));
     assert_eq!(
         s.done(p, Syscall::MsgStat { cap: c }),
-        Ok(Ret::Stat { count: 1, bytes: 2 })
+        Ok(Ret::Stat {
+            count: 1,
+            bytes: 2,
+            qbytes: 10
+        })
     );
     assert_eq!(s.done(p, rcv(7)), Err(Error::WouldBlock));
 }
@@ -1105,4 +1109,77 @@ fn kill_with_signal_0_checks_and_sends_nothing() {
         signal: Signal(65),
     };
     assert_eq!(s.done(me, bad), Err(Error::InvalidArgument));
+}
+
+#[test]
+fn msgctl_set_is_for_owners_and_queues_and_lets_waiting_senders_in() {
+    let mut s = Sim::new();
+    let perm = Some(IpcPerm {
+        uid: 1000,
+        gid: 1000,
+        mode: 0o666,
+    });
+    let q = s.obj_opts(
+        ObjectKind::MsgQueue,
+        "q",
+        ObjectOptions {
+            perm,
+            size: Some(10),
+            ..Default::default()
+        },
+    );
+    let pipe = s.obj(ObjectKind::Pipe, "p");
+    let owner =
+        s.k.create_process(
+            &ProcessSpec {
+                uid: 1000,
+                gid: 1000,
+                ..ProcessSpec::new("owner")
+            },
+            None,
+        )
+        .expect("owner");
+    let other =
+        s.k.create_process(
+            &ProcessSpec {
+                uid: 2000,
+                gid: 2000,
+                ..ProcessSpec::new("other")
+            },
+            None,
+        )
+        .expect("other");
+    let (oq, op) = (
+        s.cap(owner, q, Rights::SEND | Rights::RECV),
+        s.cap(owner, pipe, Rights::WRITE),
+    );
+    let xq = s.cap(other, q, Rights::SEND | Rights::RECV);
+    let set = |cap, bytes| Syscall::MsgSet {
+        cap,
+        bytes: Some(bytes),
+        mode: None,
+    };
+    assert_eq!(s.done(owner, set(op, 100)), Err(Error::InvalidArgument));
+    assert_eq!(s.done(owner, set(oq, 20_000)), Err(Error::PermissionDenied));
+    let send = |cap, d: &str| Syscall::MsgSnd {
+        cap,
+        mtype: 1,
+        data: Data::str(d),
+        timeout: Timeout::Never,
+    };
+    assert_eq!(s.done(owner, send(oq, "12345678")), Ok(Ret::Unit));
+    s.blocks(owner, Syscall::Sleep { ticks: 1 });
+    // 8 + 8 > 10: the other waits; not the owner, it may not raise the limit.
+    s.blocks(other, send(xq, "abcdefgh"));
+    assert_eq!(s.result(owner), Ok(Ret::Unit));
+    assert_eq!(s.done(owner, set(oq, 16)), Ok(Ret::Unit));
+    match s.done(owner, Syscall::MsgStat { cap: oq }) {
+        Ok(Ret::Stat { count, bytes, qbytes }) => assert_eq!((count, bytes, qbytes), (2, 16, 16)),
+        r => panic!("{r:?}"),
+    }
+    // Lowered below what is queued: the messages stay.
+    assert_eq!(s.done(owner, set(oq, 4)), Ok(Ret::Unit));
+    s.k.exit(owner, Ending::Exited);
+    assert_eq!(s.result(other), Ok(Ret::Unit));
+    assert_eq!(s.done(other, set(xq, 50)), Err(Error::PermissionDenied));
 }

@@ -350,6 +350,12 @@ pub enum OpKind {
     MsgStat {
         cap: Expr,
     },
+    /// `msgctl CAP set [bytes N] [mode M]` (IPC_SET).
+    MsgSet {
+        cap: Expr,
+        bytes: Option<Expr>,
+        mode: Option<Expr>,
+    },
     MsgRemove {
         cap: Expr,
     },
@@ -497,7 +503,7 @@ impl OpKind {
             OpKind::MsgGet { .. } => "msgget",
             OpKind::MsgSnd { .. } => "msgsnd",
             OpKind::MsgRcv { .. } => "msgrcv",
-            OpKind::MsgStat { .. } | OpKind::MsgRemove { .. } => "msgctl",
+            OpKind::MsgStat { .. } | OpKind::MsgSet { .. } | OpKind::MsgRemove { .. } => "msgctl",
             OpKind::Mkfifo { .. } => "mkfifo",
             OpKind::Open { .. } => "open",
             OpKind::Write { .. } => "write",

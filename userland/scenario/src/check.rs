@@ -90,9 +90,11 @@ fn op_kinds(op: &OpKind) -> Option<(&'static [ObjectKind], &'static str)> {
         OpKind::Send { .. } | OpKind::Recv { .. } => (&[Endpoint, Mailbox], "an endpoint or a mailbox"),
         OpKind::Call { .. } | OpKind::ReplyRecv { .. } => (&[Endpoint], "an endpoint"),
         OpKind::Signal { .. } | OpKind::Wait { .. } | OpKind::Watch { .. } => (&[Notification], "a notification"),
-        OpKind::MsgSnd { .. } | OpKind::MsgRcv { .. } | OpKind::MsgStat { .. } | OpKind::MsgRemove { .. } => {
-            (&[MsgQueue], "a msgqueue")
-        }
+        OpKind::MsgSnd { .. }
+        | OpKind::MsgRcv { .. }
+        | OpKind::MsgStat { .. }
+        | OpKind::MsgSet { .. }
+        | OpKind::MsgRemove { .. } => (&[MsgQueue], "a msgqueue"),
         OpKind::Write { .. } | OpKind::Read { .. } => (&[Pipe, Socket], "a pipe or a stream socket"),
         OpKind::Net(n) if n.cap().is_some() => (&[Socket], "a socket"),
         OpKind::SemWait { .. } | OpKind::SemPost { .. } => (&[Semaphore], "a semaphore"),
@@ -115,6 +117,7 @@ fn op_cap(op: &OpKind) -> Option<&Expr> {
         | OpKind::MsgSnd { cap, .. }
         | OpKind::MsgRcv { cap, .. }
         | OpKind::MsgStat { cap }
+        | OpKind::MsgSet { cap, .. }
         | OpKind::MsgRemove { cap }
         | OpKind::Write { cap, .. }
         | OpKind::Read { cap, .. }
@@ -167,6 +170,10 @@ fn op_exprs(op: &Op) -> Vec<&Expr> {
             v.extend(mode.iter());
         }
         OpKind::MsgSnd { cap, mtype, value } => v.extend([cap, mtype, value]),
+        OpKind::MsgSet { cap, bytes, mode } => {
+            v.push(cap);
+            v.extend(bytes.iter().chain(mode.iter()));
+        }
         OpKind::MsgRcv { cap, mtype, size, .. } => {
             v.extend([cap, mtype]);
             v.extend(size.iter());
@@ -582,9 +589,9 @@ fn resolve_expr(e: &Expr, scope: &Scope, objects: &BTreeMap<String, ObjectKind>,
             None => errs.push((v.span, format!("unknown name `{}`", v.name))),
         },
         Expr::Field(x, f) => {
-            const FIELDS: [&str; 14] = [
-                "data", "badge", "type", "len", "is_call", "cap", "name", "state", "signal", "count", "bytes", "host",
-                "port", "path",
+            const FIELDS: [&str; 15] = [
+                "data", "badge", "type", "len", "is_call", "cap", "name", "state", "signal", "count", "qbytes",
+                "bytes", "host", "port", "path",
             ];
             if !FIELDS.contains(&f.name.as_str()) {
                 errs.push((

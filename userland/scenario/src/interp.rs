@@ -758,6 +758,7 @@ impl<'w> Interp<'w> {
             })),
             (Value::Stat { count, .. }, "count") => Some(Value::Int(*count as i64)),
             (Value::Stat { bytes, .. }, "bytes") => Some(Value::Int(*bytes as i64)),
+            (Value::Stat { qbytes, .. }, "qbytes") => Some(Value::Int(*qbytes as i64)),
             (Value::Dgram(d), "data") => Some(Value::from_data(&d.data)),
             (Value::Dgram(d), "len") => Some(Value::Int(d.data.len_bytes() as i64)),
             (Value::Dgram(d), "host") => Some(Value::Str(d.host.clone())),
@@ -935,6 +936,17 @@ impl<'w> Interp<'w> {
                 size: 0,
             },
             OpKind::MsgStat { cap } => Syscall::MsgStat { cap: self.cap(cap)? },
+            OpKind::MsgSet { cap, bytes, mode } => Syscall::MsgSet {
+                cap: self.cap(cap)?,
+                bytes: match bytes {
+                    Some(e) => Some(u64::try_from(self.int(e)?).map_err(|_| Error::InvalidArgument)?),
+                    None => None,
+                },
+                mode: match mode {
+                    Some(e) => Some(u32::try_from(self.int(e)?).map_err(|_| Error::InvalidArgument)?),
+                    None => None,
+                },
+            },
             OpKind::MsgRemove { cap } | OpKind::ShmRemove { cap } => Syscall::Remove { cap: self.cap(cap)? },
             OpKind::Mkfifo { path, mode } => Syscall::Mkfifo {
                 path: path.clone(),
@@ -1233,7 +1245,7 @@ fn ret_value(r: Ret) -> Value {
         Ret::Pid(p) => Value::Pid(p),
         Ret::Int(i) => Value::Int(i),
         Ret::Bytes(d) => Value::from_data(&d),
-        Ret::Stat { count, bytes } => Value::Stat { count, bytes },
+        Ret::Stat { count, bytes, qbytes } => Value::Stat { count, bytes, qbytes },
         Ret::Child { pid, ending } => Value::Child(Rc::new((format!("{pid}"), ending))),
         Ret::Pair(a, b) => Value::CapPair(a, b),
         Ret::Datagram { data, port, path, .. } => Value::Dgram(Rc::new(crate::value::Datagram {

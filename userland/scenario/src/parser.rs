@@ -858,9 +858,25 @@ impl<'s> Parser<'s> {
             }
             "msgctl" | "shmctl" => {
                 let cap = self.operand()?;
-                let w = self.ident("`stat` or `remove`")?;
+                let w = self.ident("`stat`, `set` or `remove`")?;
                 match (word, w.name.as_str()) {
                     ("msgctl", "stat") => OpKind::MsgStat { cap },
+                    ("msgctl", "set") => {
+                        let (mut bytes, mut mode) = (None, None);
+                        loop {
+                            if bytes.is_none() && self.eat_word("bytes") {
+                                bytes = Some(self.operand()?);
+                            } else if mode.is_none() && self.eat_word("mode") {
+                                mode = Some(self.operand()?);
+                            } else {
+                                break;
+                            }
+                        }
+                        if bytes.is_none() && mode.is_none() {
+                            return self.err(w.span, "`msgctl set` needs `bytes N`, `mode M` or both");
+                        }
+                        OpKind::MsgSet { cap, bytes, mode }
+                    }
                     ("msgctl", "remove") => OpKind::MsgRemove { cap },
                     ("shmctl", "remove") => OpKind::ShmRemove { cap },
                     _ => {
@@ -868,7 +884,11 @@ impl<'s> Parser<'s> {
                             w.span,
                             format!(
                                 "`{word}` takes `{}`",
-                                if word == "msgctl" { "stat` or `remove" } else { "remove" }
+                                if word == "msgctl" {
+                                    "stat`, `set` or `remove"
+                                } else {
+                                    "remove"
+                                }
                             ),
                         )
                     }

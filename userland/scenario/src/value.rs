@@ -54,6 +54,8 @@ pub enum Value {
         count: u64,
         /// Data bytes queued.
         bytes: u64,
+        /// The byte limit (`msg_qbytes`).
+        qbytes: u64,
     },
 }
 
@@ -138,7 +140,7 @@ impl fmt::Display for Value {
             Value::Err(e) => write!(f, "{e}"),
             Value::Pid(p) => write!(f, "pid {p}"),
             Value::Child(c) => write!(f, "{} {}", c.0, c.1.word()),
-            Value::Stat { count, bytes } => write!(f, "{count} messages, {bytes} bytes"),
+            Value::Stat { count, bytes, qbytes } => write!(f, "{count} messages, {bytes} of {qbytes} bytes"),
             Value::Dgram(d) => write!(f, "{}", Value::from_data(&d.data)),
             Value::CapPair(a, b) => write!(f, "{a:?} {b:?}"),
         }
