@@ -544,7 +544,15 @@ impl Kernel {
             self.stats.syscalls += 1;
         }
         if self.observed {
-            let obj = call.cap().and_then(|c| self.caps.get(c.0)).map(|n| n.obj);
+            // Only a capability of the caller's names its object: a made-up
+            // or another process's capability id names nothing (the call
+            // fails InvalidCap), and must not show another's object, maybe
+            // of another host, in the trace.
+            let obj = call
+                .cap()
+                .and_then(|c| self.caps.get(c.0))
+                .filter(|n| n.owner == Some(pid))
+                .map(|n| n.obj);
             let arg = match &call {
                 Syscall::Sleep { ticks } | Syscall::Compute { ticks } => Some(*ticks as i64),
                 Syscall::Signal { bits, .. } => Some(*bits as i64),

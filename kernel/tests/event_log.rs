@@ -344,3 +344,38 @@ proptest::proptest! {
         proptest::prop_assert_eq!(log_under(&ops, true), log_under(&ops, false));
     }
 }
+
+/// Regression (kernel_calls fuzz target, two hosts): a call through another
+/// process's capability id named that process's object (of another host)
+/// in its `syscall` event, though the call fails `InvalidCap` and touches
+/// nothing.
+#[test]
+fn a_call_through_a_capability_the_caller_does_not_hold_names_no_object() {
+    let mut s = Sim::with(KernelConfig {
+        record_events: true,
+        ..KernelConfig::default()
+    });
+    let mb = s.obj(ObjectKind::Mailbox, "mb");
+    let owner = s.proc("owner");
+    // Higher priority: it runs first, while the owner (and its capability) lives.
+    let thief = s.proc_prio("thief", 1);
+    let theirs = s.cap(owner, mb, Rights::RECV);
+    s.k.log().clear();
+    let r = s.done(
+        thief,
+        Syscall::Recv {
+            cap: theirs,
+            timeout: Timeout::NOWAIT,
+        },
+    );
+    assert_eq!(r, Err(Error::InvalidCap));
+    let named: Vec<Option<ObjId>> =
+        s.k.log()
+            .drain()
+            .filter_map(|e| match e.kind {
+                EventKind::Syscall { obj, .. } => Some(obj),
+                _ => None,
+            })
+            .collect();
+    assert_eq!(named, vec![None]);
+}
