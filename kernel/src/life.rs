@@ -404,8 +404,9 @@ impl Kernel {
     /// The next caught signal whose handler `pid` runs now (not a system
     /// call): the signal stays blocked until [`Kernel::end_handler`], so one
     /// that arrives meanwhile waits for the handler to finish (POSIX), unless
-    /// it was caught with `SA_NODEFER`.
-    pub fn begin_handler(&mut self, pid: Pid) -> Option<Signal> {
+    /// it was caught with `SA_NODEFER`. With it, whether the handler was set
+    /// with `SA_RESTART`.
+    pub fn begin_handler(&mut self, pid: Pid) -> Option<(Signal, bool)> {
         self.procs.get_mut(pid.index())?.signals.begin_handler()
     }
 

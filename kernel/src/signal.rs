@@ -148,6 +148,9 @@ bitflags::bitflags! {
         const NODEFER = 1;
         /// `SA_RESETHAND`: the disposition goes back to the default as the handler starts.
         const RESETHAND = 2;
+        /// `SA_RESTART`: a call the signal interrupted resumes after the handler
+        /// (for the calls Linux restarts: see `Syscall::restartable`).
+        const RESTART = 4;
     }
 }
 
@@ -174,6 +177,7 @@ pub struct SignalState {
     /// Signals caught with `SA_NODEFER` and with `SA_RESETHAND`.
     nodefer: u64,
     resethand: u64,
+    restart: u64,
 }
 
 impl SignalState {
@@ -198,7 +202,11 @@ impl SignalState {
         self.ignored &= !s.bit();
         self.nodefer &= !s.bit();
         self.resethand &= !s.bit();
+        self.restart &= !s.bit();
         if d == Disposition::Catch {
+            if flags.contains(SaFlags::RESTART) {
+                self.restart |= s.bit();
+            }
             if flags.contains(SaFlags::NODEFER) {
                 self.nodefer |= s.bit();
             }
@@ -226,15 +234,17 @@ impl SignalState {
     /// Takes the next caught signal to handle and starts its handler: the
     /// signal is blocked until [`SignalState::end_handler`] (unless caught
     /// with `SA_NODEFER`), and a `SA_RESETHAND` disposition goes back to the default.
-    pub(crate) fn begin_handler(&mut self) -> Option<Signal> {
+    /// Returns the signal and whether its handler was set with `SA_RESTART`.
+    pub(crate) fn begin_handler(&mut self) -> Option<(Signal, bool)> {
         let s = self.to_handle.pop_front()?;
+        let restart = self.restart & s.bit() != 0;
         if self.nodefer & s.bit() == 0 {
             self.handling |= s.bit();
         }
         if self.resethand & s.bit() != 0 {
             self.set_disposition(s, Disposition::Default, SaFlags::empty());
         }
-        Some(s)
+        Some((s, restart))
     }
 
     /// A handler for `s` ended: `s` is no longer blocked by it.
@@ -326,5 +336,57 @@ mod tests {
         st.set_blocked(Signal(Signal::RTMIN), false);
         let got = st.take_unblocked_pending();
         assert_eq!(got, vec![Signal::SIGUSR1, Signal(Signal::RTMIN), Signal(Signal::RTMIN)]);
+    }
+
+    #[test]
+    fn a_handler_says_whether_it_restarts_and_a_new_disposition_forgets_it() {
+        let mut st = SignalState::default();
+        st.set_disposition(
+            Signal::SIGUSR1,
+            Disposition::Catch,
+            SaFlags::RESTART | SaFlags::RESETHAND,
+        );
+        st.set_disposition(Signal::SIGUSR2, Disposition::Catch, SaFlags::empty());
+        st.to_handle.extend([Signal::SIGUSR1, Signal::SIGUSR2]);
+        // Told before SA_RESETHAND puts the default back.
+        assert_eq!(st.begin_handler(), Some((Signal::SIGUSR1, true)));
+        assert_eq!(st.disposition(Signal::SIGUSR1), Disposition::Default);
+        assert_eq!(st.begin_handler(), Some((Signal::SIGUSR2, false)));
+        st.set_disposition(Signal::SIGUSR1, Disposition::Catch, SaFlags::empty());
+        st.to_handle.push_back(Signal::SIGUSR1);
+        assert_eq!(st.begin_handler(), Some((Signal::SIGUSR1, false)));
+    }
+
+    #[test]
+    fn the_calls_linux_restarts_and_those_it_never_does() {
+        use crate::{CapId, Syscall, Timeout};
+        let cap = CapId::NONE;
+        let read = |timeout| Syscall::Read { cap, max: 1, timeout };
+        assert!(read(Timeout::Never).restartable());
+        // A call with a timeout is not restarted (as a socket call with SO_RCVTIMEO).
+        assert!(!read(Timeout::Ticks(5)).restartable());
+        assert!(Syscall::WaitChild {
+            timeout: Timeout::Never
+        }
+        .restartable());
+        assert!(!Syscall::Sleep { ticks: 3 }.restartable());
+        let rcv = Syscall::MsgRcv {
+            cap,
+            mtype: 0,
+            opts: crate::RcvOpts::default(),
+            timeout: Timeout::Never,
+        };
+        assert!(!rcv.restartable());
+        let write = Syscall::Write {
+            cap,
+            data: crate::Data::Unit,
+            timeout: Timeout::Never,
+        };
+        assert!(!write.restartable(), "its rest would be written twice");
+        assert!(!Syscall::SemWait {
+            cap,
+            timeout: Timeout::Never
+        }
+        .restartable());
     }
 }

@@ -460,6 +460,33 @@ pub enum Syscall {
 }
 
 impl Syscall {
+    /// Whether a handler set with `SA_RESTART` resumes this call when a
+    /// signal interrupts it, as Linux's signal(7) lists: a read of a pipe or
+    /// socket, `open` of a FIFO, `wait_child`, `accept`, `recvfrom`, and
+    /// ipcsim's own `send`, `recv` and `wait` (an interrupted wait of these
+    /// took or delivered nothing, so issuing it again repeats nothing, like
+    /// POSIX message queues). Never: `sleep`, System V `msgsnd`/`msgrcv`/
+    /// `sem_wait` (Linux never restarts them), `call` (its request may have
+    /// been taken), `connect` (Linux's attempt goes on; a second call finds
+    /// it under way), `write` (one interrupted after part of its bytes went in
+    /// returns their count on Linux, which ipcsim does not report: issuing it
+    /// again would write them twice), and any call with `timeout T` (Linux
+    /// does not restart a socket call with a timeout).
+    pub fn restartable(&self) -> bool {
+        let (yes, timeout) = match self {
+            Syscall::Read { timeout, .. }
+            | Syscall::Open { timeout, .. }
+            | Syscall::WaitChild { timeout }
+            | Syscall::Accept { timeout, .. }
+            | Syscall::RecvFrom { timeout, .. }
+            | Syscall::Send { timeout, .. }
+            | Syscall::Recv { timeout, .. }
+            | Syscall::Wait { timeout, .. } => (true, *timeout),
+            _ => (false, Timeout::Never),
+        };
+        yes && timeout == Timeout::Never
+    }
+
     /// A load or store of mapped memory rather than a trap into the kernel.
     pub fn is_memory_access(&self) -> bool {
         matches!(

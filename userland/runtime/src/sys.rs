@@ -346,8 +346,9 @@ impl Sys {
     }
 
     /// Takes the next caught signal and starts its handler: the signal stays
-    /// blocked until [`Sys::end_handler`] (POSIX), unless caught `SA_NODEFER`.
-    pub fn begin_handler(&self) -> Option<Signal> {
+    /// blocked until [`Sys::end_handler`] (POSIX), unless caught `SA_NODEFER`;
+    /// with it, whether the handler was set with `SA_RESTART`.
+    pub fn begin_handler(&self) -> Option<(Signal, bool)> {
         self.shared.kernel.borrow_mut().begin_handler(self.pid)
     }
 

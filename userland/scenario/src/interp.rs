@@ -152,32 +152,37 @@ fn slot_of(decl: &ProcDecl, name: &str) -> Option<usize> {
 macro_rules! op_statement {
     ($self:ident, $op:expr, $tried:expr) => {{
         let op = $op;
-        let r = match $self.op_now(op) {
-            OpNow::Quiet => None,
-            OpNow::Ready(r) => r,
-            OpNow::Switched => {
+        // Again only when a handler set with `restart` (SA_RESTART) ran
+        // after the call was interrupted, and the call is one Linux restarts.
+        loop {
+            let r = match $self.op_now(op) {
+                OpNow::Quiet => None,
+                OpNow::Ready(r) => r,
+                OpNow::Switched => {
+                    $self.inline_ops = 0;
+                    let r = $self.sys.result().await;
+                    $self.call_result(op, r)
+                }
+                OpNow::Other(built) => Some($self.op_built(op, built).await.unwrap_or_else(Err)),
+            };
+            // Calls that all complete at once never return to the executor: every
+            // so many, give it a step, so the step limit sees a loop of them.
+            $self.inline_ops += 1;
+            if $self.inline_ops >= INLINE_OPS_MAX {
                 $self.inline_ops = 0;
-                let r = $self.sys.result().await;
-                $self.call_result(op, r)
+                $self.sys.pause().await;
             }
-            OpNow::Other(built) => Some($self.op_built(op, built).await.unwrap_or_else(Err)),
-        };
-        // Calls that all complete at once never return to the executor: every
-        // so many, give it a step, so the step limit sees a loop of them.
-        $self.inline_ops += 1;
-        if $self.inline_ops >= INLINE_OPS_MAX {
-            $self.inline_ops = 0;
-            $self.sys.pause().await;
-        }
-        let handled = if $self.handlers.is_empty() {
-            Ok(())
-        } else {
-            $self.run_handlers().await
-        };
-        match (handled, r) {
-            (Err(stop), _) => Err(stop),
-            (Ok(()), Some(r)) => $self.finish(op, r, $tried),
-            (Ok(()), None) => Ok(()),
+            let handled = if $self.handlers.is_empty() {
+                Ok(false)
+            } else {
+                $self.run_handlers().await
+            };
+            break match (handled, r) {
+                (Err(stop), _) => Err(stop),
+                (Ok(true), Some(Err(Error::Interrupted))) if $self.restartable(op) => continue,
+                (Ok(_), Some(r)) => $self.finish(op, r, $tried),
+                (Ok(_), None) => Ok(()),
+            };
         }
     }};
 }
@@ -535,8 +540,13 @@ impl<'w> Interp<'w> {
 
     async fn kernel_op(&mut self, call: Syscall, bind: Option<&Var>, tried: bool) -> Flow {
         self.spin = 0;
-        let r = self.sys.syscall(call).await;
-        self.run_handlers().await?;
+        let r = loop {
+            let r = self.sys.syscall(call.clone()).await;
+            let restart = self.run_handlers().await?;
+            if !(restart && r == Err(Error::Interrupted) && call.restartable()) {
+                break r;
+            }
+        };
         let v = r.map(|v| self.ret_value(v));
         match (v, bind) {
             (Ok(v), Some(b)) => {
@@ -553,11 +563,16 @@ impl<'w> Interp<'w> {
         }
     }
 
-    /// Runs the handlers of caught signals that arrived, in order.
-    async fn run_handlers(&mut self) -> Flow {
+    /// Runs the handlers of caught signals that arrived, in order; whether
+    /// some ran and every one was set with `restart` (SA_RESTART), so that a
+    /// call they interrupted resumes.
+    async fn run_handlers(&mut self) -> Result<bool, Stop> {
+        let (mut ran, mut restart) = (false, true);
         // Each handler runs with its signal blocked (unless `nodefer`): one
         // that arrives meanwhile waits and runs after it, not inside it.
-        while let Some(sig) = self.sys.begin_handler() {
+        while let Some((sig, restarts)) = self.sys.begin_handler() {
+            ran = true;
+            restart &= restarts;
             if let Some((_, b)) = self.handlers.iter().find(|(s, _)| *s == sig) {
                 let b: &'w [Stmt] = b;
                 let r = self.exec(b).await;
@@ -567,7 +582,12 @@ impl<'w> Interp<'w> {
                 self.sys.end_handler(sig);
             }
         }
-        Ok(())
+        Ok(ran && restart)
+    }
+
+    /// Whether `op`'s call is one a `restart` handler resumes ([`Syscall::restartable`]).
+    fn restartable(&mut self, op: &'w Op) -> bool {
+        matches!(self.build(op), Ok(Built::Call(c)) if c.restartable())
     }
 
     // ----- expressions ---------------------------------------------------------------

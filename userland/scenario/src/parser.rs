@@ -699,6 +699,8 @@ impl<'s> Parser<'s> {
                         flags |= ipcsim_kernel::SaFlags::NODEFER;
                     } else if self.eat_word("resethand") {
                         flags |= ipcsim_kernel::SaFlags::RESETHAND;
+                    } else if self.eat_word("restart") {
+                        flags |= ipcsim_kernel::SaFlags::RESTART;
                     } else {
                         break;
                     }
