@@ -196,6 +196,18 @@ fn a_line_of_junk_gives_one_short_error() {
 }
 
 #[test]
+fn a_string_token_in_an_error_is_escaped_and_cut() {
+    // Regression (scenario fuzz target): a string with a newline in it, named
+    // in "found string ...", split the message over two lines.
+    let r = rendered("process p {\n reply 1\"a\\nb\"\n}\n");
+    assert!(r.contains(r#"found string "a\nb""#), "{r}");
+    let long = format!("process p {{\n reply 1\"{}\"\n}}\n", "x".repeat(5000));
+    let r = rendered(&long);
+    assert!(r.lines().all(|l| l.chars().count() < 300), "{r}");
+    assert!(r.contains(&format!("found string \"{}\"…", "x".repeat(40))), "{r}");
+}
+
+#[test]
 fn a_file_of_errors_stops_at_the_kept_limit_and_prints_the_first_few() {
     let src = "@ ".repeat(100_000) + "\n" + &"frob\n".repeat(100_000);
     let e = errors(&src);

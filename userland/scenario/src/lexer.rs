@@ -25,13 +25,22 @@ pub enum Tok {
     Eof,
 }
 
+/// Characters of a string token an error message shows.
+const STRING_SHOWN_CHARS: usize = 40;
+
 impl Tok {
     /// How the token reads in an error message.
     pub fn describe(&self) -> String {
         match self {
             Tok::Ident(s) => format!("`{s}`"),
             Tok::Int(i) => format!("`{i}`"),
-            Tok::Str(s) => format!("string \"{s}\""),
+            // Escaped (a newline in it must not break the message's line)
+            // and cut: the token may be 64 KiB long.
+            Tok::Str(s) => {
+                let shown: String = s.chars().take(STRING_SHOWN_CHARS).collect();
+                let cut = if shown.len() < s.len() { "…" } else { "" };
+                format!("string {}{cut}", ipcsim_kernel::Data::str(&shown))
+            }
             Tok::Sym(s) => format!("`{s}`"),
             Tok::Newline => "end of line".into(),
             Tok::Eof => "end of file".into(),
