@@ -704,6 +704,7 @@ impl Kernel {
             Syscall::Watch { target, cap, bits } => Flow::Done(self.sys_watch(pid, target, cap, bits)),
             Syscall::SigAction { signal, action, flags } => Flow::Done(self.sys_sigaction(pid, signal, action, flags)),
             Syscall::SigMask { signal, block } => Flow::Done(self.sys_sigmask(pid, signal, block)),
+            Syscall::SigPending { signal } => Flow::Done(self.sys_sigpending(pid, signal)),
             Syscall::Get { kind, key, flags, size } => Flow::Done(self.sys_get(pid, kind, key, flags, size)),
             Syscall::MsgSnd {
                 cap,

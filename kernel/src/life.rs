@@ -380,6 +380,16 @@ impl Kernel {
         Ok(Ret::Unit)
     }
 
+    /// `sigpending SIG`: 1 if `signal` was sent to `pid` and waits, blocked
+    /// (or while the process is stopped), 0 otherwise.
+    pub(crate) fn sys_sigpending(&mut self, pid: Pid, signal: Signal) -> KResult<Ret> {
+        if !signal.is_valid() {
+            return Err(Error::InvalidArgument);
+        }
+        let pending = self.procs[pid.index()].signals.pending().contains(&signal);
+        Ok(Ret::Int(i64::from(pending)))
+    }
+
     /// Acts on the pending signals of `pid` that nothing blocks now (after an
     /// unblock, a handler's end, or SIGCONT).
     fn deliver_pending(&mut self, pid: Pid) {

@@ -199,6 +199,12 @@ pub enum Syscall {
         /// Block (true) or unblock.
         block: bool,
     },
+    /// `sigpending` and `sigismember`: whether `signal` waits, blocked, to
+    /// be acted on (`Ret::Int`: 1 or 0).
+    SigPending {
+        /// Signal.
+        signal: Signal,
+    },
     /// Open (or create) a keyed System V object.
     Get {
         /// Message queue, semaphore or shm.
@@ -518,6 +524,7 @@ impl Syscall {
             Syscall::Watch { .. } => "watch",
             Syscall::SigAction { .. } => "sigaction",
             Syscall::SigMask { .. } => "sigmask",
+            Syscall::SigPending { .. } => "sigpending",
             Syscall::Get {
                 kind: ObjectKind::Semaphore,
                 ..

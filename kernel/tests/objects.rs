@@ -1183,3 +1183,25 @@ fn msgctl_set_is_for_owners_and_queues_and_lets_waiting_senders_in() {
     assert_eq!(s.result(other), Ok(Ret::Unit));
     assert_eq!(s.done(other, set(xq, 50)), Err(Error::PermissionDenied));
 }
+
+#[test]
+fn sigpending_says_whether_a_blocked_signal_waits() {
+    let mut s = Sim::new();
+    let p = s.proc("p");
+    let pending = |signal| Syscall::SigPending { signal };
+    let mask = Syscall::SigMask {
+        signal: Signal::SIGUSR1,
+        block: true,
+    };
+    assert_eq!(s.done(p, mask), Ok(Ret::Unit));
+    assert_eq!(s.done(p, pending(Signal::SIGUSR1)), Ok(Ret::Int(0)));
+    let kill = Syscall::Kill {
+        target: p,
+        signal: Signal::SIGUSR1,
+    };
+    assert_eq!(s.done(p, kill), Ok(Ret::Unit));
+    assert_eq!(s.done(p, pending(Signal::SIGUSR1)), Ok(Ret::Int(1)));
+    assert_eq!(s.done(p, pending(Signal::SIGUSR2)), Ok(Ret::Int(0)));
+    assert_eq!(s.done(p, pending(Signal(0))), Err(Error::InvalidArgument));
+    assert_eq!(s.done(p, pending(Signal(99))), Err(Error::InvalidArgument));
+}

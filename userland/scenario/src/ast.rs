@@ -433,6 +433,8 @@ pub enum OpKind {
     Default(Signal),
     Block(Signal),
     Unblock(Signal),
+    /// `sigpending SIGNAL -> VAR`: whether SIGNAL waits, blocked.
+    SigPending(Signal),
     ShmGet {
         key: Expr,
         size: Expr,
@@ -525,6 +527,7 @@ impl OpKind {
             OpKind::Ignore(_) => "ignore",
             OpKind::Default(_) => "default",
             OpKind::Block(_) => "block",
+            OpKind::SigPending(_) => "sigpending",
             OpKind::Unblock(_) => "unblock",
             OpKind::ShmGet { .. } => "shmget",
             OpKind::ShmAt { .. } => "shmat",

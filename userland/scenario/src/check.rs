@@ -210,6 +210,7 @@ fn op_exprs(op: &Op) -> Vec<&Expr> {
         | OpKind::Default(_)
         | OpKind::Block(_)
         | OpKind::Unblock(_)
+        | OpKind::SigPending(_)
         | OpKind::Yield => {}
         OpKind::Net(n) => v.extend(n.exprs()),
     }

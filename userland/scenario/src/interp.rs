@@ -343,6 +343,8 @@ impl<'w> Interp<'w> {
     fn bound_result(&mut self, op: &Op, r: ipcsim_kernel::SysResult) -> Option<Result<Value, Error>> {
         match (&op.bind, r) {
             (None, Ok(_)) => None,
+            // `sigpending` answers yes or no.
+            (_, Ok(Ret::Int(i))) if matches!(op.kind, OpKind::SigPending(_)) => Some(Ok(Value::Bool(i != 0))),
             (_, r) => self.bind_in_place(op, r).map(|r| r.map(|v| self.ret_value(v))),
         }
     }
@@ -1079,6 +1081,7 @@ impl<'w> Interp<'w> {
                 signal: *s,
                 block: true,
             },
+            OpKind::SigPending(s) => Syscall::SigPending { signal: *s },
             OpKind::Unblock(s) => Syscall::SigMask {
                 signal: *s,
                 block: false,

@@ -1067,6 +1067,7 @@ impl<'s> Parser<'s> {
             "ignore" => OpKind::Ignore(self.signal()?),
             "default" => OpKind::Default(self.signal()?),
             "block" => OpKind::Block(self.signal()?),
+            "sigpending" => OpKind::SigPending(self.signal()?),
             "unblock" => OpKind::Unblock(self.signal()?),
             "shmget" => {
                 let key = self.operand()?;
