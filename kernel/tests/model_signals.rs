@@ -26,6 +26,8 @@ enum Op {
     Action(u8, u8),
     Mask(u8, bool),
     Kill(u8),
+    /// `sigpending`: must agree with the model's pending set.
+    Pending(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -33,6 +35,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (0u8..8, 0u8..3).prop_map(|(s, d)| Op::Action(s, d)),
         3 => (0u8..8, any::<bool>()).prop_map(|(s, b)| Op::Mask(s, b)),
         4 => (0u8..8).prop_map(Op::Kill),
+        2 => (0u8..8).prop_map(Op::Pending),
     ]
 }
 
@@ -204,6 +207,13 @@ proptest! {
                             m.unmask(i);
                         }
                     }
+                    r
+                }
+                Op::Pending(i) => {
+                    let sig = SIGS[i as usize];
+                    let r = k.syscall(t, Syscall::SigPending { signal: sig });
+                    let want = i64::from(m.pending().contains(&sig));
+                    prop_assert_eq!(&r, &Outcome::Done(Ok(Ret::Int(want))), "sigpending {}", sig);
                     r
                 }
                 Op::Kill(i) => {
