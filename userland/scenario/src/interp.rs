@@ -172,11 +172,14 @@ macro_rules! op_statement {
                 $self.inline_ops = 0;
                 $self.sys.pause().await;
             }
-            let handled = if $self.handlers.is_empty() {
-                Ok(false)
-            } else {
-                $self.run_handlers().await
-            };
+            // No handlers (the usual case): bind, as before restarts existed.
+            if $self.handlers.is_empty() {
+                break match r {
+                    Some(r) => $self.finish(op, r, $tried),
+                    None => Ok(()),
+                };
+            }
+            let handled = $self.run_handlers().await;
             break match (handled, r) {
                 (Err(stop), _) => Err(stop),
                 (Ok(true), Some(Err(Error::Interrupted))) if $self.restartable(op) => continue,
