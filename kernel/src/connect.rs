@@ -243,7 +243,7 @@ impl Kernel {
         if let Some(c) = self.sock_mut(syn.client) {
             c.waiting_at = None;
         }
-        let host = self.objs.get(listener.0).map_or(HostId::LOCAL, |o| o.host);
+        let host = self.object_host(listener).unwrap_or(HostId::LOCAL);
         let Ok(server) = self.new_server_end(host, unix, syn.client, syn.host) else {
             return;
         };
@@ -342,7 +342,7 @@ impl Kernel {
             matches!(self.sock(client).map(|s| s.phase), Some(Phase::Connecting { attempt: a }) if a == attempt);
         if !connecting {
             // It timed out meanwhile: the queued connection is reset.
-            let host = self.objs.get(client.0).map_or(HostId::LOCAL, |o| o.host);
+            let host = self.object_host(client).unwrap_or(HostId::LOCAL);
             self.send_packet((host, by), None, server_host, Some(server), Segment::Rst);
             return;
         }
@@ -428,7 +428,7 @@ impl Kernel {
         s.inflight > 0
             || (by_port
                 && s.port.is_some_and(|port| {
-                    let host = self.objs.get(obj.0).map_or(HostId::LOCAL, |o| o.host);
+                    let host = self.object_host(obj).unwrap_or(HostId::LOCAL);
                     self.net.to_ports.contains_key(&(host, s.stream, port))
                 }))
     }

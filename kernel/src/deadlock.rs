@@ -114,7 +114,7 @@ impl Kernel {
     fn visit_socket_unblockers(&self, wait: &Wait, obj: Option<ObjId>, go: &mut dyn FnMut(Pid) -> bool) -> bool {
         let Some(obj) = obj else { return true };
         let Some(s) = self.sock(obj) else { return true };
-        let host = self.objs.get(obj.0).map_or(crate::HostId::LOCAL, |o| o.host);
+        let host = self.object_host(obj).unwrap_or(crate::HostId::LOCAL);
         match wait {
             Wait::SockRead { .. } | Wait::SockWrite => match s.peer {
                 Some((peer, _)) => self.visit_holders(peer, Rights::READ, go),

@@ -101,7 +101,7 @@ impl Kernel {
         data: Data,
         (sender, id): (Pid, u64),
     ) {
-        let host = self.objs.get(obj.0).map_or(HostId::LOCAL, |o| o.host);
+        let host = self.object_host(obj).unwrap_or(HostId::LOCAL);
         let port = self.sock(obj).and_then(|s| s.port).unwrap_or(0);
         if self.sock(obj).is_none_or(|s| s.dgrams.len() >= DGRAM_QUEUE_MAX) {
             self.lose(sender, "a full receive queue", port, host, data);

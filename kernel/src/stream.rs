@@ -93,7 +93,7 @@ impl Kernel {
 
     /// Sends as many of `bytes` as the peer has room for; returns the rest.
     fn send_what_fits(&mut self, by: Pid, obj: ObjId, mut bytes: Vec<u8>) -> Vec<u8> {
-        let host = self.objs.get(obj.0).map_or(HostId::LOCAL, |o| o.host);
+        let host = self.object_host(obj).unwrap_or(HostId::LOCAL);
         let Some(s) = self.sock_mut(obj) else { return bytes };
         let n = s.peer_room.min(bytes.len());
         if n == 0 {
@@ -132,7 +132,7 @@ impl Kernel {
     /// The host a (possibly closed) socket was on: its object's, or the
     /// peer's peer host for a closed end (the packet went there).
     fn net_host_of(&self, obj: ObjId, fallback: HostId) -> HostId {
-        self.objs.get(obj.0).map_or(fallback, |o| o.host)
+        self.object_host(obj).unwrap_or(fallback)
     }
 
     /// Waiting readers take what has arrived (each at most its N), in order;
@@ -159,7 +159,7 @@ impl Kernel {
     /// What a read of at most `max` bytes gets now (callers know there is
     /// something: bytes, the end, or a reset).
     fn take_bytes(&mut self, reader: Pid, obj: ObjId, max: u64) -> crate::SysResult {
-        let host = self.objs.get(obj.0).map_or(HostId::LOCAL, |o| o.host);
+        let host = self.object_host(obj).unwrap_or(HostId::LOCAL);
         let Some(s) = self.sock_mut(obj) else {
             return Err(Error::InvalidArgument);
         };
@@ -261,7 +261,7 @@ impl Kernel {
     }
 
     fn send_fin(&mut self, obj: ObjId, by: Pid) {
-        let host = self.objs.get(obj.0).map_or(HostId::LOCAL, |o| o.host);
+        let host = self.object_host(obj).unwrap_or(HostId::LOCAL);
         let Some(s) = self.sock_mut(obj) else { return };
         if s.shut {
             return;

@@ -43,23 +43,6 @@ fn spawn_src(clients: u64, calls: u64) -> String {
     )
 }
 
-/// Runs a scenario with tracing off; returns the time the run itself took.
-fn run_scenario(src: &str) -> Duration {
-    let sc = ipcsim_scenario::load(src).expect("bench scenario loads");
-    let opts = RunOptions {
-        strategy: Default::default(),
-        seed: None,
-        record: false,
-        steps_max: None,
-        ..Default::default()
-    };
-    let t = Instant::now();
-    let (outcome, _rt) = ipcsim_scenario::run(sc, "bench.ipc", &opts, None);
-    let d = t.elapsed();
-    assert_eq!(outcome.exit_code(), 0);
-    d
-}
-
 fn scenario(c: &mut Criterion) {
     let mut g = c.benchmark_group("scenario");
     g.sample_size(10);
@@ -68,11 +51,11 @@ fn scenario(c: &mut Criterion) {
     g.throughput(Throughput::Elements(calls));
     g.bench_function("echo_repeat_scenario", |b| {
         let src = echo_src(calls);
-        b.iter_custom(|iters| (0..iters).map(|_| run_scenario(&src)).sum())
+        b.iter_custom(|iters| (0..iters).map(|_| common::run_scenario(&src)).sum())
     });
     g.bench_function("echo_repeat_scenario_recv_then_reply", |b| {
         let src = echo_recv_reply_src(calls);
-        b.iter_custom(|iters| (0..iters).map(|_| run_scenario(&src)).sum())
+        b.iter_custom(|iters| (0..iters).map(|_| common::run_scenario(&src)).sum())
     });
     g.bench_function("echo_rust_runtime", |b| {
         b.iter_custom(|iters| {
@@ -103,12 +86,12 @@ fn scenario(c: &mut Criterion) {
     g.throughput(Throughput::Elements(100));
     g.bench_function("one_client_100_calls", |b| {
         let src = spawn_src(1, 100);
-        b.iter_custom(|iters| (0..iters).map(|_| run_scenario(&src)).sum())
+        b.iter_custom(|iters| (0..iters).map(|_| common::run_scenario(&src)).sum())
     });
     g.throughput(Throughput::Elements(10_000 * 100));
     g.bench_function("10k_clients_100_calls", |b| {
         let src = spawn_src(10_000, 100);
-        b.iter_custom(|iters| (0..iters).map(|_| run_scenario(&src)).sum())
+        b.iter_custom(|iters| (0..iters).map(|_| common::run_scenario(&src)).sum())
     });
     g.finish();
 }

@@ -11,7 +11,6 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ipcsim_scenario::RunOptions;
 
 fn roundtrips(c: &mut Criterion) {
     let mut g = c.benchmark_group("sockets");
@@ -46,20 +45,6 @@ fn roundtrips(c: &mut Criterion) {
     g.finish();
 }
 
-/// Runs a scenario with tracing off; the time the run took (loading left out).
-pub fn run_scenario(src: &str) -> Duration {
-    let sc = ipcsim_scenario::load(src).expect("bench scenario loads");
-    let opts = RunOptions {
-        record: false,
-        ..Default::default()
-    };
-    let t = Instant::now();
-    let (outcome, _rt) = ipcsim_scenario::run(sc, "bench.ipc", &opts, None);
-    let d = t.elapsed();
-    assert_eq!(outcome.exit_code(), 0);
-    d
-}
-
 fn many_hosts(c: &mut Criterion) {
     let mut g = c.benchmark_group("hosts");
     g.measurement_time(Duration::from_secs(5));
@@ -70,7 +55,7 @@ fn many_hosts(c: &mut Criterion) {
         // One element per round trip: the per-round-trip cost is comparable.
         g.throughput(Throughput::Elements(hosts as u64 * ROUNDS));
         g.bench_function(format!("scenario_{hosts}_client_hosts"), |b| {
-            b.iter_custom(|iters| (0..iters).map(|_| run_scenario(&src)).sum())
+            b.iter_custom(|iters| (0..iters).map(|_| common::run_scenario(&src)).sum())
         });
     }
     g.finish();

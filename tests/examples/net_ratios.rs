@@ -30,19 +30,6 @@ fn timed(mut rt: ipcsim_runtime::Runtime) -> Duration {
     d
 }
 
-fn scenario(src: &str) -> Duration {
-    let sc = ipcsim_scenario::load(src).expect("loads");
-    let opts = ipcsim_scenario::RunOptions {
-        record: false,
-        ..Default::default()
-    };
-    let t = Instant::now();
-    let (outcome, _rt) = ipcsim_scenario::run(sc, "hosts.ipc", &opts, None);
-    let d = t.elapsed();
-    assert_eq!(outcome.exit_code(), 0);
-    d
-}
-
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -53,7 +40,7 @@ fn alone(what: &str, n: u64) -> bool {
     let d = match what {
         "stream" => timed(common::net::stream_pingpong(n, false)),
         "datagram" => timed(common::net::datagram_flow(n, false)),
-        "hosts" => scenario(&common::net::many_hosts_src(1000, n.div_ceil(1000))),
+        "hosts" => common::run_scenario(&common::net::many_hosts_src(1000, n.div_ceil(1000))),
         _ => return false,
     };
     eprintln!("{what}: {n} in {d:?}");
@@ -84,9 +71,9 @@ fn main() {
         let d = per(n, || timed(common::net::datagram_flow(n, false)));
         // The same number of round trips at either scale: 10 hosts run 100 times.
         let ten = per(100 * 10 * ROUNDS_PER_CLIENT, || {
-            (0..100).map(|_| scenario(&src10)).sum()
+            (0..100).map(|_| common::run_scenario(&src10)).sum()
         });
-        let thousand = per(1000 * ROUNDS_PER_CLIENT, || scenario(&src1000));
+        let thousand = per(1000 * ROUNDS_PER_CLIENT, || common::run_scenario(&src1000));
         stream_ratio.push(s / e);
         hosts_ratio.push(thousand / ten);
         ep.push(e);

@@ -386,3 +386,14 @@ fn a_host_left_with_a_system_call_cost_due_does_not_stop_time() {
     );
     assert_eq!(exit, 0, "{out}");
 }
+
+#[test]
+fn a_negative_receive_size_or_queue_limit_fails_invalid_argument_at_its_position() {
+    let (exit, out) = exit_of(
+        "msgqueue q\nprocess p caps(q: all) {\n msgsnd q 1 \"abc\"\n\
+         try msgrcv q 1 size -1 -> e\n expect e is InvalidArgument\n\
+         try msgctl q set bytes -5 -> f\n expect f is InvalidArgument\n\
+         msgrcv q 1 size 3 -> m\n expect m == \"abc\"\n}\nexpect p exited\n",
+    );
+    assert_eq!(exit, 0, "{out}");
+}

@@ -215,3 +215,18 @@ pub fn runtime_pingpong(n: u64, record: bool) -> Runtime {
     rt.kernel_mut().grant(client, ep, Rights::SEND, 0).expect("cap");
     rt
 }
+
+/// Runs a scenario with tracing off (as `ipcsim run --trace none`); the time
+/// the run itself took, loading left out. It must pass.
+pub fn run_scenario(src: &str) -> std::time::Duration {
+    let sc = ipcsim_scenario::load(src).expect("bench scenario loads");
+    let opts = ipcsim_scenario::RunOptions {
+        record: false,
+        ..Default::default()
+    };
+    let t = std::time::Instant::now();
+    let (outcome, _rt) = ipcsim_scenario::run(sc, "bench.ipc", &opts, None);
+    let d = t.elapsed();
+    assert_eq!(outcome.exit_code(), 0);
+    d
+}

@@ -898,10 +898,7 @@ impl<'w> Interp<'w> {
                 mtype: self.int(mtype)?,
                 opts: ipcsim_kernel::RcvOpts {
                     // Linux: a negative msgsz is EINVAL.
-                    max: match size {
-                        Some(e) => Some(u64::try_from(self.int(e)?).map_err(|_| Error::InvalidArgument)?),
-                        None => None,
-                    },
+                    max: size.as_ref().map(|e| self.uint(e)).transpose()?,
                     noerror: *noerror,
                     except: *except,
                 },
@@ -963,14 +960,9 @@ impl<'w> Interp<'w> {
             OpKind::MsgStat { cap } => Syscall::MsgStat { cap: self.cap(cap)? },
             OpKind::MsgSet { cap, bytes, mode } => Syscall::MsgSet {
                 cap: self.cap(cap)?,
-                bytes: match bytes {
-                    Some(e) => Some(u64::try_from(self.int(e)?).map_err(|_| Error::InvalidArgument)?),
-                    None => None,
-                },
-                mode: match mode {
-                    Some(e) => Some(u32::try_from(self.int(e)?).map_err(|_| Error::InvalidArgument)?),
-                    None => None,
-                },
+                bytes: bytes.as_ref().map(|e| self.uint(e)).transpose()?,
+                // Read as every other mode is (its low 9 bits).
+                mode: mode.as_ref().map(|_| self.mode(mode, 0)).transpose()?,
             },
             OpKind::MsgRemove { cap } | OpKind::ShmRemove { cap } => Syscall::Remove { cap: self.cap(cap)? },
             OpKind::Mkfifo { path, mode } => Syscall::Mkfifo {
