@@ -81,10 +81,20 @@ pub enum Error {
     /// A stream operation on a socket that is not connected.
     #[error("NotConnected")]
     NotConnected,
+    /// A blocking process's body panicked (its message is in the trace as a
+    /// print of that process). Never the result of a system call.
+    #[error("Panicked")]
+    Panicked,
+    /// The calling blocking process has ended (it was killed, or its run is
+    /// over): the call was refused and changed nothing.
+    #[error("Ended")]
+    Ended,
 }
 
 impl Error {
-    /// Every error, in a fixed order.
+    /// Every error a scenario can name, in a fixed order (all but
+    /// [`Error::Panicked`] and [`Error::Ended`], which only the Rust API's
+    /// blocking processes meet).
     pub const ALL: [Error; 21] = [
         Error::TimedOut,
         Error::WouldBlock,
@@ -138,6 +148,8 @@ impl Error {
             Error::AddressInUse => "AddressInUse",
             Error::HostUnreachable => "HostUnreachable",
             Error::NotConnected => "NotConnected",
+            Error::Panicked => "Panicked",
+            Error::Ended => "Ended",
         }
     }
 }

@@ -5,10 +5,13 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use ipcsim_kernel::{Ending, Event, Finish, Kernel, KernelConfig, Next, Pid, ProcessSpec};
+use ipcsim_kernel::{Ending, Error, Event, Finish, HostId, Kernel, KernelConfig, Next, Pid, ProcessSpec};
 
+use crate::baton::World;
+use crate::blocking::{BlockingSys, ThreadSpec};
 use crate::report::Report;
 use crate::sys::{KernelCell, Sys};
 use crate::ProcResult;
@@ -22,6 +25,23 @@ pub(crate) struct Shared {
     /// Whether `spawned` holds bodies to install: read after every step, so a
     /// flag rather than a borrow of the list.
     pub(crate) spawn_pending: Cell<bool>,
+    /// The blocking processes' threads, once there is one.
+    pub(crate) world: RefCell<Option<Arc<World>>>,
+}
+
+impl Shared {
+    /// The blocking processes' world, made on first use.
+    pub(crate) fn world(&self) -> Arc<World> {
+        self.world.borrow_mut().get_or_insert_with(World::new).clone()
+    }
+
+    /// Every blocking process's thread released and joined (see [`World::release_all`]).
+    fn release_threads(&self) {
+        let world = self.world.borrow().clone();
+        if let Some(w) = world {
+            w.release_all(&mut self.kernel.borrow_mut());
+        }
+    }
 }
 
 type Sink = Box<dyn FnMut(&Kernel, &[Event])>;
@@ -42,6 +62,7 @@ impl Runtime {
                 kernel: RefCell::new(Kernel::new(cfg)),
                 spawned: RefCell::new(Vec::new()),
                 spawn_pending: Cell::new(false),
+                world: RefCell::new(None),
             }),
             // Room for a small scenario's processes (exploration builds a runtime per run).
             bodies: Vec::with_capacity(8),
@@ -58,6 +79,8 @@ impl Runtime {
     pub fn reset(&mut self, cfg: KernelConfig) {
         // Bodies first: they hold handles to the shared state.
         self.bodies.clear();
+        self.shared.release_threads();
+        *self.shared.world.borrow_mut() = None;
         self.shared.spawned.borrow_mut().clear();
         self.shared.spawn_pending.set(false);
         self.shared.kernel.borrow_mut().reset(cfg);
@@ -134,6 +157,63 @@ impl Runtime {
         Ok(pid)
     }
 
+    /// Creates a blocking process at boot running `body` on its own thread
+    /// (of the default [`ThreadSpec`]): see [`BlockingSys`].
+    pub fn spawn_blocking<F>(&mut self, spec: ProcessSpec, body: F) -> Result<Pid, Error>
+    where
+        F: FnOnce(&BlockingSys) -> ProcResult + Send + 'static,
+    {
+        let thread = ThreadSpec {
+            stack_size: self.shared.world().state.lock().stack_size,
+        };
+        self.spawn_blocking_on(HostId::LOCAL, spec, thread, body)
+    }
+
+    /// [`Runtime::spawn_blocking`] on host `host`, on a thread made as `thread` says.
+    /// Fails [`Error::LimitReached`] past the run's limit of blocking
+    /// processes ([`Runtime::set_blocking_limit`]) or when the OS refuses a thread.
+    pub fn spawn_blocking_on<F>(
+        &mut self,
+        host: HostId,
+        spec: ProcessSpec,
+        thread: ThreadSpec,
+        body: F,
+    ) -> Result<Pid, Error>
+    where
+        F: FnOnce(&BlockingSys) -> ProcResult + Send + 'static,
+    {
+        let world = self.shared.world();
+        let mut st = world.state.lock();
+        if !st.has_room() {
+            return Err(Error::LimitReached);
+        }
+        let mut k = self.shared.kernel.borrow_mut();
+        let pid = k.create_process_on(host, &spec, None)?;
+        if let Err(e) = world.start(&mut st, pid, &spec.name, thread.stack_size, Box::new(body)) {
+            k.exit(pid, Ending::Failed(e));
+            return Err(e);
+        }
+        Ok(pid)
+    }
+
+    /// At most `n` blocking processes alive at once in this run (default
+    /// [`crate::DEFAULT_BLOCKING_LIMIT`]); a spawn past it fails [`Error::LimitReached`].
+    pub fn set_blocking_limit(&mut self, n: usize) {
+        self.shared.world().state.lock().limit = n;
+    }
+
+    /// The stack size of blocking processes spawned without a [`ThreadSpec`]
+    /// (default [`crate::DEFAULT_STACK_SIZE`]).
+    pub fn set_blocking_stack_size(&mut self, bytes: usize) {
+        self.shared.world().state.lock().stack_size = bytes;
+    }
+
+    /// Blocking processes' threads started and not yet joined (none once
+    /// [`Runtime::run`] has returned).
+    pub fn blocking_threads(&self) -> usize {
+        self.shared.world.borrow().as_ref().map_or(0, |w| w.threads())
+    }
+
     fn install(&mut self, pid: Pid, fut: ProcFuture) {
         if self.bodies.len() <= pid.index() {
             self.bodies.resize_with(pid.index() + 1, || None);
@@ -147,6 +227,8 @@ impl Runtime {
         let finish = self.run_loop();
         self.shared.kernel.borrow_mut().final_deadlock_check();
         self.flush();
+        // No thread outlives the run, however it ended.
+        self.shared.release_threads();
         let report = Report::build(&self.shared.kernel.borrow(), finish);
         report
     }
@@ -158,8 +240,8 @@ impl Runtime {
         let mut budget = self.steps_max.unwrap_or(u64::MAX);
         // With the log off nothing is ever pending: no need to look after each step.
         let logging = self.shared.kernel.borrow().config().record_events;
+        let mut next = self.shared.kernel.borrow_mut().schedule();
         loop {
-            let next = self.shared.kernel.borrow_mut().schedule();
             let pid = match next {
                 Next::Run(pid) => pid,
                 Next::Finished(f) => return f,
@@ -169,8 +251,7 @@ impl Runtime {
             }
             budget -= 1;
             let Some(fut) = self.bodies.get_mut(pid.index()).and_then(Option::as_mut) else {
-                // A process with no body (created by the kernel API alone): it exits.
-                self.shared.kernel.borrow_mut().exit(pid, Ending::Exited);
+                next = self.step_without_future(pid, &mut budget, logging);
                 continue;
             };
             // Every call the step makes counts against the limit too: a loop of
@@ -205,7 +286,38 @@ impl Runtime {
                     self.shared.kernel.borrow_mut().log().clear();
                 }
             }
+            next = self.shared.kernel.borrow_mut().schedule();
         }
+    }
+
+    /// A step of a process with no future: a blocking process's thread gets
+    /// the baton; a process with no body at all (created by the kernel API
+    /// alone) exits. Gives what runs next.
+    #[cold]
+    fn step_without_future(&mut self, pid: Pid, budget: &mut u64, logging: bool) -> Next {
+        let world = self.shared.world.borrow().clone();
+        match world.filter(|w| w.has(pid)) {
+            Some(w) => {
+                // Threads hand the baton to each other only when no sink waits
+                // for each step's events.
+                let direct = self.sink.is_none();
+                let handback = w.resume(
+                    &mut self.shared.kernel.borrow_mut(),
+                    pid,
+                    budget,
+                    direct,
+                    logging && direct,
+                );
+                if logging {
+                    self.flush();
+                }
+                if let Some(n) = handback {
+                    return n;
+                }
+            }
+            None => self.shared.kernel.borrow_mut().exit(pid, Ending::Exited),
+        }
+        self.shared.kernel.borrow_mut().schedule()
     }
 
     fn flush(&mut self) {
@@ -226,5 +338,13 @@ impl Runtime {
         let kr = &*k;
         sink(kr, kr.settled_events());
         k.log().clear();
+    }
+}
+
+impl Drop for Runtime {
+    /// A runtime dropped before (or without) its run still joins every thread.
+    fn drop(&mut self) {
+        self.bodies.clear();
+        self.shared.release_threads();
     }
 }

@@ -34,11 +34,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod baton;
+mod blocking;
+mod calls;
 mod executor;
 mod net;
 mod report;
 mod sys;
 
+pub use baton::{DEFAULT_BLOCKING_LIMIT, DEFAULT_STACK_SIZE};
+pub use blocking::{BlockingSys, ThreadSpec};
 pub use executor::{ProcFuture, Runtime};
 pub use net::{Datagram, Domain, SockType};
 pub use report::{ProcState, ProcessReport, Report};

@@ -19,7 +19,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use ipcsim_kernel::{
-    CapId, Data, Error, Kernel, Message, Outcome, Pid, ProcessSpec, Ret, Signal, SysResult, Syscall, Time, Timeout,
+    CapId, Data, Error, Kernel, Message, Outcome, Pid, ProcessSpec, Ret, Signal, SysResult, Syscall, Time,
 };
 
 use crate::executor::{ProcFuture, Shared};
@@ -267,79 +267,6 @@ impl Sys {
         }
     }
 
-    /// Sends data through an endpoint or mailbox.
-    pub fn send(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<'_, ()> {
-        self.mapped(Syscall::Send {
-            cap,
-            msg: Message::new(data),
-            timeout,
-        })
-    }
-
-    /// Sends a full message (type, capability to pass).
-    pub fn send_msg(&self, cap: CapId, m: Message, timeout: Timeout) -> Mapped<'_, ()> {
-        self.mapped(Syscall::Send { cap, msg: m, timeout })
-    }
-
-    /// Receives from an endpoint or mailbox.
-    pub fn recv(&self, cap: CapId, timeout: Timeout) -> Mapped<'_, Message> {
-        self.mapped(Syscall::Recv { cap, timeout })
-    }
-
-    /// Calls through an endpoint and waits for the reply.
-    pub fn call(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<'_, Message, impl Issue + Unpin> {
-        self.mapped(move |k: &mut Kernel, pid| k.call(pid, cap, Message::new(data), timeout))
-    }
-
-    /// Replies to the last caller received.
-    pub fn reply(&self, data: Data) -> Mapped<'_, ()> {
-        self.mapped(Syscall::Reply {
-            msg: Message::new(data),
-        })
-    }
-
-    /// Replies, then receives again, in one system call.
-    pub fn reply_recv(&self, cap: CapId, data: Data, timeout: Timeout) -> Mapped<'_, Message, impl Issue + Unpin> {
-        self.mapped(move |k: &mut Kernel, pid| k.reply_recv(pid, cap, Message::new(data), timeout))
-    }
-
-    /// Sleeps.
-    pub fn sleep(&self, ticks: u64) -> Mapped<'_, ()> {
-        self.mapped(Syscall::Sleep { ticks })
-    }
-
-    /// Uses CPU.
-    pub fn compute(&self, ticks: u64) -> Mapped<'_, ()> {
-        self.mapped(Syscall::Compute { ticks })
-    }
-
-    /// Yields to the next ready process of equal priority.
-    pub fn yield_now(&self) -> Mapped<'_, ()> {
-        self.mapped(Syscall::Yield)
-    }
-
-    /// Maps a shared memory segment (or file mapping) into this process; gives its base address.
-    pub fn shmat(&self, cap: CapId, readonly: bool) -> Mapped<'_, i64> {
-        self.mapped(Syscall::Attach { cap, readonly })
-    }
-
-    /// Unmaps a segment.
-    pub fn shmdt(&self, cap: CapId) -> Mapped<'_, ()> {
-        self.mapped(Syscall::Detach { cap })
-    }
-
-    /// Stores data at `offset` in an attached mapping (a memory access, not a
-    /// system call: no `syscall` cost, but a step the scheduler may preempt at).
-    pub fn store(&self, cap: CapId, offset: i64, data: Data) -> Mapped<'_, ()> {
-        self.mapped(Syscall::Store { cap, offset, data })
-    }
-
-    /// Loads `len` bytes at `offset` from an attached mapping, as a string
-    /// (costs the cost model's `poll` ticks).
-    pub fn load(&self, cap: CapId, offset: i64, len: i64) -> Mapped<'_, Data> {
-        self.mapped(Syscall::Load { cap, offset, len })
-    }
-
     /// Takes the next caught signal whose handler must run now (not a system call).
     pub fn take_signal(&self) -> Option<Signal> {
         self.shared.kernel.borrow_mut().take_signal(self.pid)
@@ -407,6 +334,51 @@ impl Sys {
             Outcome::Done(r) => r,
             // Switched out (a seeded preemption at this boundary): the result
             // is taken when the kernel runs this process again, never before.
+            Outcome::Switched => self.result().await,
+        };
+        match r? {
+            Ret::Pid(p) => Ok(p),
+            _ => Err(Error::InvalidArgument),
+        }
+    }
+}
+
+impl Sys {
+    /// Spawns a blocking process running `body` on its own thread (of the
+    /// default [`crate::ThreadSpec`]), as [`Sys::spawn`] spawns an async one:
+    /// an async process may start blocking programs. Fails
+    /// `LimitReached` past the run's limit of blocking processes, before the
+    /// kernel creates anything.
+    pub async fn spawn_blocking(
+        &self,
+        spec: ProcessSpec,
+        share: Vec<CapId>,
+        grants: Vec<(ipcsim_kernel::ObjId, ipcsim_kernel::Rights, u64)>,
+        body: impl FnOnce(&crate::BlockingSys) -> ProcResult + Send + 'static,
+    ) -> Result<Pid, Error> {
+        let world = self.shared.world();
+        let stack = {
+            let st = world.state.lock();
+            if !st.has_room() {
+                return Err(Error::LimitReached);
+            }
+            st.stack_size
+        };
+        let name = spec.name.clone();
+        let child = Pid(self.shared.kernel.borrow().process_count() as u32);
+        let first = self.enter(|k, pid| k.syscall(pid, Syscall::Spawn { spec, share, grants }));
+        if self.shared.kernel.borrow().process_count() > child.index() {
+            let started = world.start(&mut world.state.lock(), child, &name, stack, Box::new(body));
+            if let Err(e) = started {
+                // The OS refused a thread: the child ends before it runs.
+                self.shared
+                    .kernel
+                    .borrow_mut()
+                    .exit(child, ipcsim_kernel::Ending::Failed(e));
+            }
+        }
+        let r = match first {
+            Outcome::Done(r) => r,
             Outcome::Switched => self.result().await,
         };
         match r? {
