@@ -8,11 +8,16 @@
 //! shows it, shrinks it, and prints the replay. The fix acquires with one
 //! atomic operation: a semaphore.
 //!
+//! The workers are written twice, as async Rust over `Sys` and as plain
+//! blocking functions over `BlockingSys` (each on its own thread, passing one
+//! baton): the two are the same protocol, give the same run under every
+//! schedule, and `search` catches the bug in both.
+//!
 //! `cargo run --release -p ipcsim-check --example two_phase`
 
 use ipcsim_check::{search, Config, Run};
 use ipcsim_kernel::{CapId, Data, Error, ObjectKind, ObjectOptions, ProcessSpec, Rights, Syscall, Timeout};
-use ipcsim_runtime::{Runtime, Sys};
+use ipcsim_runtime::{BlockingSys, Runtime, Sys};
 
 /// How the workers take the lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,8 +57,56 @@ async fn release(sys: &Sys, seg: CapId, sem: CapId, lock: Lock) -> Result<(), Er
     }
 }
 
+/// [`acquire`], blocking-style.
+fn acquire_blocking(sys: &BlockingSys, seg: CapId, sem: CapId, lock: Lock) -> Result<(), Error> {
+    match lock {
+        Lock::TwoPhase => {
+            while sys.load(seg, 0, 1)? == Data::str("L") {
+                sys.yield_now()?;
+            }
+            sys.store(seg, 0, Data::str("L"))
+        }
+        Lock::Semaphore => sys
+            .syscall(Syscall::SemWait {
+                cap: sem,
+                timeout: Timeout::Never,
+            })
+            .map(|_| ()),
+    }
+}
+
+/// [`release`], blocking-style.
+fn release_blocking(sys: &BlockingSys, seg: CapId, sem: CapId, lock: Lock) -> Result<(), Error> {
+    match lock {
+        Lock::TwoPhase => sys.store(seg, 0, Data::str("U")),
+        Lock::Semaphore => sys.syscall(Syscall::SemPost { cap: sem }).map(|_| ()),
+    }
+}
+
+/// A worker, blocking-style: the async worker of [`setup`] line for line.
+fn worker_blocking(sys: &BlockingSys, i: i64, lock: Lock) -> Result<(), Error> {
+    let (seg, sem) = (sys.boot_cap(0), sys.boot_cap(1));
+    sys.shmat(seg, false)?;
+    acquire_blocking(sys, seg, sem, lock)?;
+    sys.print(format!("enter {i}"));
+    let text = sys.load(seg, 8, 8)?.to_stream_bytes();
+    let n: i64 = String::from_utf8_lossy(&text).trim_matches('\0').parse().unwrap_or(0);
+    sys.store(seg, 8, Data::str(&format!("{:08}", n + 1)))?;
+    sys.print(format!("leave {i} count {}", n + 1));
+    release_blocking(sys, seg, sem, lock)
+}
+
 /// Builds the protocol: a segment, a semaphore, three workers.
 pub fn setup(rt: &mut Runtime, lock: Lock) {
+    build(rt, lock, false);
+}
+
+/// [`setup`] with the workers written blocking-style.
+pub fn setup_blocking(rt: &mut Runtime, lock: Lock) {
+    build(rt, lock, true);
+}
+
+fn build(rt: &mut Runtime, lock: Lock, blocking: bool) {
     let seg = rt
         .kernel_mut()
         .create_object(
@@ -77,8 +130,16 @@ pub fn setup(rt: &mut Runtime, lock: Lock) {
         )
         .expect("semaphore");
     for i in 0..WORKERS {
+        let spec = ProcessSpec::new(format!("worker{i}"));
+        if blocking {
+            let w = rt
+                .spawn_blocking(spec, move |sys: &BlockingSys| worker_blocking(sys, i, lock))
+                .expect("worker");
+            grant(rt, w, seg, sem);
+            continue;
+        }
         let w = rt
-            .spawn(ProcessSpec::new(format!("worker{i}")), move |sys: Sys| async move {
+            .spawn(spec, move |sys: Sys| async move {
                 let (seg, sem) = (sys.boot_cap(0), sys.boot_cap(1));
                 sys.shmat(seg, false).await?;
                 acquire(&sys, seg, sem, lock).await?;
@@ -91,13 +152,17 @@ pub fn setup(rt: &mut Runtime, lock: Lock) {
                 release(&sys, seg, sem, lock).await
             })
             .expect("worker");
-        rt.kernel_mut()
-            .grant(w, seg, Rights::READ | Rights::WRITE, 0)
-            .expect("grant");
-        rt.kernel_mut()
-            .grant(w, sem, Rights::WAIT | Rights::POST, 0)
-            .expect("grant");
+        grant(rt, w, seg, sem);
     }
+}
+
+fn grant(rt: &mut Runtime, w: ipcsim_kernel::Pid, seg: ipcsim_kernel::ObjId, sem: ipcsim_kernel::ObjId) {
+    rt.kernel_mut()
+        .grant(w, seg, Rights::READ | Rights::WRITE, 0)
+        .expect("grant");
+    rt.kernel_mut()
+        .grant(w, sem, Rights::WAIT | Rights::POST, 0)
+        .expect("grant");
 }
 
 /// The property: at most one worker inside at a time, and no update lost.
@@ -135,5 +200,9 @@ fn main() {
     match search(&config, |rt| setup(rt, Lock::Semaphore), mutual_exclusion) {
         Ok(()) => println!("semaphore lock: {} schedules, no failure", config.cases),
         Err(f) => println!("semaphore lock: {f}"),
+    }
+    match search(&config, |rt| setup_blocking(rt, Lock::TwoPhase), mutual_exclusion) {
+        Ok(()) => println!("two-phase lock, blocking-style: no failure (unexpected!)"),
+        Err(f) => println!("two-phase lock, blocking-style: {f}"),
     }
 }

@@ -6,7 +6,7 @@
 mod two_phase;
 
 use ipcsim_check::{run_under, search, Config, Schedule};
-use two_phase::{mutual_exclusion, setup, Lock};
+use two_phase::{mutual_exclusion, setup, setup_blocking, Lock};
 
 #[test]
 fn the_two_phase_lock_is_caught_and_the_replay_reproduces_it() {
@@ -69,4 +69,28 @@ fn kills_are_injected_and_excused() {
     let run = run_under(&failure.schedule, |rt| setup(rt, Lock::Semaphore));
     assert!(run.killed.is_some(), "{failure}");
     assert!(failure.schedule.faults.kill_random);
+}
+
+#[test]
+fn the_two_phase_lock_written_blocking_style_is_caught_the_same_way() {
+    let config = Config::default();
+    let async_failure = search(&config, |rt| setup(rt, Lock::TwoPhase), mutual_exclusion).expect_err("async");
+    let failure = search(&config, |rt| setup_blocking(rt, Lock::TwoPhase), mutual_exclusion).expect_err("blocking");
+    // The same search over the same protocol: the same shrunk schedule and message.
+    assert_eq!(failure, async_failure);
+    // Its replay reproduces the failure, and is the async run event for event.
+    let blocking = run_under(&failure.schedule, |rt| setup_blocking(rt, Lock::TwoPhase));
+    let asynchronous = run_under(&failure.schedule, |rt| setup(rt, Lock::TwoPhase));
+    assert_eq!(mutual_exclusion(&blocking), Err(failure.message.clone()));
+    assert_eq!(blocking.events, asynchronous.events);
+    assert_eq!(blocking.choices, asynchronous.choices);
+    // And the fix passes blocking-style too.
+    let config = Config {
+        cases: 200,
+        ..Config::default()
+    };
+    assert_eq!(
+        search(&config, |rt| setup_blocking(rt, Lock::Semaphore), mutual_exclusion),
+        Ok(())
+    );
 }
