@@ -33,9 +33,14 @@ bench-instr:
 # apart in turn (criterion times them seconds apart: on a noisy machine the
 # ratio then moves with the load). Then the socket goals: a stream round trip
 # across two hosts against the endpoint's, datagrams, 1,000 hosts against 10.
+# Then blocking processes against a bare parking_lot ping-pong, on two CPUs
+# and on one (taskset), with 1,000 blocking processes' peak memory.
 bench-ratios:
 	$(CARGO) run --release -q -p ipcsim-tests --example hot_loop -- ratios
 	$(CARGO) run --release -q -p ipcsim-tests --example net_ratios
+	$(CARGO) build --release -q -p ipcsim-tests --example blocking_ratios
+	target/release/examples/blocking_ratios
+	taskset -c 0 target/release/examples/blocking_ratios
 
 # The shared contract suite (needs ../shared beside this repository).
 conformance:

@@ -1,9 +1,12 @@
-//! The socket benches measure what they say: their drivers, run small, make
-//! every round trip and deliver every datagram (a bench of a run that stopped
-//! early would time nothing and look fast).
+//! The socket and blocking benches measure what they say: their drivers, run
+//! small, make every round trip and deliver every datagram (a bench of a run
+//! that stopped early would time nothing and look fast).
 
 #[path = "../benches/common/net.rs"]
 mod net;
+
+#[path = "../benches/common/blocking.rs"]
+mod blocking;
 
 use ipcsim_kernel::{Ending, Finish};
 use ipcsim_runtime::{ProcState, Report};
@@ -45,4 +48,33 @@ fn the_many_hosts_scenario_runs_every_client_and_worker() {
         .count();
     // Every client and the worker spawned for it.
     assert_eq!(ended, 2 * hosts);
+}
+
+#[test]
+fn the_blocking_driver_makes_every_round_trip_and_joins_its_threads() {
+    let n = 40;
+    let mut rt = blocking::blocking_pingpong(n, false);
+    let r = rt.run();
+    client_exited(&r);
+    // A call and its reply are two messages; the server's first recv and
+    // its reply_recvs carry the rest.
+    assert_eq!(r.stats.messages(), 2 * n, "{r:?}");
+    assert_eq!(rt.blocking_threads(), 0);
+}
+
+#[test]
+fn the_blocking_crowd_runs_every_client() {
+    let mut rt = blocking::blocking_crowd(3, 4, 5);
+    let r = rt.run();
+    assert_eq!(r.finish, Finish::AllEnded, "{r:?}");
+    let exited = r.processes.iter().filter(|p| p.state == ProcState::Ended(Ending::Exited)).count();
+    assert_eq!(exited, 3 * 4, "{r:?}");
+    assert_eq!(r.stats.messages(), 2 * 3 * 4 * 5);
+    assert_eq!(rt.blocking_threads(), 0);
+}
+
+#[test]
+fn the_bare_pingpong_finishes() {
+    // It joins its partner thread, so returning at all means every round trip was made.
+    blocking::parking_lot_pingpong(100);
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod blocking;
 pub mod net;
 
 use std::collections::VecDeque;

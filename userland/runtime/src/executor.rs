@@ -251,7 +251,9 @@ impl Runtime {
             }
             budget -= 1;
             let Some(fut) = self.bodies.get_mut(pid.index()).and_then(Option::as_mut) else {
-                next = self.step_without_future(pid, &mut budget, logging);
+                // The budget goes by value: its address taken here would keep
+                // it in memory for the whole hot loop.
+                (next, budget) = self.step_without_future(pid, budget, logging);
                 continue;
             };
             // Every call the step makes counts against the limit too: a loop of
@@ -292,9 +294,9 @@ impl Runtime {
 
     /// A step of a process with no future: a blocking process's thread gets
     /// the baton; a process with no body at all (created by the kernel API
-    /// alone) exits. Gives what runs next.
+    /// alone) exits. Gives what runs next and the steps left.
     #[cold]
-    fn step_without_future(&mut self, pid: Pid, budget: &mut u64, logging: bool) -> Next {
+    fn step_without_future(&mut self, pid: Pid, mut budget: u64, logging: bool) -> (Next, u64) {
         let world = self.shared.world.borrow().clone();
         match world.filter(|w| w.has(pid)) {
             Some(w) => {
@@ -304,7 +306,7 @@ impl Runtime {
                 let handback = w.resume(
                     &mut self.shared.kernel.borrow_mut(),
                     pid,
-                    budget,
+                    &mut budget,
                     direct,
                     logging && direct,
                 );
@@ -312,12 +314,12 @@ impl Runtime {
                     self.flush();
                 }
                 if let Some(n) = handback {
-                    return n;
+                    return (n, budget);
                 }
             }
             None => self.shared.kernel.borrow_mut().exit(pid, Ending::Exited),
         }
-        self.shared.kernel.borrow_mut().schedule()
+        (self.shared.kernel.borrow_mut().schedule(), budget)
     }
 
     fn flush(&mut self) {

@@ -7,6 +7,13 @@
 //! out. No wakers, no threads, no clocks: the same processes and seed give the
 //! same event log.
 //!
+//! Plain blocking code runs too: [`BlockingSys`] has the same system calls,
+//! each returning when the kernel completes it, and [`Runtime::spawn_blocking`]
+//! starts a blocking process on its own OS thread. Only the thread holding the
+//! baton runs, and the kernel hands the baton out as it picks the next process
+//! to poll, so blocking and async processes mix in one run with the same
+//! determinism (see `baton.rs` and docs/architecture.md).
+//!
 //! ```
 //! use ipcsim_runtime::{Runtime, Sys};
 //! use ipcsim_kernel::{Data, KernelConfig, ObjectKind, ObjectOptions, ProcessSpec, Rights, Timeout};
