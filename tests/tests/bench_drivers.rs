@@ -67,7 +67,11 @@ fn the_blocking_crowd_runs_every_client() {
     let mut rt = blocking::blocking_crowd(3, 4, 5);
     let r = rt.run();
     assert_eq!(r.finish, Finish::AllEnded, "{r:?}");
-    let exited = r.processes.iter().filter(|p| p.state == ProcState::Ended(Ending::Exited)).count();
+    let exited = r
+        .processes
+        .iter()
+        .filter(|p| p.state == ProcState::Ended(Ending::Exited))
+        .count();
     assert_eq!(exited, 3 * 4, "{r:?}");
     assert_eq!(r.stats.messages(), 2 * 3 * 4 * 5);
     assert_eq!(rt.blocking_threads(), 0);
