@@ -147,3 +147,86 @@ fn every_trace_line_in_the_docs_is_one_ipcsim_prints_today() {
     }
     assert!(checked >= 50, "only {checked} trace lines found in the docs");
 }
+
+/// The scenario blocks of the docs (fenced with no language or `ipc`, holding
+/// a `process`, `program` or `host` declaration), each with its first line.
+fn scenario_blocks(md: &Path) -> Vec<(usize, Vec<String>)> {
+    let text = std::fs::read_to_string(md).expect("readable");
+    let mut out = Vec::new();
+    let mut cur: Option<(usize, bool, Vec<String>)> = None;
+    for (i, line) in text.lines().enumerate() {
+        match &mut cur {
+            None if line.starts_with("```") => {
+                let tag = line.trim_start_matches('`').trim();
+                cur = Some((i + 2, tag.is_empty() || tag == "ipc", Vec::new()));
+            }
+            Some((start, plain, b)) if line.trim() == "```" => {
+                let declares = b.iter().any(|l| {
+                    let w = l.split_whitespace().next().unwrap_or("");
+                    matches!(w, "process" | "program" | "host") && l.split_whitespace().count() > 1
+                });
+                if *plain && declares {
+                    out.push((*start, std::mem::take(b)));
+                }
+                cur = None;
+            }
+            Some((_, _, b)) => b.push(line.to_string()),
+            None => {}
+        }
+    }
+    out
+}
+
+/// A scenario file without its header comment (what the guide shows of it).
+fn body_lines(src: &str) -> Vec<String> {
+    src.lines()
+        .skip_while(|l| l.starts_with('#') || l.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every scenario shown in the docs is whole and true: pasted into a file
+/// alone it parses and checks (a block that lost its first declaration fails
+/// here), and in the guide, whose chapters show bundled scenarios, it is a run
+/// of consecutive lines of one, so it shows what the file says today. Schemas
+/// of the syntax are fenced `text`.
+#[test]
+fn every_scenario_block_in_the_docs_checks_and_is_part_of_a_bundled_file() {
+    let bodies: Vec<(String, Vec<String>)> = bundled_scenarios()
+        .into_iter()
+        .map(|p| {
+            let src = std::fs::read_to_string(&p).expect("readable");
+            (p.display().to_string(), body_lines(&src))
+        })
+        .collect();
+    // A planted loss of a first declaration is caught (the test can fail).
+    assert!(ipcsim_scenario::load("process p caps(lost: recv) {\n    recv lost\n}\n").is_err());
+    let mut mds = files(&root().join("docs/guide"), "md");
+    mds.extend(files(&root().join("docs"), "md"));
+    mds.push(root().join("README.md"));
+    let mut checked = 0;
+    for md in mds {
+        for (line, block) in scenario_blocks(&md) {
+            let src = block.join("\n") + "\n";
+            if let Err(e) = ipcsim_scenario::load(&src) {
+                panic!(
+                    "{}:{line}: the scenario block does not check on its own (pasted into a file, it exits 2):\n{}",
+                    md.display(),
+                    e.0.first().map(|d| d.message.clone()).unwrap_or_default()
+                );
+            }
+            let in_guide = md.parent().is_some_and(|d| d.ends_with("guide"));
+            let found = !in_guide
+                || bodies
+                    .iter()
+                    .any(|(_, b)| b.windows(block.len()).any(|w| w == &block[..]));
+            assert!(
+                found,
+                "{}:{line}: the scenario block is not a run of lines of any bundled scenario: copy it again from its file",
+                md.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} scenario blocks found in the docs");
+}
