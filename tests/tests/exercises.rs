@@ -1,0 +1,125 @@
+//! The guide's exercise answers are checked: each exercise's edit is applied
+//! to its bundled scenario (every edit must still find its text, so a changed
+//! scenario fails here rather than leaving an answer stale), the variant is
+//! run as the answer says (unseeded or with a seed), and its exit status and
+//! the lines the answer quotes are compared with what ipcsim does today.
+
+use ipcsim_scenario::cli::{run_to_string, Views};
+use ipcsim_tests::root;
+
+/// One exercise's answer, as the guide states it.
+struct Answer {
+    /// Where the guide asks it.
+    at: &'static str,
+    scenario: &'static str,
+    /// Text replaced, in order: (what, by what); `what` must occur.
+    edits: &'static [(&'static str, &'static str)],
+    seed: Option<u64>,
+    exit: i32,
+    /// Lines (or parts of lines) the output must hold.
+    shows: &'static [&'static str],
+}
+
+const ANSWERS: &[Answer] = &[
+    Answer {
+        at: "ch12 ex1: a mutex of value 2 under compute",
+        scenario: "semaphore_mutex",
+        edits: &[("semaphore lock value 1", "semaphore lock value 2")],
+        seed: None,
+        exit: 0,
+        shows: &["print: entered at 0 5 10"],
+    },
+    Answer {
+        at: "ch12 ex2: the contended workers without the lock",
+        scenario: "semaphore_contended",
+        edits: &[("    sem_wait lock\n", ""), ("    sem_post lock\n", "")],
+        seed: None,
+        exit: 1,
+        shows: &["print: entered at 0 0 0"],
+    },
+    Answer {
+        at: "ch12 ex2: the contended workers with a lock of value 2",
+        scenario: "semaphore_contended",
+        edits: &[("semaphore lock value 1", "semaphore lock value 2")],
+        seed: None,
+        exit: 1,
+        shows: &["print: entered at 0 0 5"],
+    },
+    Answer {
+        at: "ch12 ex5: compute instead of sleep, unseeded",
+        scenario: "semaphore_deadlock",
+        edits: &[
+            ("    sleep 1\n", "    compute 2\n"),
+            ("    sleep 1\n", "    compute 2\n"),
+        ],
+        seed: None,
+        exit: 1,
+        shows: &["deadlocks: none"],
+    },
+    Answer {
+        at: "ch12 ex5: compute instead of sleep, seed 5",
+        scenario: "semaphore_deadlock",
+        edits: &[
+            ("    sleep 1\n", "    compute 2\n"),
+            ("    sleep 1\n", "    compute 2\n"),
+        ],
+        seed: Some(5),
+        exit: 0,
+        shows: &["DEADLOCK forms"],
+    },
+    Answer {
+        at: "ch12 ex5: compute instead of sleep, seed 9",
+        scenario: "semaphore_deadlock",
+        edits: &[
+            ("    sleep 1\n", "    compute 2\n"),
+            ("    sleep 1\n", "    compute 2\n"),
+        ],
+        seed: Some(9),
+        exit: 0,
+        shows: &["DEADLOCK forms"],
+    },
+];
+
+fn variant(a: &Answer) -> String {
+    let path = root().join("scenarios").join(format!("{}.ipc", a.scenario));
+    let mut src = std::fs::read_to_string(&path).expect("readable");
+    for (what, by) in a.edits {
+        assert!(
+            src.contains(what),
+            "{}: `{what}` is no longer in {}: update the exercise",
+            a.at,
+            path.display()
+        );
+        src = src.replacen(what, by, 1);
+    }
+    src
+}
+
+#[test]
+fn every_checked_exercise_answer_is_what_ipcsim_does() {
+    for a in ANSWERS {
+        let src = variant(a);
+        let (p, out) = run_to_string(&format!("{}.ipc", a.scenario), &src, a.seed, &Views::default());
+        assert_eq!(p.exit, a.exit, "{}: exit status\n{}{out}", a.at, p.diagnostics);
+        for line in a.shows {
+            assert!(
+                out.contains(line),
+                "{}: the output does not show `{line}`:\n{out}",
+                a.at
+            );
+        }
+    }
+}
+
+#[test]
+fn an_edit_that_no_longer_applies_is_caught() {
+    let stale = Answer {
+        at: "planted",
+        scenario: "semaphore_mutex",
+        edits: &[("semaphore nosuch value 9", "")],
+        seed: None,
+        exit: 0,
+        shows: &[],
+    };
+    assert!(std::panic::catch_unwind(|| variant(&stale)).is_err());
+}
