@@ -78,6 +78,22 @@ const ANSWERS: &[Answer] = &[
         exit: 0,
         shows: &["DEADLOCK forms"],
     },
+    Answer {
+        at: "ch11 ex7: resethand without nodefer",
+        scenario: "signals_reliable",
+        edits: &[("resethand nodefer {", "resethand {")],
+        seed: None,
+        exit: 0,
+        shows: &["     6  fragile      ends: killed SIGUSR2"],
+    },
+    Answer {
+        at: "ch11 ex7: neither resethand nor nodefer",
+        scenario: "signals_reliable",
+        edits: &[(" resethand nodefer {", " {")],
+        seed: None,
+        exit: 1,
+        shows: &["    11  fragile      ends: failed Interrupted"],
+    },
 ];
 
 fn variant(a: &Answer) -> String {
