@@ -22,6 +22,41 @@ struct Answer {
 
 const ANSWERS: &[Answer] = &[
     Answer {
+        at: "ch5 ex1: retry_twice with work that fits the first wait",
+        scenario: "retry_twice",
+        edits: &[("        compute 5 ", "        compute 3 ")],
+        seed: None,
+        exit: 1,
+        shows: &["     3  client       ends: failed ExpectationFailed"],
+    },
+    Answer {
+        at: "ch5 ex3: timeout 0 is nowait",
+        scenario: "timeouts",
+        edits: &[("-> b timeout 5", "-> b timeout 0")],
+        seed: None,
+        exit: 1,
+        shows: &["     1  hasty        ends: failed ExpectationFailed"],
+    },
+    Answer {
+        at: "ch11 ex1: SIGUSR2's default action",
+        scenario: "signals",
+        edits: &[("    ignore SIGUSR2\n", "")],
+        seed: None,
+        exit: 1,
+        shows: &[
+            "     1  worker       ends: killed SIGUSR2",
+            "     2  sender       fails: NotFound",
+        ],
+    },
+    Answer {
+        at: "ch11 ex3: SIGKILL cannot be caught",
+        scenario: "signals",
+        edits: &[("    on SIGUSR1 { send log \"usr1\" }", "    on SIGKILL { }")],
+        seed: None,
+        exit: 1,
+        shows: &["     0  worker       ends: failed InvalidArgument"],
+    },
+    Answer {
         at: "ch12 ex1: a mutex of value 2 under compute",
         scenario: "semaphore_mutex",
         edits: &[("semaphore lock value 1", "semaphore lock value 2")],
