@@ -22,6 +22,42 @@ struct Answer {
 
 const ANSWERS: &[Answer] = &[
     Answer {
+        at: "ch3 ex1: the server without priority 1 still runs first",
+        scenario: "echo",
+        edits: &[(" priority 1 daemon", " daemon")],
+        seed: None,
+        exit: 0,
+        shows: &["     0  server       runs\n     0  server       recv echo"],
+    },
+    Answer {
+        at: "ch3 ex2: a server that sleeps before replying",
+        scenario: "echo",
+        edits: &[("        reply m.data\n", "        sleep 10\n        reply m.data\n")],
+        seed: None,
+        exit: 1,
+        shows: &[
+            "    15  client       times out: TimedOut",
+            "run ended at t=15",
+            "blocked: sleeps (until t=20)",
+        ],
+    },
+    Answer {
+        at: "ch4 ex1: a capacity of 4",
+        scenario: "buffers_capacity",
+        edits: &[("mailbox two capacity 2\n", "mailbox two capacity 4\n")],
+        seed: None,
+        exit: 1,
+        shows: &["capacity 2 done at 0 |"],
+    },
+    Answer {
+        at: "ch9 ex2: the child keeps its read end",
+        scenario: "fork_pipe",
+        edits: &[("    close p_read ", "    # close p_read ")],
+        seed: None,
+        exit: 0,
+        shows: &[],
+    },
+    Answer {
         at: "ch5 ex1: retry_twice with work that fits the first wait",
         scenario: "retry_twice",
         edits: &[("        compute 5 ", "        compute 3 ")],
