@@ -293,6 +293,17 @@ pub enum EventKind {
     },
 }
 
+/// A `kill` syscall event's `arg`: the target pid in the low 32 bits and
+/// the signal sent above them (one number, so the common event stays small).
+pub fn kill_arg(target: Pid, signal: crate::signal::Signal) -> i64 {
+    i64::from(target.0) | (i64::from(signal.0) << 32)
+}
+
+/// The target and the signal of a `kill` syscall event's `arg` ([`kill_arg`]).
+pub fn kill_of(arg: i64) -> (Pid, crate::signal::Signal) {
+    (Pid(arg as u32), crate::signal::Signal((arg >> 32) as u8))
+}
+
 impl EventKind {
     /// Whether the event owns heap memory (a string message, a list, a
     /// text): only then does dropping it do anything.
@@ -327,3 +338,20 @@ impl EventKind {
 }
 
 pub use crate::eventlog::EventLog;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signal::Signal;
+
+    #[test]
+    fn a_kill_event_keeps_its_target_and_its_signal() {
+        for (pid, sig) in [
+            (Pid(0), Signal::NONE),
+            (Pid(7), Signal::SIGUSR1),
+            (Pid(u32::MAX), Signal(Signal::RTMIN + 5)),
+        ] {
+            assert_eq!(kill_of(kill_arg(pid, sig)), (pid, sig));
+        }
+    }
+}

@@ -557,7 +557,8 @@ impl Kernel {
                 Syscall::Sleep { ticks } | Syscall::Compute { ticks } => Some(*ticks as i64),
                 Syscall::Signal { bits, .. } => Some(*bits as i64),
                 Syscall::MsgSnd { mtype, .. } | Syscall::MsgRcv { mtype, .. } => Some(*mtype),
-                Syscall::Kill { target, .. } | Syscall::Watch { target, .. } => Some(i64::from(target.0)),
+                Syscall::Kill { target, signal } => Some(crate::event::kill_arg(*target, *signal)),
+                Syscall::Watch { target, .. } => Some(i64::from(target.0)),
                 Syscall::Read { max, .. } => Some(*max as i64),
                 _ => None,
             };

@@ -57,7 +57,11 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
                 put("data", data(d));
             }
             if let Some(a) = arg {
-                if *name == "kill" || *name == "watch" {
+                if *name == "kill" {
+                    let (target, signal) = ipcsim_kernel::event::kill_of(*a);
+                    put("target", json!(k.process_name(target)));
+                    put("signal", json!(signal.to_string()));
+                } else if *name == "watch" {
                     put("target", json!(k.process_name(ipcsim_kernel::Pid(*a as u32))));
                 } else {
                     put("arg", json!(a));

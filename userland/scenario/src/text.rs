@@ -99,7 +99,12 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
             if let Some(o) = o {
                 let _ = write!(out, " {}", k.object_label(*o));
             }
-            if *name == "kill" || *name == "watch" {
+            if *name == "kill" {
+                if let Some(a) = arg {
+                    let (target, signal) = ipcsim_kernel::event::kill_of(*a);
+                    let _ = write!(out, " {} {signal}", k.process_name(target));
+                }
+            } else if *name == "watch" {
                 if let Some(a) = arg {
                     let _ = write!(out, " {}", k.process_name(ipcsim_kernel::Pid(*a as u32)));
                 }
