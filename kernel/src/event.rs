@@ -293,6 +293,21 @@ pub enum EventKind {
     },
 }
 
+/// A `close` syscall event's `arg` for a pipe: the capability was its read end.
+pub const PIPE_READ_END: i64 = 1;
+/// A `close` syscall event's `arg` for a pipe: the capability was its write end.
+pub const PIPE_WRITE_END: i64 = 2;
+
+/// In words, the pipe end a `close` event's `arg` names.
+pub fn pipe_end_words(arg: i64) -> &'static str {
+    match arg {
+        PIPE_READ_END => "read end",
+        PIPE_WRITE_END => "write end",
+        3 => "read and write ends",
+        _ => "no end",
+    }
+}
+
 /// A `kill` syscall event's `arg`: the target pid in the low 32 bits and
 /// the signal sent above them (one number, so the common event stays small).
 pub fn kill_arg(target: Pid, signal: crate::signal::Signal) -> i64 {

@@ -560,6 +560,7 @@ impl Kernel {
                 Syscall::Kill { target, signal } => Some(crate::event::kill_arg(*target, *signal)),
                 Syscall::Watch { target, .. } => Some(i64::from(target.0)),
                 Syscall::Read { max, .. } => Some(*max as i64),
+                Syscall::Close { cap } => self.pipe_end_of(pid, *cap),
                 _ => None,
             };
             self.record(pid, || EventKind::Syscall {

@@ -321,3 +321,24 @@ impl Kernel {
         }
     }
 }
+
+impl Kernel {
+    /// Which end of a pipe the caller's capability `cap` is, for the trace of
+    /// its `close` ([`crate::event::PIPE_READ_END`] and
+    /// [`crate::event::PIPE_WRITE_END`] bits); None for anything but a pipe.
+    pub(crate) fn pipe_end_of(&self, pid: Pid, cap: CapId) -> Option<i64> {
+        let n = self.caps.get(cap.0).filter(|n| n.owner == Some(pid))?;
+        let o = self.objs.get(n.obj.0)?;
+        if !matches!(o.body, Body::Pipe { .. }) {
+            return None;
+        }
+        let mut end = 0;
+        if n.rights.contains(Rights::READ) {
+            end |= crate::event::PIPE_READ_END;
+        }
+        if n.rights.contains(Rights::WRITE) {
+            end |= crate::event::PIPE_WRITE_END;
+        }
+        Some(end)
+    }
+}

@@ -61,6 +61,14 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
                     let (target, signal) = ipcsim_kernel::event::kill_of(*a);
                     put("target", json!(k.process_name(target)));
                     put("signal", json!(signal.to_string()));
+                } else if *name == "close" {
+                    let end = match *a {
+                        ipcsim_kernel::event::PIPE_READ_END => "read",
+                        ipcsim_kernel::event::PIPE_WRITE_END => "write",
+                        3 => "both",
+                        _ => "none",
+                    };
+                    put("end", json!(end));
                 } else if *name == "watch" {
                     put("target", json!(k.process_name(ipcsim_kernel::Pid(*a as u32))));
                 } else {

@@ -104,6 +104,10 @@ pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
                     let (target, signal) = ipcsim_kernel::event::kill_of(*a);
                     let _ = write!(out, " {} {signal}", k.process_name(target));
                 }
+            } else if *name == "close" {
+                if let Some(a) = arg {
+                    let _ = write!(out, " ({})", ipcsim_kernel::event::pipe_end_words(*a));
+                }
             } else if *name == "watch" {
                 if let Some(a) = arg {
                     let _ = write!(out, " {}", k.process_name(ipcsim_kernel::Pid(*a as u32)));
