@@ -231,6 +231,50 @@ pub enum TopExpect {
         /// Where.
         span: Span,
     },
+    /// `expect now OP T`: the virtual time at which the run ended.
+    Now {
+        /// The comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`).
+        op: BinOp,
+        /// The time compared with.
+        time: u64,
+        /// Where.
+        span: Span,
+    },
+    /// `expect [no] trace [PROC] "TEXT" [at T]`: a trace fact.
+    Trace(TraceFact),
+}
+
+/// A trace fact (`expect trace client "times out" at 15`): some event (of
+/// `proc`, if named) whose words in the text trace contain `text` (at time
+/// `at`, if given); negated, no such event.
+#[derive(Clone, Debug)]
+pub struct TraceFact {
+    /// `expect no trace ...`.
+    pub negated: bool,
+    /// The process whose events are searched; every process's if `None`.
+    pub proc: Option<Ident>,
+    /// What the event's words must contain.
+    pub text: String,
+    /// The virtual time the event must have.
+    pub at: Option<u64>,
+    /// Where.
+    pub span: Span,
+}
+
+impl TraceFact {
+    /// The fact as a scenario would write it (`trace client "times out" at 15`).
+    pub fn describe(&self) -> String {
+        let mut s = String::from(if self.negated { "no trace" } else { "trace" });
+        if let Some(p) = &self.proc {
+            s.push(' ');
+            s.push_str(&p.name);
+        }
+        s.push_str(&format!(" {:?}", self.text));
+        if let Some(t) = self.at {
+            s.push_str(&format!(" at {t}"));
+        }
+        s
+    }
 }
 
 /// A statement.

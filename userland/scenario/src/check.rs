@@ -373,7 +373,12 @@ impl Checker {
                     }
                     self.expr_consts(value);
                 }
-                TopExpect::Deadlock(..) => {}
+                TopExpect::Trace(f) => {
+                    if let Some(p) = &f.proc {
+                        self.check_proc_name(&p.name, p.span, sc);
+                    }
+                }
+                TopExpect::Deadlock(..) | TopExpect::Now { .. } => {}
             }
         }
     }

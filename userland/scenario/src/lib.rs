@@ -16,6 +16,7 @@ pub mod chrome;
 pub mod cli;
 pub mod compare;
 pub mod diag;
+pub mod facts;
 mod interp;
 pub mod json;
 pub mod lexer;

@@ -7,6 +7,7 @@ use crate::ast::*;
 use crate::diag::{Diagnostic, Span};
 use crate::lexer::{lex, Tok, Token};
 
+mod expect;
 mod net;
 use crate::limits::{BLOCK_DEPTH_MAX, DIAGNOSTICS_KEPT_MAX, EXPR_OPERATORS_MAX, NAME_BYTES_MAX};
 
@@ -518,73 +519,6 @@ impl<'s> Parser<'s> {
             badge,
             local,
         })
-    }
-
-    fn top_expect(&mut self) -> P<()> {
-        let kw = self.bump();
-        let span = kw.span;
-        if self.eat_word("deadlock") {
-            self.end_of_statement()?;
-            self.sc.expects.push(TopExpect::Deadlock(true, span));
-            return Ok(());
-        }
-        if self.is_word("no") && matches!(self.peek_at(1), Tok::Ident(w) if w == "deadlock") {
-            self.bump();
-            self.bump();
-            self.end_of_statement()?;
-            self.sc.expects.push(TopExpect::Deadlock(false, span));
-            return Ok(());
-        }
-        if self.is_word("file") && matches!(self.peek_at(1), Tok::Ident(_)) && matches!(self.peek_at(2), Tok::Sym("=="))
-        {
-            self.bump();
-            let name = self.ident("a file name")?;
-            self.expect_sym("==")?;
-            let value = self.expr()?;
-            self.end_of_statement()?;
-            self.sc.expects.push(TopExpect::File { name, value, span });
-            return Ok(());
-        }
-        let name = match self.peek().clone() {
-            Tok::Str(s) => {
-                let sp = self.bump().span;
-                Ident { name: s, span: sp }
-            }
-            Tok::Ident(_) => self.ident("a process name")?,
-            _ => return self.unexpected("a process name, `deadlock`, `no deadlock` or `file`"),
-        };
-        let w = self.ident("exited, failed, blocked or killed")?;
-        let what = match w.name.as_str() {
-            "exited" => ProcExpect::Exited,
-            "blocked" => ProcExpect::Blocked,
-            "failed" => {
-                if let Tok::Ident(e) = self.peek().clone() {
-                    let sp = self.bump().span;
-                    match Error::from_name(&e) {
-                        Some(err) => ProcExpect::Failed(Some(err)),
-                        None => return self.err(sp, format!("unknown error `{e}`")),
-                    }
-                } else {
-                    ProcExpect::Failed(None)
-                }
-            }
-            "killed" => {
-                if matches!(self.peek(), Tok::Ident(_)) {
-                    ProcExpect::Killed(Some(self.signal()?))
-                } else {
-                    ProcExpect::Killed(None)
-                }
-            }
-            _ => {
-                return self.err(
-                    w.span,
-                    format!("expected exited, failed, blocked or killed, found `{}`", w.name),
-                )
-            }
-        };
-        self.end_of_statement()?;
-        self.sc.expects.push(TopExpect::Proc { name, what, span });
-        Ok(())
     }
 
     fn signal(&mut self) -> P<Signal> {

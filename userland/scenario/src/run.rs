@@ -10,7 +10,8 @@ use ipcsim_kernel::{
 };
 use ipcsim_runtime::{ProcState, Report, Runtime};
 
-use crate::ast::{ProcExpect, Scenario, TopExpect};
+use crate::ast::{BinOp, ProcExpect, Scenario, TopExpect};
+use crate::facts::FactWatch;
 use crate::interp::{body, World};
 use crate::names;
 use crate::value::Value;
@@ -120,7 +121,8 @@ fn config(sc: &Scenario, opts: &RunOptions) -> KernelConfig {
         replay: opts.replay.clone(),
         record_choices: opts.record_choices,
         max_time: sc.config.max_time.unwrap_or(1_000_000),
-        record_events: opts.record,
+        // Trace facts are judged from the events, so a scenario with one records them.
+        record_events: opts.record || sc.expects.iter().any(|e| matches!(e, TopExpect::Trace(_))),
         priority_inheritance: sc.config.priority_inheritance,
         copy_remap: sc.config.copy_remap,
         costs: sc.config.costs,
@@ -139,8 +141,19 @@ fn config(sc: &Scenario, opts: &RunOptions) -> KernelConfig {
 
 /// Boots the scenario's declarations on a fresh runtime, runs it and judges the outcome.
 fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOptions, sink: Option<Sink>) -> Outcome {
-    if let Some(s) = sink {
-        rt.set_sink(s);
+    let facts = FactWatch::new(&sc).map(|w| Rc::new(RefCell::new(w)));
+    match (sink, &facts) {
+        (sink, Some(w)) => {
+            let (w, mut sink) = (w.clone(), sink);
+            rt.set_sink(Box::new(move |k: &Kernel, evs: &[Event]| {
+                if let Some(s) = sink.as_mut() {
+                    s(k, evs);
+                }
+                w.borrow_mut().observe(k, evs);
+            }));
+        }
+        (Some(s), None) => rt.set_sink(s),
+        (None, None) => {}
     }
     if let Some(m) = opts.steps_max {
         rt.set_steps_max(m);
@@ -192,7 +205,8 @@ fn boot_and_run(rt: &mut Runtime, sc: Rc<Scenario>, file: &str, opts: &RunOption
         })
         .collect();
     let victim = rt.kernel().injected_kill();
-    judge(&world.sc, report, services, victim, &files)
+    let facts = facts.map(|w| w.borrow().verdicts());
+    judge(&world.sc, report, services, victim, &files, facts.unwrap_or_default())
 }
 
 /// The hosts, links and partitions (the sockets extension).
@@ -324,8 +338,10 @@ fn judge(
     services: Vec<Pid>,
     victim: Option<Pid>,
     files: &BTreeMap<String, Vec<u8>>,
+    facts: Vec<Verdict>,
 ) -> Outcome {
     let mut verdicts = Vec::new();
+    let mut facts = facts.into_iter();
     let mut named: Vec<&str> = Vec::new();
     let mut expect_deadlock = false;
     for e in &sc.expects {
@@ -378,6 +394,8 @@ fn judge(
                     excused: false,
                 });
             }
+            TopExpect::Now { op, time, .. } => verdicts.push(now_verdict(*op, *time, report.time)),
+            TopExpect::Trace(_) => verdicts.extend(facts.next()),
             TopExpect::File { name, value, .. } => {
                 let want = match value {
                     crate::ast::Expr::Str(s, _) => Value::Str(s.as_str().into()),
@@ -442,5 +460,23 @@ fn judge(
         verdicts,
         unexpected,
         services,
+    }
+}
+
+/// The verdict of `expect now OP T` on a run that ended at `ended`.
+fn now_verdict(op: BinOp, time: u64, ended: u64) -> Verdict {
+    let (holds, sym) = match op {
+        BinOp::Eq => (ended == time, "=="),
+        BinOp::Ne => (ended != time, "!="),
+        BinOp::Lt => (ended < time, "<"),
+        BinOp::Le => (ended <= time, "<="),
+        BinOp::Gt => (ended > time, ">"),
+        _ => (ended >= time, ">="),
+    };
+    Verdict {
+        text: format!("now {sym} {time}"),
+        holds,
+        found: format!("the run ended at t={ended}"),
+        excused: false,
     }
 }

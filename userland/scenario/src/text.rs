@@ -84,6 +84,12 @@ fn net_words(k: &Kernel, pid: ipcsim_kernel::Pid, n: &ipcsim_kernel::NetEvent, o
 pub fn event_line(k: &Kernel, e: &Event, out: &mut String) {
     let name = who(k, e.pid);
     let _ = write!(out, "{:>6}  {:<12} ", e.time, name);
+    event_words(k, e, out);
+}
+
+/// What happened, in words: an event's line without its time and process
+/// columns (what a trace fact, `expect trace PROC "TEXT"`, is matched against).
+pub fn event_words(k: &Kernel, e: &Event, out: &mut String) {
     let _ = match &e.kind {
         EventKind::Start { parent: None } => write!(out, "starts"),
         EventKind::Start { parent: Some(p) } => {
