@@ -1,5 +1,5 @@
 //! The `ipcsim` command line: run, check, explore and compare scenario
-//! files. The binary (`main.rs`) is [`main_with`] over the process's
+//! files, and grade the guide's exercises. The binary (`main.rs`) is [`main_with`] over the process's
 //! arguments; the fuzz target for argument vectors calls it too.
 //!
 //! Exit statuses follow the contract: 0 all well, 1 an expectation failed or
@@ -12,6 +12,7 @@
 mod chart;
 mod compare;
 mod dfs;
+mod exercise;
 mod explore;
 mod faults;
 
@@ -58,6 +59,8 @@ enum Cmd {
     /// Run the same request/reply exchange over endpoint, mailbox, message queue,
     /// pipe and polled shared memory at several sizes; tabulate latency, CPU and copies.
     Compare(compare::CompareArgs),
+    /// The guide's predict-then-check exercises: list, show, check a prediction, answer.
+    Exercise(exercise::ExerciseArgs),
 }
 
 /// The flags of `ipcsim run`.
@@ -113,6 +116,7 @@ where
         Cmd::Check { files } => check(&files),
         Cmd::Explore(args) => explore::explore(&args),
         Cmd::Compare(args) => compare::compare(&args),
+        Cmd::Exercise(args) => exercise::exercise(&args),
     }
 }
 
