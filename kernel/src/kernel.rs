@@ -623,11 +623,13 @@ impl Kernel {
     pub(crate) fn finish_call(&mut self, pid: Pid, flow: Flow, cost: u64, reply: bool) -> Outcome {
         match flow {
             Flow::Done(res) => {
-                if let (Err(e), false) = (&res, reply) {
-                    self.record(pid, || EventKind::Fail { error: *e });
-                }
+                // A caller the call itself ended (SIGPIPE's default action) never
+                // sees the result: no failure is recorded after its end.
                 if self.procs[pid.index()].is_ended() {
                     return Outcome::Switched;
+                }
+                if let (Err(e), false) = (&res, reply) {
+                    self.record(pid, || EventKind::Fail { error: *e });
                 }
                 // Charges the call ran up (copies, polls) are CPU time too: spent
                 // before the caller sees its result.

@@ -149,3 +149,35 @@ fn long_runs_cut_the_diagram_and_say_so() {
     check_mermaid("long", &m);
     check_chrome("long", &c);
 }
+
+/// A process's story ends at its `ends:` line: nothing it does (runs, wakes,
+/// a call's failure) may be told after it, in any bundled scenario or in the
+/// writes whose own SIGPIPE kills the writer (regression: the write's
+/// `fails: BrokenPipe` was recorded after `ends: killed SIGPIPE`).
+#[test]
+fn nothing_a_process_does_is_traced_after_its_end() {
+    let sigpipe = "pipe p\nprocess r caps(p: read) {\n    close p\n}\nprocess w caps(p: write) {\n    write p \"x\"\n}\nexpect w killed SIGPIPE\n";
+    let mut all = scenarios();
+    all.push(("sigpipe.ipc".into(), sigpipe.into()));
+    for (name, src) in all {
+        let (_, out) = run_to_string(&name, &src, None, &Views::default());
+        let mut ended: BTreeSet<String> = BTreeSet::new();
+        for line in out.lines().take_while(|l| !l.is_empty()) {
+            let mut cols = line.split_whitespace();
+            let (Some(_), Some(proc)) = (cols.next(), cols.next()) else {
+                continue;
+            };
+            let words: Vec<&str> = cols.collect();
+            let first = words.first().copied().unwrap_or_default();
+            if ended.contains(proc) {
+                assert!(
+                    !matches!(first, "fails:" | "runs" | "wakes" | "wakes:" | "blocks:"),
+                    "{name}: `{line}` after {proc} ended"
+                );
+            }
+            if first == "ends:" {
+                ended.insert(proc.to_string());
+            }
+        }
+    }
+}
