@@ -36,9 +36,14 @@ pub(crate) struct Exercise {
     #[serde(default)]
     pub edit: Vec<Edit>,
     /// The runs a prediction is judged against: seeded runs (a prediction is
-    /// right when it holds in one of them), or one unseeded run when empty.
+    /// right when it holds in one of them: any of several valid outcomes), or
+    /// one unseeded run when empty.
     #[serde(default)]
     pub seeds: Vec<u64>,
+    /// A prediction must hold in every one of `seeds`, not just one (for
+    /// claims such as "no schedule changes the outcome").
+    #[serde(default)]
+    pub every_seed: bool,
     /// What the student is asked.
     pub question: String,
     /// A right prediction: `expect` lines. Every subject it names (how a
@@ -150,6 +155,9 @@ pub(crate) fn find(src: &Source, id: &str) -> Result<Loaded, String> {
 fn load(ex: Exercise, base: Option<&Path>) -> Result<Loaded, String> {
     if ex.id.is_empty() || !ex.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err("an id is letters, digits, `-` and `_`".into());
+    }
+    if ex.every_seed && ex.seeds.is_empty() {
+        return Err("`every_seed` needs the `seeds` it applies to".into());
     }
     let (scenario_file, mut text) = scenario_text(&ex.scenario, base)?;
     for (i, e) in ex.edit.iter().enumerate() {

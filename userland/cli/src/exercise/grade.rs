@@ -179,8 +179,15 @@ impl Graded {
 
 /// Runs `src` (already known to be the exercise's scenario plus predictions)
 /// in each of `seeds` (one unseeded run if none) and grades it against the
-/// run in which most predictions hold (the first such run on a tie).
-pub(crate) fn grade(file: &str, src: &str, seeds: &[u64], answer: &Scenario) -> Result<Graded, Diagnostics> {
+/// run in which most predictions hold, or, with `every`, fewest (the first
+/// such run on a tie).
+pub(crate) fn grade(
+    file: &str,
+    src: &str,
+    seeds: &[u64],
+    every: bool,
+    answer: &Scenario,
+) -> Result<Graded, Diagnostics> {
     let sc = std::rc::Rc::new(ipcsim_scenario::load(src)?);
     let runs: Vec<Option<u64>> = if seeds.is_empty() {
         vec![None]
@@ -196,7 +203,8 @@ pub(crate) fn grade(file: &str, src: &str, seeds: &[u64], answer: &Scenario) -> 
         };
         let (outcome, _) = ipcsim_scenario::run(sc.clone(), file, &opts, None);
         let holding = outcome.verdicts.iter().filter(|v| v.holds).count();
-        if best.as_ref().is_none_or(|b| holding > b.0) {
+        let better = |b: &(usize, _, _)| if every { holding < b.0 } else { holding > b.0 };
+        if best.as_ref().is_none_or(better) {
             best = Some((holding, seed, outcome.verdicts));
         }
     }

@@ -97,8 +97,9 @@ fn show(l: &Loaded) -> String {
     }
     if !l.ex.seeds.is_empty() {
         let seeds: Vec<String> = l.ex.seeds.iter().map(u64::to_string).collect();
+        let which = if l.ex.every_seed { "every one" } else { "one" };
         s.push_str(&format!(
-            "#\n# Several schedules count: a prediction is right if it holds under one of seeds {}.\n",
+            "#\n# Several schedules count: a prediction is right if it holds under {which} of seeds {}\n# (`ipcsim run FILE --seed N` runs one).\n",
             seeds.join(", ")
         ));
     }
@@ -153,7 +154,7 @@ fn check(l: &Loaded, file: &str) -> u8 {
 /// Grades `src`; a failure here is a broken exercise, reported as one.
 fn graded(l: &Loaded, file: &str, src: &str) -> Option<grade::Graded> {
     let answer = answer_scenario(l)?;
-    match grade::grade(file, src, &l.ex.seeds, &answer) {
+    match grade::grade(file, src, &l.ex.seeds, l.ex.every_seed, &answer) {
         Ok(g) => Some(g),
         Err(d) => {
             eprint!("{}", d.report(file, src));
@@ -180,11 +181,16 @@ fn answer_scenario(l: &Loaded) -> Option<ipcsim_scenario::ast::Scenario> {
 
 fn verdict_lines(l: &Loaded, g: &grade::Graded) -> String {
     let mut s = String::new();
-    if let Some(seed) = g.seed {
-        s.push_str(&format!(
+    match (g.seed, l.ex.every_seed) {
+        (Some(seed), false) => s.push_str(&format!(
             "judged against the run with seed {seed} (of {} that count)\n",
             l.ex.seeds.len()
-        ));
+        )),
+        (Some(seed), true) => s.push_str(&format!(
+            "judged against every one of {} seeded runs; shown: seed {seed}, the one that agrees least\n",
+            l.ex.seeds.len()
+        )),
+        (None, _) => {}
     }
     for v in &g.verdicts {
         if v.holds {

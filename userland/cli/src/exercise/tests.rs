@@ -20,7 +20,7 @@ fn graded(l: &Loaded, predictions: &str) -> Graded {
         )
     });
     grade::same_scenario(&l.start, &text).unwrap_or_else(|d| panic!("{}: {}", l.ex.id, d.message));
-    grade::grade("t.ipc", &text, &l.ex.seeds, &answer)
+    grade::grade("t.ipc", &text, &l.ex.seeds, l.ex.every_seed, &answer)
         .unwrap_or_else(|d| panic!("{}: {}", l.ex.id, d.report("t.ipc", &text)))
 }
 
@@ -43,6 +43,10 @@ fn opposite(line: &str) -> String {
     if let Some(t) = l.strip_prefix("expect now == ") {
         let t: u64 = t.trim().parse().expect("a time");
         return format!("expect now == {}", t + 1);
+    }
+    if let Some(rest) = l.strip_prefix("expect file ") {
+        let name = rest.split_whitespace().next().expect("a file name");
+        return format!("expect file {name} == \"not what it holds\"");
     }
     let words: Vec<&str> = l.split_whitespace().collect();
     assert!(words.len() >= 3 && words[0] == "expect", "cannot oppose `{l}`");
@@ -145,4 +149,46 @@ fn ids_sort_by_chapter_number() {
     let pos = |id: &str| ids.iter().position(|i| i == id).unwrap_or_else(|| panic!("{id}"));
     assert!(pos("ch3-1") < pos("ch3-1b") && pos("ch3-1b") < pos("ch3-2"));
     assert!(pos("ch4-1") < pos("ch8-1") && pos("ch8-3") < pos("ch8b-1"));
+}
+
+/// The chapter file of an exercise id: `ch3-2` is `docs/guide/03-*.md`, `ch8b-1` is `08b-*`.
+fn chapter_file(id: &str) -> std::path::PathBuf {
+    let ch = id.trim_start_matches("ch").split('-').next().unwrap_or_default();
+    let (num, tail) = ch.split_at(ch.find(|c: char| !c.is_ascii_digit()).unwrap_or(ch.len()));
+    let prefix = format!("{:02}{tail}-", num.parse::<u32>().unwrap_or(99));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/guide");
+    std::fs::read_dir(&dir)
+        .expect("docs/guide")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .unwrap_or_else(|| panic!("{id}: no chapter file {prefix}*.md"))
+}
+
+#[test]
+fn every_exercise_is_listed_in_its_chapter_and_every_listed_one_exists() {
+    let all = bundled();
+    let ids: Vec<&str> = all.iter().map(|l| l.ex.id.as_str()).collect();
+    for id in &ids {
+        let text = std::fs::read_to_string(chapter_file(id)).expect("readable");
+        assert!(text.contains(&format!("`{id}`")), "{id} is not listed in its chapter");
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/guide");
+    for e in std::fs::read_dir(dir).expect("docs/guide").flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        for piece in text.split('`').skip(1).step_by(2) {
+            let is_id = piece.starts_with("ch")
+                && piece.contains('-')
+                && piece[2..].chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            assert!(
+                !is_id || ids.contains(&piece),
+                "{}: `{piece}` is no exercise",
+                e.path().display()
+            );
+        }
+    }
 }
