@@ -1,7 +1,7 @@
 # The Makefile mirrors CI: fmt, lint, test, doc, bench.
 CARGO ?= cargo
 
-.PHONY: run test fmt lint unit doc bench bench-instr bench-ratios conformance check-scenarios check-diagrams check-linux fuzz trace-corpus
+.PHONY: run test fmt lint unit doc bench bench-instr bench-ratios conformance check-scenarios check-diagrams check-html check-linux fuzz trace-corpus
 
 run:
 	$(CARGO) run --release -- run scenarios/echo.ipc
@@ -48,6 +48,10 @@ conformance:
 
 check-scenarios:
 	$(CARGO) run --release -q -- check scenarios/*.ipc
+
+# The classroom view (`run --html`) stepped through in Debian's Chromium.
+check-html:
+	scripts/check-html.sh
 
 # Renders every scenario's Mermaid diagram with Mermaid's CLI in Debian's Chromium.
 check-diagrams:

@@ -29,6 +29,7 @@ mod fastpath;
 mod fault;
 mod host;
 mod ids;
+pub mod inspect;
 mod invariants;
 mod ipc;
 mod kernel;

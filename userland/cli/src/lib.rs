@@ -15,6 +15,7 @@ mod dfs;
 mod exercise;
 mod explore;
 mod faults;
+mod html;
 
 use std::cell::RefCell;
 use std::io::{BufWriter, Write};
@@ -80,6 +81,9 @@ struct RunArgs {
     /// Write Chrome Trace Event JSON (for Perfetto or chrome://tracing) to PATH.
     #[arg(long, value_name = "PATH")]
     chrome: Option<String>,
+    /// Write the classroom view to PATH: one self-contained HTML page to step through the run.
+    #[arg(long, value_name = "PATH")]
+    html: Option<String>,
     /// Print neither trace nor report: only diagnostics and the exit status.
     #[arg(long)]
     quiet: bool,
@@ -218,9 +222,20 @@ fn run(args: &RunArgs) -> u8 {
         eprint!("{}", produced.diagnostics);
         return 2;
     }
+    let html = match &args.html {
+        None => None,
+        Some(_) => match html::page(file, &src, args.seed, &views) {
+            Ok(page) => Some(page),
+            Err(d) => {
+                eprint!("{d}");
+                return 2;
+            }
+        },
+    };
     for (path, text) in [
         (args.mermaid.clone(), produced.mermaid),
         (args.chrome.clone(), produced.chrome),
+        (args.html.clone(), html),
     ] {
         if let (Some(p), Some(t)) = (path, text) {
             if p == "-" {

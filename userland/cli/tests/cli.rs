@@ -620,3 +620,41 @@ fn a_network_fault_found_by_explore_replays_from_its_seed_and_its_schedule() {
         assert_eq!(replay, again, "{cmd}: byte for byte");
     }
 }
+
+/// The classroom view of echo.ipc, byte for byte (UPDATE_GOLDEN=1 to accept a
+/// deliberate change; `make check-html` checks it in a real browser).
+#[test]
+fn html_page_matches_its_golden() {
+    let page = tmp("echo.html");
+    let p = page.to_string_lossy().into_owned();
+    expect_exit(&["run", &scenario("echo.ipc"), "--quiet", "--html", &p], 0);
+    let got = std::fs::read_to_string(&page)
+        .expect("written")
+        .replace(&scenario("echo.ipc"), "scenarios/echo.ipc");
+    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/echo.html");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &got).expect("golden writable");
+    }
+    let want = std::fs::read_to_string(&golden).unwrap_or_default();
+    assert!(
+        got == want,
+        "the page differs from tests/golden/echo.html (UPDATE_GOLDEN=1 to accept)"
+    );
+}
+
+#[test]
+fn html_of_a_file_that_does_not_load_exits_2() {
+    let bad = tmp("bad.ipc");
+    std::fs::write(&bad, "process p {\n    sned x\n}\n").expect("writable");
+    let out = bin()
+        .args([
+            "run",
+            &bad.to_string_lossy(),
+            "--html",
+            &tmp("bad.html").to_string_lossy(),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!tmp("bad.html").exists());
+}

@@ -108,18 +108,7 @@ pub fn run_file(file: &str, src: &str, seed: Option<u64>, views: &Views, out: Rc
     } else {
         None
     };
-    let opts = RunOptions {
-        seed,
-        record,
-        steps_max: Some(views.steps_max.unwrap_or(STEPS_MAX_DEFAULT)),
-        strategy: views.strategy,
-        replay: views.replay.clone(),
-        record_choices: false,
-        faults: views.faults,
-        slow_paths: false,
-        loss_seed: views.loss_seed,
-    };
-    let (outcome, rt) = crate::run(sc, file, &opts, sink);
+    let (outcome, rt) = crate::run(sc, file, &run_options(seed, views, record), sink);
     let k = rt.kernel();
     {
         let mut w = out.borrow_mut();
@@ -143,6 +132,21 @@ pub fn run_file(file: &str, src: &str, seed: Option<u64>, views: &Views, out: Rc
         diagnostics: String::new(),
         mermaid: views.mermaid.then(|| mer.borrow().render(&k)),
         chrome: views.chrome.then(|| chr.borrow_mut().render(&k)),
+    }
+}
+
+/// The options of a run as `ipcsim run` makes it (`record`: keep events for a view).
+pub fn run_options(seed: Option<u64>, views: &Views, record: bool) -> RunOptions {
+    RunOptions {
+        seed,
+        record,
+        steps_max: Some(views.steps_max.unwrap_or(STEPS_MAX_DEFAULT)),
+        strategy: views.strategy,
+        replay: views.replay.clone(),
+        record_choices: false,
+        faults: views.faults,
+        slow_paths: false,
+        loss_seed: views.loss_seed,
     }
 }
 
