@@ -561,6 +561,11 @@ impl Kernel {
                 Syscall::Watch { target, .. } => Some(i64::from(target.0)),
                 Syscall::Read { max, .. } => Some(*max as i64),
                 Syscall::Close { cap } => self.pipe_end_of(pid, *cap),
+                // Where in the segment (or memory) a store or load went.
+                Syscall::Store { offset, .. } | Syscall::Load { offset, .. } | Syscall::LoadInt { offset, .. } => {
+                    Some(*offset)
+                }
+                Syscall::Poke { addr, .. } | Syscall::Peek { addr, .. } | Syscall::PeekInt { addr } => Some(*addr),
                 _ => None,
             };
             self.record(pid, || EventKind::Syscall {
@@ -741,6 +746,8 @@ impl Kernel {
             Syscall::Load { cap, offset, len } => Flow::Done(self.sys_load(pid, cap, offset, len)),
             Syscall::Poke { addr, data } => Flow::Done(self.sys_poke(pid, addr, &data)),
             Syscall::Peek { addr, len } => Flow::Done(self.sys_peek(pid, addr, len)),
+            Syscall::LoadInt { cap, offset } => Flow::Done(self.sys_load_as(pid, cap, offset, 8, true)),
+            Syscall::PeekInt { addr } => Flow::Done(self.sys_peek_as(pid, addr, 8, true)),
             Syscall::Mkfifo { path, mode } => Flow::Done(self.sys_mkfifo(pid, path, mode)),
             Syscall::Mmap { path, cap, shared } => Flow::Done(self.sys_mmap(pid, path.as_deref(), cap, shared)),
             Syscall::Msync { cap } => Flow::Done(self.sys_msync(pid, cap)),

@@ -127,8 +127,10 @@ impl Kernel {
         Ok(())
     }
 
-    /// Reads through mapping `i` of `pid` (a file reads zeros past its end, within the mapping).
-    fn mem_read(&mut self, pid: Pid, i: usize, off: u64, len: u64) -> KResult<Ret> {
+    /// Reads through mapping `i` of `pid` (a file reads zeros past its end,
+    /// within the mapping): bytes as a string, or with `int` 8 bytes as a
+    /// little-endian integer (what `store` of an integer wrote).
+    fn mem_read(&mut self, pid: Pid, i: usize, off: u64, len: u64, int: bool) -> KResult<Ret> {
         let m = &self.procs[pid.index()].maps[i];
         let obj = m.obj;
         let end = off.checked_add(len).ok_or(Error::SegFault)?;
@@ -136,17 +138,21 @@ impl Kernel {
             return Err(Error::SegFault);
         }
         let (off, end) = (off as usize, end as usize);
+        let decode = |b: &[u8]| match <[u8; 8]>::try_from(b) {
+            Ok(w) if int => Data::Int(i64::from_le_bytes(w)),
+            _ => bytes_data(b),
+        };
         let out = if let Some(copy) = &m.private {
-            bytes_data(&copy[off..end])
+            decode(&copy[off..end])
         } else {
             match self.objs.get(m.obj.0).map(|o| &o.body) {
-                Some(Body::Shm { mem, .. }) => bytes_data(mem.get(off..end).ok_or(Error::SegFault)?),
+                Some(Body::Shm { mem, .. }) => decode(mem.get(off..end).ok_or(Error::SegFault)?),
                 Some(Body::File { contents }) => {
                     let mut v = vec![0u8; end - off];
                     for (k, b) in v.iter_mut().enumerate() {
                         *b = contents.get(off + k).copied().unwrap_or(0);
                     }
-                    bytes_data(&v)
+                    decode(&v)
                 }
                 _ => return Err(Error::SegFault),
             }
@@ -177,11 +183,16 @@ impl Kernel {
     }
 
     pub(crate) fn sys_load(&mut self, pid: Pid, cap: CapId, offset: i64, len: i64) -> KResult<Ret> {
+        self.sys_load_as(pid, cap, offset, len, false)
+    }
+
+    /// `load`, of bytes or (`int`) of an 8-byte integer.
+    pub(crate) fn sys_load_as(&mut self, pid: Pid, cap: CapId, offset: i64, len: i64, int: bool) -> KResult<Ret> {
         let obj = self.lookup(pid, cap, Rights::READ)?.obj;
         let i = self.mapping_of(pid, obj, cap)?;
         let off = u64::try_from(offset).map_err(|_| Error::SegFault)?;
         let len = u64::try_from(len).map_err(|_| Error::InvalidArgument)?;
-        self.mem_read(pid, i, off, len)
+        self.mem_read(pid, i, off, len, int)
     }
 
     pub(crate) fn sys_poke(&mut self, pid: Pid, addr: i64, data: &Data) -> KResult<Ret> {
@@ -195,9 +206,14 @@ impl Kernel {
     }
 
     pub(crate) fn sys_peek(&mut self, pid: Pid, addr: i64, len: i64) -> KResult<Ret> {
+        self.sys_peek_as(pid, addr, len, false)
+    }
+
+    /// `peek`, of bytes or (`int`) of an 8-byte integer.
+    pub(crate) fn sys_peek_as(&mut self, pid: Pid, addr: i64, len: i64, int: bool) -> KResult<Ret> {
         let len = u64::try_from(len).map_err(|_| Error::InvalidArgument)?;
         let (i, off, _) = self.mapping_at(pid, addr, len)?;
-        self.mem_read(pid, i, off, len)
+        self.mem_read(pid, i, off, len, int)
     }
 
     /// `mmap`: a file by path (its owner and mode checked) or by capability,

@@ -323,6 +323,18 @@ pub enum Syscall {
         /// Bytes.
         len: i64,
     },
+    /// **(ipcsim)** Load an integer (8 bytes, little-endian, as `store` writes one) from a mapping by offset.
+    LoadInt {
+        /// Segment.
+        cap: CapId,
+        /// Offset.
+        offset: i64,
+    },
+    /// **(ipcsim)** Load an integer (8 bytes, little-endian) from an address.
+    PeekInt {
+        /// Address.
+        addr: i64,
+    },
     /// Store bytes at an address.
     Poke {
         /// Address.
@@ -497,7 +509,12 @@ impl Syscall {
     pub fn is_memory_access(&self) -> bool {
         matches!(
             self,
-            Syscall::Store { .. } | Syscall::Load { .. } | Syscall::Poke { .. } | Syscall::Peek { .. }
+            Syscall::Store { .. }
+                | Syscall::Load { .. }
+                | Syscall::LoadInt { .. }
+                | Syscall::Poke { .. }
+                | Syscall::Peek { .. }
+                | Syscall::PeekInt { .. }
         )
     }
 
@@ -546,9 +563,9 @@ impl Syscall {
             Syscall::Attach { .. } => "shmat",
             Syscall::Detach { .. } => "shmdt",
             Syscall::Store { .. } => "store",
-            Syscall::Load { .. } => "load",
+            Syscall::Load { .. } | Syscall::LoadInt { .. } => "load",
             Syscall::Poke { .. } => "poke",
-            Syscall::Peek { .. } => "peek",
+            Syscall::Peek { .. } | Syscall::PeekInt { .. } => "peek",
             Syscall::Mkfifo { .. } => "mkfifo",
             Syscall::Mmap { .. } => "mmap",
             Syscall::Msync { .. } => "msync",
@@ -595,6 +612,7 @@ impl Syscall {
             | Syscall::Msync { cap }
             | Syscall::Store { cap, .. }
             | Syscall::Load { cap, .. }
+            | Syscall::LoadInt { cap, .. }
             | Syscall::Bind { cap, .. }
             | Syscall::BindPath { cap, .. }
             | Syscall::Listen { cap, .. }

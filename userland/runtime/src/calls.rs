@@ -111,6 +111,12 @@ system_calls! {
         Syscall::Load { cap, offset, len }
     }
 
+    /// Loads the integer at `offset` (8 bytes, little-endian, as `store` of a
+    /// `Data::Int` writes it) from an attached mapping, as `Data::Int`.
+    syscall fn load_int(cap: CapId, offset: i64) -> Data {
+        Syscall::LoadInt { cap, offset }
+    }
+
     /// A new socket; its capability has the rights read and write.
     syscall fn socket(domain: Domain, ty: SockType) -> CapId {
         Syscall::Socket { stream: ty == SockType::Stream, unix: domain == Domain::Unix }

@@ -404,11 +404,11 @@ pub enum OpKind {
         cap: Expr,
     },
     Mkfifo {
-        path: String,
+        path: Expr,
         mode: Option<Expr>,
     },
     Open {
-        path: String,
+        path: Expr,
         write: bool,
     },
     Write {
@@ -450,12 +450,12 @@ pub enum OpKind {
         cap: Expr,
     },
     Register {
-        name: String,
+        name: Expr,
         cap: Expr,
         allow: Option<Vec<Ident>>,
     },
     Lookup {
-        name: String,
+        name: Expr,
     },
     Spawn {
         program: Ident,
@@ -501,18 +501,22 @@ pub enum OpKind {
         offset: Expr,
         value: Expr,
     },
+    /// `load CAP OFFSET LEN` (bytes, a string) or `load CAP OFFSET int` (8 bytes as an integer).
     Load {
         cap: Expr,
         offset: Expr,
-        len: Expr,
+        /// None: `int`.
+        len: Option<Expr>,
     },
     Poke {
         addr: Expr,
         value: Expr,
     },
+    /// `peek ADDR LEN` or `peek ADDR int`.
     Peek {
         addr: Expr,
-        len: Expr,
+        /// None: `int`.
+        len: Option<Expr>,
     },
     Mmap {
         file: Expr,
@@ -655,6 +659,66 @@ pub enum Expr {
     Bin(BinOp, Box<Expr>, Box<Expr>, Span),
     /// `X is ok` (None) or `X is ERROR`.
     Is(Box<Expr>, Option<Error>, Span),
+    /// **(ipcsim)** A built-in function: `contains(S, T)`, `field(S, SEP, N)`, ...
+    Call(Builtin, Vec<Expr>, Span),
+}
+
+/// The built-in functions of strings and integers (an ipcsim extension):
+/// what a pipeline or a parser in a homework needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    /// `contains(S, T)`: whether T occurs in S.
+    Contains,
+    /// `field(S, SEP, N)`: the Nth (from 1) piece of S split at SEP, `""` past the last.
+    Field,
+    /// `fields(S, SEP)`: how many pieces S splits into at SEP (0 for `""`).
+    Fields,
+    /// `trim(S)`: S without leading and trailing spaces, tabs and newlines.
+    Trim,
+    /// `str(X)`: an integer or boolean as a string (a string as itself).
+    Str,
+    /// `int(S)`: a string of decimal digits (optional sign, spaces trimmed) as an integer.
+    Int,
+}
+
+impl Builtin {
+    /// Every built-in, for error messages.
+    pub const ALL: [Builtin; 6] = [
+        Builtin::Contains,
+        Builtin::Field,
+        Builtin::Fields,
+        Builtin::Trim,
+        Builtin::Str,
+        Builtin::Int,
+    ];
+
+    /// The built-in of this name.
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Builtin::ALL.into_iter().find(|b| b.name() == name)
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Contains => "contains",
+            Builtin::Field => "field",
+            Builtin::Fields => "fields",
+            Builtin::Trim => "trim",
+            Builtin::Str => "str",
+            Builtin::Int => "int",
+        }
+    }
+
+    /// Its arguments, as its error messages name them.
+    pub fn params(self) -> &'static [&'static str] {
+        match self {
+            Builtin::Contains => &["TEXT", "PART"],
+            Builtin::Field => &["TEXT", "SEPARATOR", "N"],
+            Builtin::Fields => &["TEXT", "SEPARATOR"],
+            Builtin::Trim | Builtin::Int => &["TEXT"],
+            Builtin::Str => &["VALUE"],
+        }
+    }
 }
 
 impl Expr {
@@ -664,7 +728,7 @@ impl Expr {
             Expr::Int(_, s) | Expr::Str(_, s) | Expr::Bool(_, s) | Expr::Now(s) => *s,
             Expr::Var(v) => v.span,
             Expr::Field(e, _) => e.span(),
-            Expr::Neg(_, s) | Expr::Not(_, s) | Expr::Bin(_, _, _, s) | Expr::Is(_, _, s) => *s,
+            Expr::Neg(_, s) | Expr::Not(_, s) | Expr::Bin(_, _, _, s) | Expr::Is(_, _, s) | Expr::Call(_, _, s) => *s,
         }
     }
 }

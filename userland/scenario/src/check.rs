@@ -178,7 +178,12 @@ fn op_exprs(op: &Op) -> Vec<&Expr> {
             v.extend([cap, mtype]);
             v.extend(size.iter());
         }
-        OpKind::Mkfifo { mode, .. } => v.extend(mode.iter()),
+        OpKind::Mkfifo { path, mode } => {
+            v.push(path);
+            v.extend(mode.iter());
+        }
+        OpKind::Open { path, .. } => v.push(path),
+        OpKind::Lookup { name } => v.push(name),
         OpKind::Write { cap, value } => v.extend([cap, value]),
         OpKind::Read { cap, n } => v.extend([cap, n]),
         OpKind::SemGet { key, value, mode, .. } => {
@@ -190,20 +195,24 @@ fn op_exprs(op: &Op) -> Vec<&Expr> {
             v.push(cap);
             v.extend(badge.iter());
         }
-        OpKind::Register { cap, .. } => v.push(cap),
+        OpKind::Register { name, cap, .. } => v.extend([name, cap]),
         OpKind::Spawn { share, .. } => v.extend(share.iter()),
         OpKind::ShmGet { key, size, mode, .. } => {
             v.extend([key, size]);
             v.extend(mode.iter());
         }
         OpKind::Store { cap, offset, value } => v.extend([cap, offset, value]),
-        OpKind::Load { cap, offset, len } => v.extend([cap, offset, len]),
+        OpKind::Load { cap, offset, len } => {
+            v.extend([cap, offset]);
+            v.extend(len.iter());
+        }
         OpKind::Poke { addr, value } => v.extend([addr, value]),
-        OpKind::Peek { addr, len } => v.extend([addr, len]),
+        OpKind::Peek { addr, len } => {
+            v.push(addr);
+            v.extend(len.iter());
+        }
         OpKind::Sleep { t } | OpKind::Compute { t } => v.push(t),
         OpKind::Mmap { .. }
-        | OpKind::Open { .. }
-        | OpKind::Lookup { .. }
         | OpKind::WaitChild
         | OpKind::Kill { .. }
         | OpKind::Ignore(_)
@@ -611,6 +620,11 @@ fn resolve_expr(e: &Expr, scope: &Scope, objects: &BTreeMap<String, ObjectKind>,
         Expr::Bin(_, a, b, _) => {
             resolve_expr(a, scope, objects, errs);
             resolve_expr(b, scope, objects, errs);
+        }
+        Expr::Call(_, args, _) => {
+            for a in args {
+                resolve_expr(a, scope, objects, errs);
+            }
         }
         Expr::Int(..) | Expr::Str(..) | Expr::Bool(..) | Expr::Now(_) => {}
     }

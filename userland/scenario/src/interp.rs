@@ -21,6 +21,7 @@ use crate::limits::STRING_VALUE_BYTES_MAX;
 use crate::names;
 use crate::value::Value;
 
+mod builtin;
 mod net;
 
 /// What every interpreted process shares: the scenario and the boot-time tables.
@@ -690,6 +691,7 @@ impl<'w> Interp<'w> {
                 Value::Bool(b) => Value::Bool(!b),
                 v => return Err(self.bad(*s, format!("`not` needs a boolean, found {}", v.kind()))),
             },
+            Expr::Call(b, args, _) => self.call(*b, args)?,
             Expr::Is(x, what, _) => {
                 let v = self.eval(x)?;
                 Value::Bool(match (what, &v) {
@@ -924,10 +926,18 @@ impl<'w> Interp<'w> {
                 offset: self.int(offset)?,
                 data: self.data(value)?,
             },
-            OpKind::Load { cap, offset, len } => Syscall::Load {
+            OpKind::Load {
+                cap,
+                offset,
+                len: Some(len),
+            } => Syscall::Load {
                 cap: self.cap(cap)?,
                 offset: self.int(offset)?,
                 len: self.int(len)?,
+            },
+            OpKind::Load { cap, offset, len: None } => Syscall::LoadInt {
+                cap: self.cap(cap)?,
+                offset: self.int(offset)?,
             },
             OpKind::Sleep { t } => Syscall::Sleep { ticks: self.uint(t)? },
             OpKind::Compute { t } => Syscall::Compute { ticks: self.uint(t)? },
@@ -966,11 +976,11 @@ impl<'w> Interp<'w> {
             },
             OpKind::MsgRemove { cap } | OpKind::ShmRemove { cap } => Syscall::Remove { cap: self.cap(cap)? },
             OpKind::Mkfifo { path, mode } => Syscall::Mkfifo {
-                path: path.clone(),
+                path: self.text(path)?,
                 mode: self.mode(mode, 0o644)?,
             },
             OpKind::Open { path, write } => Syscall::Open {
-                path: path.clone(),
+                path: self.text(path)?,
                 write: *write,
                 timeout: to,
             },
@@ -1013,14 +1023,14 @@ impl<'w> Interp<'w> {
                 let c = self.cap(cap)?;
                 let allow = allow.as_ref().map(|l| l.iter().map(|i| i.name.clone()).collect());
                 return Ok(Built::Names(names::Request::Register {
-                    name: name.clone(),
+                    name: self.text(name)?,
                     cap: c,
                     allow,
                 }));
             }
             OpKind::Lookup { name } => {
                 return Ok(Built::Names(names::Request::Lookup {
-                    name: name.clone(),
+                    name: self.text(name)?,
                     timeout: to,
                 }))
             }
@@ -1102,10 +1112,11 @@ impl<'w> Interp<'w> {
                 addr: self.int(addr)?,
                 data: self.data(value)?,
             },
-            OpKind::Peek { addr, len } => Syscall::Peek {
+            OpKind::Peek { addr, len: Some(len) } => Syscall::Peek {
                 addr: self.int(addr)?,
                 len: self.int(len)?,
             },
+            OpKind::Peek { addr, len: None } => Syscall::PeekInt { addr: self.int(addr)? },
             OpKind::Mmap { file, shared } => {
                 // A declared file's name needs no capability (its owner and mode are checked).
                 match file {

@@ -152,7 +152,14 @@ impl<'s> Parser<'s> {
     fn unexpected<T>(&mut self, what: &str) -> P<T> {
         let t = self.peek().describe();
         let s = self.span();
-        self.err(s, format!("expected {what}, found {t}"))
+        // `contains (x)` reads as a variable `contains`, then a stray `(`.
+        let hint = match (self.pos.checked_sub(1).map(|i| &self.toks[i].tok), self.peek()) {
+            (Some(Tok::Ident(w)), Tok::Sym("(")) if Builtin::from_name(w).is_some() => {
+                format!(" (a built-in function is called with no space before its `(`: `{w}(...)`)")
+            }
+            _ => String::new(),
+        };
+        self.err(s, format!("expected {what}, found {t}{hint}"))
     }
     fn expect_sym(&mut self, s: &str) -> P<Span> {
         if self.is_sym(s) {
@@ -177,6 +184,24 @@ impl<'s> Parser<'s> {
                 Ok((s, span))
             }
             _ => self.unexpected(what),
+        }
+    }
+    /// A string operand: a literal, or (for computed paths and names) any
+    /// operand; a literal of another kind is refused here, where it is written.
+    fn text_operand(&mut self, what: &str) -> P<Expr> {
+        match self.peek() {
+            Tok::Int(_) | Tok::Sym("-") => self.unexpected(what),
+            Tok::Ident(w) if w == "true" || w == "false" => self.unexpected(what),
+            _ => self.operand(),
+        }
+    }
+    /// The length of a `load`/`peek`: an operand, or the word `int` (None:
+    /// an 8-byte little-endian integer).
+    fn length_or_int(&mut self) -> P<Option<Expr>> {
+        if self.eat_word("int") {
+            Ok(None)
+        } else {
+            Ok(Some(self.operand()?))
         }
     }
     /// A literal integer, with an optional leading `-`.
@@ -831,7 +856,7 @@ impl<'s> Parser<'s> {
                 }
             }
             "mkfifo" => {
-                let (path, _) = self.string("a path (a string)")?;
+                let path = self.text_operand("a path (a string)")?;
                 let mut op = Self::new_op(OpKind::Mkfifo { path, mode: None });
                 let mut m = None;
                 self.options(&mut op, &mut |p, w| {
@@ -848,7 +873,7 @@ impl<'s> Parser<'s> {
                 return Ok(op);
             }
             "open" => {
-                let (path, _) = self.string("a path (a string)")?;
+                let path = self.text_operand("a path (a string)")?;
                 let w = self.ident("`read` or `write`")?;
                 let write = match w.name.as_str() {
                     "read" => false,
@@ -906,7 +931,7 @@ impl<'s> Parser<'s> {
             "revoke" => OpKind::Revoke { cap: self.operand()? },
             "delete" => OpKind::Delete { cap: self.operand()? },
             "register" => {
-                let (name, _) = self.string("a service name (a string)")?;
+                let name = self.text_operand("a service name (a string)")?;
                 let cap = self.operand()?;
                 let mut op = Self::new_op(OpKind::Register { name, cap, allow: None });
                 let mut al = None;
@@ -927,7 +952,7 @@ impl<'s> Parser<'s> {
                 return Ok(op);
             }
             "lookup" => OpKind::Lookup {
-                name: self.string("a service name (a string)")?.0,
+                name: self.text_operand("a service name (a string)")?,
             },
             "spawn" => {
                 let program = self.ident("a program name")?;
@@ -1047,7 +1072,7 @@ impl<'s> Parser<'s> {
             "load" => OpKind::Load {
                 cap: self.operand()?,
                 offset: self.operand()?,
-                len: self.operand()?,
+                len: self.length_or_int()?,
             },
             "poke" => OpKind::Poke {
                 addr: self.operand()?,
@@ -1055,7 +1080,7 @@ impl<'s> Parser<'s> {
             },
             "peek" => OpKind::Peek {
                 addr: self.operand()?,
-                len: self.operand()?,
+                len: self.length_or_int()?,
             },
             "mmap" => {
                 let file = self.operand()?;
@@ -1317,6 +1342,7 @@ impl<'s> Parser<'s> {
                 self.expect_sym(")")?;
                 Ok(e)
             }
+            Tok::Ident(w) if self.is_call(&w) => self.call(s, &w),
             Tok::Ident(w) => {
                 self.bump();
                 Ok(match w.as_str() {
@@ -1328,5 +1354,43 @@ impl<'s> Parser<'s> {
             }
             _ => self.unexpected("a value"),
         }
+    }
+
+    /// A built-in's name written right against `(`: `field(x, " ", 2)`. With
+    /// a space it stays a name and an operand (`send m (x)` sends `x` on `m`).
+    fn is_call(&self, w: &str) -> bool {
+        let next = &self.toks[(self.pos + 1).min(self.toks.len() - 1)];
+        Builtin::from_name(w).is_some() && next.tok == Tok::Sym("(") && next.span.start == self.span().end
+    }
+
+    /// `NAME(ARG, ...)`, its argument count checked where it is written.
+    fn call(&mut self, s: Span, w: &str) -> P<Expr> {
+        let b = Builtin::from_name(w).expect("is_call checked the name");
+        self.bump();
+        self.bump();
+        self.count_op(s)?;
+        let mut args = Vec::new();
+        if !self.is_sym(")") {
+            args.push(self.expr()?);
+            while self.eat_sym(",") {
+                args.push(self.expr()?);
+            }
+        }
+        self.expect_sym(")")?;
+        let want = b.params();
+        if args.len() != want.len() {
+            return self.err(
+                s,
+                format!(
+                    "`{}` takes {} argument{} ({}), found {}",
+                    b.name(),
+                    want.len(),
+                    if want.len() == 1 { "" } else { "s" },
+                    want.join(", "),
+                    args.len()
+                ),
+            );
+        }
+        Ok(Expr::Call(b, args, s))
     }
 }

@@ -24,10 +24,11 @@ impl Interp<'_> {
         Ok(self.w.sc.host_index(&name).map_or(NO_HOST, |i| HostId(i as u16)))
     }
 
-    fn text(&self, e: &crate::ast::Expr) -> Result<String, Error> {
+    /// A string operand's value: a path or a service name (a string, or an error at its position).
+    pub(super) fn text(&self, e: &crate::ast::Expr) -> Result<String, Error> {
         match self.eval(e)?.scalar() {
             Value::Str(s) => Ok(s.to_string()),
-            v => Err(self.bad(e.span(), format!("a path is a string, not {}", v.kind()))),
+            v => Err(self.bad(e.span(), format!("a path or name is a string, not {}", v.kind()))),
         }
     }
 
