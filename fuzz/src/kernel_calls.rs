@@ -366,6 +366,7 @@ fn syscall(u: &mut Unstructured<'_>, k: &Kernel, pid: Pid, objs: &[ObjId], net: 
                 exclusive: u.arbitrary()?,
                 mode: u.int_in_range(0..=0o777u32)?,
                 mode_asked: u.arbitrary()?,
+                nsems: u32::from(u.int_in_range(0..=3u8)?),
             };
             Syscall::Get {
                 kind,
@@ -411,7 +412,35 @@ fn syscall(u: &mut Unstructured<'_>, k: &Kernel, pid: Pid, objs: &[ObjId], net: 
             cap: cap(u, k, pid)?,
             timeout: timeout(u)?,
         },
-        29 => Syscall::SemPost { cap: cap(u, k, pid)? },
+        29 => match u.int_in_range(0..=2u8)? {
+            0 => Syscall::SemPost { cap: cap(u, k, pid)? },
+            1 => {
+                let n = usize::from(u.int_in_range(0..=3u8)?);
+                let mut ops = Vec::with_capacity(n);
+                for _ in 0..n {
+                    ops.push(ipcsim_kernel::SemOp {
+                        num: u32::from(u.int_in_range(0..=3u8)?),
+                        op: i64::from(u.int_in_range(-3..=3i8)?),
+                    });
+                }
+                Syscall::SemOp {
+                    cap: cap(u, k, pid)?,
+                    ops: ops.into(),
+                    undo: u.arbitrary()?,
+                    timeout: timeout(u)?,
+                }
+            }
+            _ => Syscall::SemCtl {
+                cap: cap(u, k, pid)?,
+                num: u32::from(u.int_in_range(0..=3u8)?),
+                cmd: match u.int_in_range(0..=3u8)? {
+                    0 => ipcsim_kernel::SemCmd::GetVal,
+                    1 => ipcsim_kernel::SemCmd::SetVal(u64::from(u.int_in_range(0..=3u8)?)),
+                    2 => ipcsim_kernel::SemCmd::GetNcnt,
+                    _ => ipcsim_kernel::SemCmd::GetZcnt,
+                },
+            },
+        },
         30 => Syscall::Attach {
             cap: cap(u, k, pid)?,
             readonly: u.arbitrary()?,

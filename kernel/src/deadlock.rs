@@ -49,6 +49,8 @@ fn right_needed(wait: &Wait) -> Option<Rights> {
         Wait::PipeRead { .. } => Some(Rights::WRITE),
         Wait::PipeWrite { .. } => Some(Rights::READ),
         Wait::Semaphore => Some(Rights::POST),
+        // Zero comes from a P (or a setval, which needs the same alter right).
+        Wait::SemZero => Some(Rights::WAIT),
         Wait::FifoOpen { write } => Some(if *write { Rights::READ } else { Rights::WRITE }),
         Wait::Reply { .. } | Wait::Child | Wait::Sleep => None,
         // Socket waits are read from the socket, not from a right on it.

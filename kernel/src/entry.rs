@@ -148,7 +148,7 @@ impl Kernel {
             return self.fast_sem_done(pid);
         }
         // As in `sem_wait`: a post that wakes a waiter, without the enum.
-        let flow = crate::kernel::Flow::Done(self.sys_sem_post(pid, cap));
+        let flow = self.sys_sem_post(pid, cap);
         self.finish_call(pid, flow, self.cfg.costs.syscall_ticks, false)
     }
 

@@ -33,6 +33,8 @@ pub enum WaitKind {
     PipeWrite,
     /// A semaphore unit.
     Semaphore,
+    /// For a semaphore to be zero (`semop` of 0).
+    SemZero,
     /// Its timer (`sleep`).
     Sleep,
     /// A child to end.
@@ -65,6 +67,7 @@ impl WaitKind {
             WaitKind::PipeRead => "waits for data",
             WaitKind::PipeWrite => "waits for room",
             WaitKind::Semaphore => "waits for a unit",
+            WaitKind::SemZero => "waits for zero",
             WaitKind::Sleep => "sleeps",
             WaitKind::Child => "waits for a child",
             WaitKind::FifoOpen => "waits for the other end",
@@ -204,6 +207,16 @@ pub enum EventKind {
         /// The bytes read, as a string.
         data: Data,
     },
+    /// A process ends, and the kernel applies an undo adjustment of its
+    /// `semop ... undo` (Linux `semadj`, at exit).
+    SemUndo {
+        /// The semaphore set.
+        obj: ObjId,
+        /// Which semaphore.
+        num: u32,
+        /// What is added to its value (before it is kept within 0 and the maximum).
+        delta: i64,
+    },
     /// A message was buffered in a kernel object (pid is the sender).
     Enqueue {
         /// Mailbox or queue.
@@ -337,6 +350,7 @@ impl EventKind {
             // Listed, not matched by `_`: a new kind must say whether it
             // owns memory, or clearing the log would forget it and leak.
             EventKind::Syscall { data: None, .. }
+            | EventKind::SemUndo { .. }
             | EventKind::Start { .. }
             | EventKind::Block { .. }
             | EventKind::ReplyDropped { .. }

@@ -38,11 +38,13 @@ impl Kernel {
         let Some(o) = self.objs.get_mut(obj.0) else {
             return false;
         };
-        let Body::Semaphore { value, waiters } = &mut o.body else {
+        let Body::Semaphore { value, waiters, .. } = &mut o.body else {
             return false;
         };
         if wait {
-            if *value == 0 {
+            // With waiters (a larger request, or a wait for zero this P may
+            // complete), the general path rescans the queue.
+            if *value == 0 || !waiters.is_empty() {
                 return false;
             }
             *value -= 1;

@@ -116,9 +116,19 @@ impl Kernel {
                 };
                 (Some(format!("{} of {capacity} bytes", buf.len())), contents)
             }
-            Body::Semaphore { value, waiters: w } => {
-                waiting(&mut waiters, w, "to P");
-                (Some(format!("value {value}")), Vec::new())
+            Body::Semaphore {
+                value,
+                others,
+                waiters: w,
+            } => {
+                waiting(&mut waiters, w, if others.is_empty() { "to P" } else { "in semop" });
+                let shown = if others.is_empty() {
+                    format!("value {value}")
+                } else {
+                    let all: Vec<String> = std::iter::once(value).chain(others).map(|v| v.to_string()).collect();
+                    format!("values {}", all.join(" "))
+                };
+                (Some(shown), Vec::new())
             }
             Body::Shm { mem, attached, removed } => {
                 let gone = if *removed { ", marked for removal" } else { "" };

@@ -94,9 +94,12 @@ impl Kernel {
                     }
                     vec![waiters]
                 }
-                Body::Semaphore { value, waiters } => {
-                    if *value > 0 && !waiters.is_empty() {
-                        return Err(format!("semaphore {} has units and waiters", o.label));
+                Body::Semaphore { waiters, .. } => {
+                    if let Some(w) = waiters.iter().find(|w| self.semop_could_go(o, *w)) {
+                        return Err(format!(
+                            "semaphore {} keeps {w:?} waiting for what it could take",
+                            o.label
+                        ));
                     }
                     vec![waiters]
                 }
@@ -152,6 +155,7 @@ impl Kernel {
                 ),
                 Carry::Msg(_) => matches!(sending, Some(Wait::Send { .. } | Wait::MsgSnd)),
                 Carry::Bytes(_) => matches!(sending, Some(Wait::PipeWrite { .. } | Wait::SockWrite)),
+                Carry::SemOps { .. } => matches!(sending, Some(Wait::Semaphore | Wait::SemZero)),
             };
             if !carries_right {
                 return Err(format!("{} carries {:?} while {:?}", p.name, p.carry, p.state));

@@ -566,6 +566,7 @@ impl Kernel {
                     Some(*offset)
                 }
                 Syscall::Poke { addr, .. } | Syscall::Peek { addr, .. } | Syscall::PeekInt { addr } => Some(*addr),
+                Syscall::SemCtl { num, .. } => Some(i64::from(*num)),
                 _ => None,
             };
             self.record(pid, || EventKind::Syscall {
@@ -574,6 +575,11 @@ impl Kernel {
                 data: match &call {
                     Syscall::Open { path, .. } | Syscall::Mkfifo { path, .. } => Some(Data::str(path)),
                     Syscall::Mmap { path: Some(path), .. } => Some(Data::str(path)),
+                    Syscall::SemOp { ops, undo, .. } => Some(Data::str(&crate::semop::ops_words(ops, *undo))),
+                    Syscall::SemCtl {
+                        cmd: crate::SemCmd::SetVal(v),
+                        ..
+                    } => Some(Data::Int(*v as i64)),
                     _ => call.data().cloned(),
                 },
                 arg,
@@ -739,7 +745,14 @@ impl Kernel {
             }
             Syscall::Read { cap, max, timeout } => self.sys_read(pid, cap, max, timeout),
             Syscall::SemWait { cap, timeout } => self.sys_sem_wait(pid, cap, timeout),
-            Syscall::SemPost { cap } => Flow::Done(self.sys_sem_post(pid, cap)),
+            Syscall::SemPost { cap } => self.sys_sem_post(pid, cap),
+            Syscall::SemOp {
+                cap,
+                ops,
+                undo,
+                timeout,
+            } => self.sys_semop(pid, cap, &ops, undo, timeout),
+            Syscall::SemCtl { cap, num, cmd } => Flow::Done(self.sys_semctl(pid, cap, num, cmd)),
             Syscall::Attach { cap, readonly } => Flow::Done(self.sys_attach(pid, cap, readonly)),
             Syscall::Detach { cap } => Flow::Done(self.sys_detach(pid, cap)),
             Syscall::Store { cap, offset, data } => Flow::Done(self.sys_store(pid, cap, offset, &data)),

@@ -94,6 +94,9 @@ impl Kernel {
         if !daemon {
             self.live_nondaemons -= 1;
         }
+        if !self.procs[pid.index()].sem_undo.is_empty() {
+            self.record_semundo(pid);
+        }
         self.record(pid, || EventKind::End { ending });
         // The notifications it signals by ending: their waiters are re-checked
         // with its dependents (one it could wake by ending can no longer be).
@@ -111,6 +114,10 @@ impl Kernel {
             if waiting {
                 self.wake(caller, Err(Error::PeerDied));
             }
+        }
+        // Its `semop ... undo` adjustments, before its capabilities go (Linux `exit_sem`).
+        if !self.procs[pid.index()].sem_undo.is_empty() {
+            self.undo_semops(pid);
         }
         for c in caps {
             self.delete_cap(c);

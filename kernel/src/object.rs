@@ -41,6 +41,11 @@ impl WaitQueue {
     pub fn pop(&mut self) -> Option<Pid> {
         self.q.pop_front().map(|(_, p)| p)
     }
+    /// The `i`th waiter, in queue order.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<Pid> {
+        self.q.get(i).map(|(_, p)| *p)
+    }
     #[inline]
     pub fn front(&self) -> Option<Pid> {
         self.q.front().map(|(_, p)| *p)
@@ -99,8 +104,12 @@ pub(crate) enum Body {
         /// Path, for a named pipe.
         path: Option<String>,
     },
+    /// A set of semaphores: semaphore 0's value, the others' (empty for a
+    /// single semaphore, so `sem_wait`'s fast path touches only `value`), and
+    /// one queue for every waiter of the set, in the order they came.
     Semaphore {
         value: u64,
+        others: Vec<u64>,
         waiters: WaitQueue,
     },
     Shm {
@@ -215,8 +224,10 @@ pub struct ObjectOptions {
     pub key: Option<i64>,
     /// Owner and mode.
     pub perm: Option<IpcPerm>,
-    /// Semaphore initial value.
+    /// Semaphore initial value (of each semaphore of a set).
     pub value: u64,
+    /// Semaphores in a set (0 or 1: one).
+    pub nsems: u32,
     /// Shm size, message queue byte limit.
     pub size: Option<u64>,
     /// File contents.

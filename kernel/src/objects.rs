@@ -36,6 +36,10 @@ pub fn refusal(kind: ObjectKind, opts: &ObjectOptions, limits: &crate::Limits) -
             Error::InvalidArgument,
             format!("a semaphore's value is at most {}", crate::sem::SEM_VALUE_MAX),
         )),
+        ObjectKind::Semaphore if opts.nsems > crate::semop::SEMMSL => Some((
+            Error::InvalidArgument,
+            format!("a semaphore set holds at most {} semaphores", crate::semop::SEMMSL),
+        )),
         ObjectKind::Pipe if opts.capacity.is_some_and(|c| c == 0 || c > bytes_max) => Some((
             Error::InvalidArgument,
             format!("a pipe's capacity is 1 to {bytes_max} bytes"),
@@ -98,6 +102,7 @@ pub(crate) fn new_body(kind: ObjectKind, opts: &ObjectOptions) -> KResult<Body> 
         }
         ObjectKind::Semaphore => Body::Semaphore {
             value: opts.value,
+            others: vec![opts.value; opts.nsems.saturating_sub(1) as usize],
             waiters: WaitQueue::default(),
         },
         ObjectKind::Shm => {

@@ -73,6 +73,8 @@ pub(crate) enum Wait {
         atomic: bool,
     },
     Semaphore,
+    /// A `semop` waiting for a semaphore to be zero.
+    SemZero,
     Sleep,
     Child,
     FifoOpen {
@@ -100,6 +102,7 @@ impl Wait {
             Wait::PipeRead { .. } => WaitKind::PipeRead,
             Wait::PipeWrite { .. } => WaitKind::PipeWrite,
             Wait::Semaphore => WaitKind::Semaphore,
+            Wait::SemZero => WaitKind::SemZero,
             Wait::Sleep => WaitKind::Sleep,
             Wait::Child => WaitKind::Child,
             Wait::FifoOpen { .. } => WaitKind::FifoOpen,
@@ -121,6 +124,14 @@ pub(crate) enum Carry {
     Msg(Message),
     /// The bytes of a pipe `write` still to go in.
     Bytes(Vec<u8>),
+    /// The operations of a `semop` waiting to be applied (a plain `sem_wait`
+    /// carries nothing), and whether they are to be undone at exit.
+    SemOps {
+        /// The operations.
+        ops: Box<[crate::semop::SemOp]>,
+        /// `SEM_UNDO`.
+        undo: bool,
+    },
 }
 
 impl Carry {
@@ -208,6 +219,9 @@ pub(crate) struct Process {
     pub next_map_offset: u64,
     /// Semaphore units taken and not posted, per semaphore.
     pub sem_held: Vec<(ObjId, u64)>,
+    /// Undo adjustments of `semop ... undo` (Linux `semadj`): per set and
+    /// semaphore, what is added back when the process ends.
+    pub sem_undo: Vec<(ObjId, u32, i64)>,
     /// Notifications to signal when this process ends (`watch`), with their bits.
     pub watchers: Vec<(ObjId, u64)>,
 }
@@ -239,6 +253,7 @@ impl Process {
             maps: Vec::new(),
             next_map_offset: 0,
             sem_held: Vec::new(),
+            sem_undo: Vec::new(),
             watchers: Vec::new(),
         }
     }

@@ -60,7 +60,7 @@ impl ObjectKind {
             }
             ObjectKind::Notification => Rights::SIGNAL | Rights::WAIT,
             ObjectKind::Pipe | ObjectKind::Shm | ObjectKind::File | ObjectKind::Socket => Rights::READ | Rights::WRITE,
-            ObjectKind::Semaphore => Rights::WAIT | Rights::POST,
+            ObjectKind::Semaphore => Rights::WAIT | Rights::POST | Rights::READ,
         }
     }
 
@@ -80,11 +80,11 @@ impl ObjectKind {
     }
 
     /// The rights an `ipc_perm` read bit grants for this kind. For a
-    /// semaphore, none: every `semop` needs alter permission (Linux), and
-    /// read permission allows only `stat`-style reads.
+    /// semaphore only `read` (getval, the waiter counts, wait-for-zero):
+    /// every `semop` that changes a value needs alter permission (Linux).
     pub fn read_rights(self) -> Rights {
         match self {
-            ObjectKind::Semaphore => Rights::empty(),
+            ObjectKind::Semaphore => Rights::READ,
             _ => self.rights() & (Rights::RECV | Rights::READ | Rights::WAIT),
         }
     }
@@ -156,8 +156,9 @@ mod tests {
     fn perm_bits_map_to_kind_rights() {
         assert_eq!(ObjectKind::MsgQueue.read_rights(), Rights::RECV);
         assert_eq!(ObjectKind::MsgQueue.write_rights(), Rights::SEND);
-        // Every semop needs alter permission: read grants neither P nor V.
-        assert_eq!(ObjectKind::Semaphore.read_rights(), Rights::empty());
+        // Every semop that changes a value needs alter permission: read
+        // grants neither P nor V, only `read` (getval, wait for zero).
+        assert_eq!(ObjectKind::Semaphore.read_rights(), Rights::READ);
         assert_eq!(ObjectKind::Semaphore.write_rights(), Rights::WAIT | Rights::POST);
         assert_eq!(ObjectKind::Shm.write_rights(), Rights::WRITE);
     }

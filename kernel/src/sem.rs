@@ -7,77 +7,101 @@
 
 use crate::kernel::{Flow, Kernel};
 use crate::object::Body;
-use crate::process::Wait;
-use crate::{CapId, Error, KResult, ObjId, Pid, Ret, Rights, Timeout};
+use crate::process::{Carry, Wait};
+use crate::semop::SemOp;
+use crate::{CapId, Error, ObjId, Pid, Ret, Rights, Timeout};
 
 /// Largest semaphore value (Linux's SEMVMX).
 pub const SEM_VALUE_MAX: u64 = 32767;
 
 impl Kernel {
+    /// P: `semop` of -1 on semaphore 0. A unit free with nobody waiting is
+    /// taken here at once (the common case, kept as cheap as it was before
+    /// sets); anything else goes through `semop`'s general rule.
     pub(crate) fn sys_sem_wait(&mut self, pid: Pid, cap: CapId, timeout: Timeout) -> Flow {
         let (obj, rights, _) = match self.need(pid, cap, Rights::WAIT) {
             Ok(x) => x,
             Err(f) => return f,
         };
         let prio = self.procs[pid.index()].priority;
-        let Some(o) = self.objs.get_mut(obj.0) else {
-            return Flow::Done(Err(Error::InvalidArgument));
-        };
-        let Body::Semaphore { value, waiters } = &mut o.body else {
-            return Flow::Done(Err(Error::InvalidArgument));
-        };
-        if *value > 0 {
-            *value -= 1;
-            o.hint_unit_holder(cap, rights);
-            self.hold_unit(pid, obj, 1);
-            return Flow::Done(Ok(Ret::Unit));
+        if let Some(o) = self.objs.get_mut(obj.0) {
+            if let Body::Semaphore { value, waiters, .. } = &mut o.body {
+                if *value > 0 && waiters.is_empty() {
+                    *value -= 1;
+                    o.hint_unit_holder(cap, rights);
+                    self.hold_unit(pid, obj, 1);
+                    return Flow::Done(Ok(Ret::Unit));
+                }
+                // No unit: a plain P waits, carrying nothing (its operation is implied).
+                if *value == 0 {
+                    if timeout.is_nowait() {
+                        return Flow::Done(Err(Error::WouldBlock));
+                    }
+                    waiters.push(prio, pid);
+                    return self.block(pid, Wait::Semaphore, Some(obj), Some(cap), timeout);
+                }
+            }
         }
-        if timeout.is_nowait() {
-            return Flow::Done(Err(Error::WouldBlock));
-        }
-        waiters.push(prio, pid);
-        self.block(pid, Wait::Semaphore, Some(obj), Some(cap), timeout)
+        self.semop_cold(pid, cap, -1, timeout)
     }
 
-    pub(crate) fn sys_sem_post(&mut self, pid: Pid, cap: CapId) -> KResult<Ret> {
-        let obj = self.lookup(pid, cap, Rights::POST)?.obj;
+    /// V: `semop` of +1 on semaphore 0 (the first waiter that can take the
+    /// unit takes it at once). With nobody waiting, done here.
+    pub(crate) fn sys_sem_post(&mut self, pid: Pid, cap: CapId) -> Flow {
+        let obj = match self.lookup(pid, cap, Rights::POST) {
+            Ok(n) => n.obj,
+            Err(e) => return Flow::Done(Err(e)),
+        };
         let Some(o) = self.objs.get_mut(obj.0) else {
-            return Err(Error::InvalidArgument);
+            return Flow::Done(Err(Error::InvalidArgument));
         };
-        let Body::Semaphore { value, waiters } = &mut o.body else {
-            return Err(Error::InvalidArgument);
+        let Body::Semaphore { value, waiters, others } = &mut o.body else {
+            return Flow::Done(Err(Error::InvalidArgument));
         };
-        let next = waiters.pop();
-        match next {
-            None => {
-                if *value >= SEM_VALUE_MAX {
-                    return Err(Error::LimitReached);
-                }
-                *value += 1;
+        let Some(w) = waiters.front() else {
+            if *value >= SEM_VALUE_MAX {
+                return Flow::Done(Err(Error::LimitReached));
             }
-            Some(w) => {
-                // The unit goes to `w`, through the capability it waits with.
-                let through = self.procs[w.index()].blocked().and_then(|b| b.through);
-                if let Some((c, n)) = through.and_then(|c| Some((c, self.caps.get(c.0)?))) {
-                    o.hint_unit_holder(c, n.rights);
-                }
+            *value += 1;
+            self.hold_unit(pid, obj, -1);
+            return Flow::Done(Ok(Ret::Unit));
+        };
+        // The first waiter is a plain P on a single semaphore at 0: the unit
+        // goes straight to it, which is what the general rescan would decide
+        // (nobody else could go at 0 before, and the value is 0 again after).
+        if *value == 0 && others.is_empty() && matches!(self.procs[w.index()].carry, Carry::Nothing) {
+            waiters.pop();
+            let through = self.procs[w.index()].blocked().and_then(|b| b.through);
+            if let Some((c, n)) = through.and_then(|c| Some((c, self.caps.get(c.0)?))) {
+                o.hint_unit_holder(c, n.rights);
             }
-        }
-        self.hold_unit(pid, obj, -1);
-        if let Some(w) = next {
+            self.hold_unit(pid, obj, -1);
             self.hold_unit(w, obj, 1);
             self.unblock_dequeued(w);
             self.finish_wait(w, Ok(Ret::Unit), true);
+            return Flow::Done(Ok(Ret::Unit));
         }
-        Ok(Ret::Unit)
+        self.semop_cold(pid, cap, 1, Timeout::Never)
     }
 
+    /// A P or V that its quick cases above do not cover (a set, a waiter
+    /// that is not a plain P): `semop`'s general rule, out of line so the
+    /// quick cases stay small.
+    #[cold]
+    #[inline(never)]
+    fn semop_cold(&mut self, pid: Pid, cap: CapId, op: i64, timeout: Timeout) -> Flow {
+        self.sys_semop(pid, cap, &[SemOp { num: 0, op }], false, timeout)
+    }
+
+    /// `delta` units of `obj` taken (positive) or given back (negative) by
+    /// `pid`: who holds units, for deadlock reports.
+    #[inline(always)]
     pub(crate) fn hold_unit(&mut self, pid: Pid, obj: ObjId, delta: i64) {
         let held = &mut self.procs[pid.index()].sem_held;
         if let Some(i) = held.iter().position(|(o, _)| *o == obj) {
             if delta > 0 {
-                held[i].1 += 1;
-            } else if held[i].1 <= 1 {
+                held[i].1 += delta as u64;
+            } else if held[i].1 <= delta.unsigned_abs() {
                 // Units are usually posted in the reverse order of taking them:
                 // the last entry goes without a memmove.
                 if i + 1 == held.len() {
@@ -86,10 +110,10 @@ impl Kernel {
                     held.remove(i);
                 }
             } else {
-                held[i].1 -= 1;
+                held[i].1 -= delta.unsigned_abs();
             }
         } else if delta > 0 {
-            held.push((obj, 1));
+            held.push((obj, delta as u64));
         }
     }
 

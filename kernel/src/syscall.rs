@@ -30,6 +30,9 @@ pub struct GetFlags {
     /// The mode was asked for: its bits are checked against an existing
     /// object's `ipc_perm` at the get (Linux `ipcperms` with msgflg's bits).
     pub mode_asked: bool,
+    /// `semget`'s `nsems`: semaphores in a new set (0: one); an existing
+    /// set must have at least this many (Linux EINVAL otherwise).
+    pub nsems: u32,
 }
 
 /// Identity and scheduling of a new process.
@@ -292,6 +295,27 @@ pub enum Syscall {
     SemPost {
         /// Semaphore.
         cap: CapId,
+    },
+    /// `semop`: operations on the semaphores of a set, applied all together
+    /// when they all can be, else waited for (or `WouldBlock` with `nowait`).
+    SemOp {
+        /// Semaphore set.
+        cap: CapId,
+        /// The operations, in order.
+        ops: Box<[crate::SemOp]>,
+        /// `SEM_UNDO`: each is reversed when the process ends.
+        undo: bool,
+        /// How long to wait.
+        timeout: Timeout,
+    },
+    /// `semctl`: a semaphore's value, waiter counts, or a new value.
+    SemCtl {
+        /// Semaphore set.
+        cap: CapId,
+        /// Which semaphore, from 0.
+        num: u32,
+        /// What.
+        cmd: crate::SemCmd,
     },
     /// Map a segment (or file) into this process.
     Attach {
@@ -560,6 +584,23 @@ impl Syscall {
             Syscall::Close { .. } => "close",
             Syscall::SemWait { .. } => "sem_wait",
             Syscall::SemPost { .. } => "sem_post",
+            Syscall::SemOp { .. } => "semop",
+            Syscall::SemCtl {
+                cmd: crate::SemCmd::GetVal,
+                ..
+            } => "semctl getval",
+            Syscall::SemCtl {
+                cmd: crate::SemCmd::SetVal(_),
+                ..
+            } => "semctl setval",
+            Syscall::SemCtl {
+                cmd: crate::SemCmd::GetNcnt,
+                ..
+            } => "semctl getncnt",
+            Syscall::SemCtl {
+                cmd: crate::SemCmd::GetZcnt,
+                ..
+            } => "semctl getzcnt",
             Syscall::Attach { .. } => "shmat",
             Syscall::Detach { .. } => "shmdt",
             Syscall::Store { .. } => "store",
@@ -607,6 +648,8 @@ impl Syscall {
             | Syscall::Close { cap }
             | Syscall::SemWait { cap, .. }
             | Syscall::SemPost { cap }
+            | Syscall::SemOp { cap, .. }
+            | Syscall::SemCtl { cap, .. }
             | Syscall::Attach { cap, .. }
             | Syscall::Detach { cap }
             | Syscall::Msync { cap }

@@ -80,10 +80,13 @@ impl Kernel {
                 gid: 1000,
                 mode: 0o600,
             });
-            if let Body::Shm { mem, .. } = &o.body {
-                if size > mem.len() as u64 {
-                    return Err(Error::InvalidArgument);
+            match &o.body {
+                Body::Shm { mem, .. } if size > mem.len() as u64 => return Err(Error::InvalidArgument),
+                // Linux semget: asking an existing set for more semaphores than it has.
+                Body::Semaphore { others, .. } if flags.nsems as usize > others.len() + 1 => {
+                    return Err(Error::InvalidArgument)
                 }
+                _ => {}
             }
             if flags.mode_asked && !ipc_allows(&perm, uid, gid, flags.mode) {
                 return Err(Error::PermissionDenied);
@@ -105,7 +108,10 @@ impl Kernel {
             ..Default::default()
         };
         match kind {
-            ObjectKind::Semaphore => opts.value = size,
+            ObjectKind::Semaphore => {
+                opts.value = size;
+                opts.nsems = flags.nsems;
+            }
             ObjectKind::Shm => opts.size = Some(size),
             _ => {}
         }

@@ -27,6 +27,7 @@ fn shm_get(key: i64, size: u64) -> Syscall {
             exclusive: false,
             mode: 0o600,
             mode_asked: false,
+            nsems: 0,
         },
         size,
     }

@@ -148,6 +148,7 @@ fn keyed_get_checks_ipc_perm_and_exclusive_creation() {
             exclusive,
             mode,
             mode_asked: false,
+            nsems: 0,
         },
         size: 0,
     };
@@ -178,6 +179,7 @@ fn keyed_get_checks_ipc_perm_and_exclusive_creation() {
             exclusive: false,
             mode: 0o400,
             mode_asked: true,
+            nsems: 0,
         },
         size: 0,
     };
@@ -627,6 +629,7 @@ fn removing_a_message_queue_frees_its_key_and_wakes_waiters() {
             exclusive: false,
             mode: 0o600,
             mode_asked: false,
+            nsems: 0,
         },
         size: 0,
     };
@@ -976,6 +979,7 @@ fn key_zero_is_ipc_private() {
             exclusive: true,
             mode: 0o600,
             mode_asked: false,
+            nsems: 0,
         },
         size: 0,
     };

@@ -3,7 +3,7 @@
 //! completes the call), so the two handles have the same calls, names,
 //! arguments and errors by construction.
 
-use ipcsim_kernel::{CapId, Data, Error, HostId, Kernel, Message, Syscall, Timeout};
+use ipcsim_kernel::{CapId, Data, Error, HostId, Kernel, Message, SemCmd, SemOp, Syscall, Timeout};
 
 use crate::blocking::BlockingSys;
 use crate::net::{Datagram, Domain, SockType};
@@ -115,6 +115,17 @@ system_calls! {
     /// `Data::Int` writes it) from an attached mapping, as `Data::Int`.
     syscall fn load_int(cap: CapId, offset: i64) -> Data {
         Syscall::LoadInt { cap, offset }
+    }
+
+    /// `semop`: every operation on the set applied together, or waited for
+    /// (`undo`: each reversed when the process ends, as `SEM_UNDO`).
+    syscall fn semop(cap: CapId, ops: &[SemOp], undo: bool, timeout: Timeout) -> () {
+        Syscall::SemOp { cap, ops: ops.into(), undo, timeout }
+    }
+
+    /// `semctl`: semaphore `num`'s value or waiter counts (`Ok(0)` for `SetVal`).
+    syscall fn semctl(cap: CapId, num: u32, cmd: SemCmd) -> i64 {
+        Syscall::SemCtl { cap, num, cmd }
     }
 
     /// A new socket; its capability has the rights read and write.

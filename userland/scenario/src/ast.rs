@@ -430,7 +430,26 @@ pub enum OpKind {
         create: bool,
         exclusive: bool,
         value: Option<Expr>,
+        /// **(ipcsim extension, as `semget`'s nsems)** semaphores in the set.
+        count: Option<Expr>,
         mode: Option<Expr>,
+    },
+    /// `semop CAP NUM:OP ... [undo]`: applied together, or waited for.
+    SemOp {
+        cap: Expr,
+        /// (semaphore, operation) pairs, in order.
+        ops: Vec<(Expr, Expr)>,
+        /// `undo` (SEM_UNDO on every operation).
+        undo: bool,
+    },
+    /// `semctl CAP getval|setval|getncnt|getzcnt [N] [VALUE]` or `semctl CAP remove`.
+    SemCtl {
+        cap: Expr,
+        cmd: SemCtlCmd,
+        /// Which semaphore (default 0).
+        num: Option<Expr>,
+        /// `setval`'s value.
+        value: Option<Expr>,
     },
     SemWait {
         cap: Expr,
@@ -563,6 +582,8 @@ impl OpKind {
             OpKind::SemGet { .. } => "semget",
             OpKind::SemWait { .. } => "sem_wait",
             OpKind::SemPost { .. } => "sem_post",
+            OpKind::SemOp { .. } => "semop",
+            OpKind::SemCtl { .. } => "semctl",
             OpKind::Derive { .. } => "derive",
             OpKind::Revoke { .. } => "revoke",
             OpKind::Delete { .. } => "delete",
@@ -610,6 +631,7 @@ impl OpKind {
                 | OpKind::Write { .. }
                 | OpKind::Read { .. }
                 | OpKind::SemWait { .. }
+                | OpKind::SemOp { .. }
                 | OpKind::Lookup { .. }
                 | OpKind::WaitChild
                 | OpKind::Net(NetOp::Accept { .. } | NetOp::Connect { .. } | NetOp::RecvFrom { .. })
@@ -661,6 +683,21 @@ pub enum Expr {
     Is(Box<Expr>, Option<Error>, Span),
     /// **(ipcsim)** A built-in function: `contains(S, T)`, `field(S, SEP, N)`, ...
     Call(Builtin, Vec<Expr>, Span),
+}
+
+/// What a `semctl` asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SemCtlCmd {
+    /// `getval`.
+    GetVal,
+    /// `setval`.
+    SetVal,
+    /// `getncnt`.
+    GetNcnt,
+    /// `getzcnt`.
+    GetZcnt,
+    /// `remove` (IPC_RMID).
+    Remove,
 }
 
 /// The built-in functions of strings and integers (an ipcsim extension):

@@ -97,7 +97,9 @@ fn op_kinds(op: &OpKind) -> Option<(&'static [ObjectKind], &'static str)> {
         | OpKind::MsgRemove { .. } => (&[MsgQueue], "a msgqueue"),
         OpKind::Write { .. } | OpKind::Read { .. } => (&[Pipe, Socket], "a pipe or a stream socket"),
         OpKind::Net(n) if n.cap().is_some() => (&[Socket], "a socket"),
-        OpKind::SemWait { .. } | OpKind::SemPost { .. } => (&[Semaphore], "a semaphore"),
+        OpKind::SemWait { .. } | OpKind::SemPost { .. } | OpKind::SemOp { .. } | OpKind::SemCtl { .. } => {
+            (&[Semaphore], "a semaphore")
+        }
         OpKind::ShmAt { .. } | OpKind::ShmDt { .. } | OpKind::ShmRemove { .. } => (&[Shm], "a shm segment"),
         OpKind::Store { .. } | OpKind::Load { .. } => (&[Shm, File], "a shm segment or a mapped file"),
         OpKind::Msync { .. } | OpKind::Munmap { .. } => (&[File], "a mapped file"),
@@ -125,6 +127,8 @@ fn op_cap(op: &OpKind) -> Option<&Expr> {
         | OpKind::Destroy { cap }
         | OpKind::SemWait { cap }
         | OpKind::SemPost { cap }
+        | OpKind::SemOp { cap, .. }
+        | OpKind::SemCtl { cap, .. }
         | OpKind::Derive { cap, .. }
         | OpKind::Revoke { cap }
         | OpKind::Delete { cap }
@@ -186,10 +190,25 @@ fn op_exprs(op: &Op) -> Vec<&Expr> {
         OpKind::Lookup { name } => v.push(name),
         OpKind::Write { cap, value } => v.extend([cap, value]),
         OpKind::Read { cap, n } => v.extend([cap, n]),
-        OpKind::SemGet { key, value, mode, .. } => {
+        OpKind::SemGet {
+            key,
+            value,
+            count,
+            mode,
+            ..
+        } => {
             v.push(key);
-            v.extend(value.iter());
-            v.extend(mode.iter());
+            v.extend(value.iter().chain(count.iter()).chain(mode.iter()));
+        }
+        OpKind::SemOp { cap, ops, .. } => {
+            v.push(cap);
+            for (num, op) in ops {
+                v.extend([num, op]);
+            }
+        }
+        OpKind::SemCtl { cap, num, value, .. } => {
+            v.push(cap);
+            v.extend(num.iter().chain(value.iter()));
         }
         OpKind::Derive { cap, badge, .. } => {
             v.push(cap);

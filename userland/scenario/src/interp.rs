@@ -23,6 +23,7 @@ use crate::value::Value;
 
 mod builtin;
 mod net;
+mod sem;
 
 /// What every interpreted process shares: the scenario and the boot-time tables.
 pub(crate) struct World {
@@ -953,6 +954,7 @@ impl<'w> Interp<'w> {
             exclusive,
             mode,
             mode_asked,
+            nsems: 0,
         };
         Ok(Built::Call(match &op.kind {
             OpKind::Net(n) => return self.build_net(n, to),
@@ -991,16 +993,24 @@ impl<'w> Interp<'w> {
                 create,
                 exclusive,
                 value,
+                count,
                 mode,
             } => Syscall::Get {
                 kind: ObjectKind::Semaphore,
                 key: self.int(key)?,
-                flags: flags(*create, *exclusive, self.mode(mode, 0o600)?, mode.is_some()),
+                flags: GetFlags {
+                    nsems: match count {
+                        Some(c) => self.sem_count(c)?,
+                        None => 0,
+                    },
+                    ..flags(*create, *exclusive, self.mode(mode, 0o600)?, mode.is_some())
+                },
                 size: match value {
                     Some(v) => self.uint(v)?,
                     None => 0,
                 },
             },
+            OpKind::SemOp { .. } | OpKind::SemCtl { .. } => return self.build_sem(op, to),
             OpKind::Derive { cap, rights, badge } => {
                 let c = self.cap(cap)?;
                 let rights = match rights {

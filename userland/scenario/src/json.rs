@@ -108,6 +108,12 @@ pub fn event_json(k: &Kernel, e: &Event, out: &mut String) {
             put("object", label(k, *obj));
             put("data", data(d));
         }
+        EventKind::SemUndo { obj, num, delta } => {
+            put("event", json!("sem_undo"));
+            put("object", label(k, *obj));
+            put("semaphore", json!(num));
+            put("delta", json!(delta));
+        }
         EventKind::Enqueue { obj, data: d } => {
             put("event", json!("enqueue"));
             put("object", label(k, *obj));

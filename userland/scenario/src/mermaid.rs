@@ -204,6 +204,13 @@ impl Mermaid {
                 let t = short(&Data::str(text));
                 self.push(format!("    Note over {}: print {t}", id(p)));
             }
+            // What the kernel gives back for a process that ends is part of the story.
+            EventKind::SemUndo { obj, num, delta } => self.push(format!(
+                "    Note over {}: undo: semaphore {num} of {} {delta:+} (t={})",
+                id(p),
+                k.object_label(*obj),
+                e.time
+            )),
             _ => {}
         }
     }

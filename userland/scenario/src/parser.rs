@@ -9,6 +9,7 @@ use crate::lexer::{lex, Tok, Token};
 
 mod expect;
 mod net;
+mod sem;
 use crate::limits::{BLOCK_DEPTH_MAX, DIAGNOSTICS_KEPT_MAX, EXPR_OPERATORS_MAX, NAME_BYTES_MAX};
 
 /// Parses a scenario; returns it with every syntax error found.
@@ -358,6 +359,17 @@ impl<'s> Parser<'s> {
                 (ObjectKind::Semaphore, "value") => {
                     opts.value = self.uint("a value")?;
                     has_value = true;
+                }
+                (ObjectKind::Semaphore, "count") => {
+                    let s = self.span();
+                    let n = self.uint("how many semaphores")?;
+                    if n == 0 || n > u64::from(ipcsim_kernel::semop::SEMMSL) {
+                        return self.err(
+                            s,
+                            format!("a semaphore set holds 1 to {} semaphores", ipcsim_kernel::semop::SEMMSL),
+                        );
+                    }
+                    opts.nsems = n as u32;
                 }
                 (ObjectKind::Shm, "size") => {
                     let s = self.span();
@@ -900,6 +912,7 @@ impl<'s> Parser<'s> {
                         create: false,
                         exclusive: false,
                         value: None,
+                        count: None,
                         mode: None,
                     },
                     true,
@@ -1105,6 +1118,8 @@ impl<'s> Parser<'s> {
             "compute" => OpKind::Compute { t: self.operand()? },
             "yield" => OpKind::Yield,
             w if net::NET_WORDS.contains(&w) => return self.net_op(w, kw.span),
+            "semop" => return self.semop(),
+            "semctl" => return self.semctl(),
             _ => return self.err(kw.span, format!("unknown statement `{word}`")),
         };
         let mut op = Self::new_op(kind);
@@ -1130,12 +1145,13 @@ impl<'s> Parser<'s> {
     /// `exclusive`, `mode M`, and for `semget` `value N`, in any order.
     fn keyed_get(&mut self, kind: OpKind, with_value: bool) -> P<Op> {
         let mut op = Self::new_op(kind);
-        let (mut c, mut x, mut v, mut m) = (false, false, None, None);
+        let (mut c, mut x, mut v, mut n, mut m) = (false, false, None, None, None);
         self.options(&mut op, &mut |p, w| {
             match w.name.as_str() {
                 "create" => c = true,
                 "exclusive" => x = true,
                 "value" if with_value => v = Some(p.operand()?),
+                "count" if with_value => n = Some(p.operand()?),
                 "mode" => m = Some(p.operand()?),
                 _ => return Ok(false),
             }
@@ -1160,10 +1176,11 @@ impl<'s> Parser<'s> {
                 create,
                 exclusive,
                 value,
+                count,
                 mode,
                 ..
             } => {
-                (*create, *exclusive, *value, *mode) = (c, x, v, m);
+                (*create, *exclusive, *value, *count, *mode) = (c, x, v, n, m);
             }
             _ => {}
         }

@@ -121,8 +121,15 @@ pub fn event_words(k: &Kernel, e: &Event, out: &mut String) {
             } else if let Some(a) = arg {
                 let _ = write!(out, " {a}");
             }
-            if let Some(d) = data {
-                let _ = write!(out, " {d}");
+            match data {
+                // A semop's operations are words, not a string sent anywhere.
+                Some(ipcsim_kernel::Data::Str(s)) if *name == "semop" => {
+                    let _ = write!(out, " {s}");
+                }
+                Some(d) => {
+                    let _ = write!(out, " {d}");
+                }
+                None => {}
             }
             Ok(())
         }
@@ -156,6 +163,9 @@ pub fn event_words(k: &Kernel, e: &Event, out: &mut String) {
             write!(out, " ({})", notes.join(", "))
         }
         EventKind::Loaded { obj: o, data } => write!(out, "reads {data} from {}", k.object_label(*o)),
+        EventKind::SemUndo { obj, num, delta } => {
+            write!(out, "undo: semaphore {num} of {} {delta:+}", k.object_label(*obj))
+        }
         EventKind::Enqueue { obj: o, data } => {
             write!(out, "-> {data} buffered in {}", k.object_label(*o))
         }
