@@ -154,7 +154,7 @@ impl Kernel {
                     Some(Wait::Send { .. } | Wait::MsgSnd | Wait::PipeWrite { .. } | Wait::SockWrite)
                 ),
                 Carry::Msg(_) => matches!(sending, Some(Wait::Send { .. } | Wait::MsgSnd)),
-                Carry::Bytes(_) => matches!(sending, Some(Wait::PipeWrite { .. } | Wait::SockWrite)),
+                Carry::Bytes { .. } => matches!(sending, Some(Wait::PipeWrite { .. } | Wait::SockWrite)),
                 Carry::SemOps { .. } => matches!(sending, Some(Wait::Semaphore | Wait::SemZero)),
             };
             if !carries_right {

@@ -156,6 +156,15 @@ pub(crate) enum Flow {
     Blocked,
 }
 
+/// A write's count when it ends before all its bytes went in: `Ret::Int`
+/// of what did, if anything did.
+fn partial_write(carry: Option<&Carry>) -> Option<Ret> {
+    match carry {
+        Some(Carry::Bytes { rest, total }) if rest.len() < *total => Some(Ret::Int((total - rest.len()) as i64)),
+        _ => None,
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub(crate) struct Timer {
     pub at: Time,
@@ -1170,12 +1179,13 @@ impl Kernel {
                 continue;
             }
             let is_sleep = matches!(self.procs[t.pid.index()].blocked(), Some(b) if matches!(b.wait, Wait::Sleep));
-            self.unblock(t.pid);
+            let carry = self.unblock(t.pid).map(|(_, c)| c);
             if is_sleep {
                 self.finish_wait(t.pid, Ok(Ret::Unit), false);
             } else {
                 self.record(t.pid, || EventKind::Timeout);
-                self.finish_wait(t.pid, Err(Error::TimedOut), false);
+                let res = partial_write(carry.as_ref()).ok_or(Error::TimedOut);
+                self.finish_wait(t.pid, res, false);
             }
         }
     }
@@ -1236,7 +1246,13 @@ impl Kernel {
         if self.procs[pid.index()].blocked().is_none() {
             return;
         }
-        self.unblock(pid);
+        let carry = self.unblock(pid).map(|(_, c)| c);
+        // A write cut short (a signal, the reader gone) after some of its
+        // bytes went in returns their count, as Linux's write does.
+        let res = match (&res, partial_write(carry.as_ref())) {
+            (Err(Error::Interrupted | Error::BrokenPipe), Some(done)) => Ok(done),
+            _ => res,
+        };
         self.finish_wait(pid, res, true);
     }
 

@@ -56,12 +56,14 @@ impl Kernel {
             self.send_signal(None, pid, Signal::SIGPIPE);
             return Flow::Done(Err(Error::BrokenPipe));
         }
-        if timeout.is_nowait() && bytes.len() > free {
-            // A non-blocking write is all or nothing here (as POSIX for writes up to PIPE_BUF).
-            return Flow::Done(Err(Error::WouldBlock));
-        }
         let len = bytes.len();
         let atomic = is_atomic(len, self.pipe_capacity(obj));
+        // A non-blocking write that does not fit: one of at most PIPE_BUF
+        // bytes writes nothing; a larger one writes what fits and returns
+        // the count (POSIX, Linux), or fails if nothing fits.
+        if timeout.is_nowait() && len > free && (atomic || free == 0 || self.pipe_writers_waiting(obj)) {
+            return Flow::Done(Err(Error::WouldBlock));
+        }
         // Writers wait in order: one that finds others waiting queues behind them.
         let queued = self.pipe_writers_waiting(obj);
         self.stats.count(ObjectKind::Pipe, len, self.copies());
@@ -74,13 +76,16 @@ impl Kernel {
             rest
         };
         if rest.is_empty() {
-            return Flow::Done(Ok(Ret::Unit));
+            return Flow::Done(Ok(Ret::Int(len as i64)));
+        }
+        if timeout.is_nowait() {
+            return Flow::Done(Ok(Ret::Int((len - rest.len()) as i64)));
         }
         let prio = self.procs[pid.index()].priority;
         if let Some(Body::Pipe { writers_waiting, .. }) = self.objs.get_mut(obj.0).map(|o| &mut o.body) {
             writers_waiting.push(prio, pid);
         }
-        self.procs[pid.index()].carry = Carry::Bytes(rest);
+        self.procs[pid.index()].carry = Carry::Bytes { rest, total: len };
         self.block(pid, Wait::PipeWrite { atomic }, Some(obj), Some(cap), timeout)
     }
 
@@ -152,7 +157,7 @@ impl Kernel {
                     Some(Wait::PipeWrite { atomic: true })
                 );
                 let need = match &self.procs[w.index()].carry {
-                    Carry::Bytes(rest) => rest.len(),
+                    Carry::Bytes { rest, .. } => rest.len(),
                     _ => 0,
                 };
                 let room = match self.objs.get(obj.0).map(|o| &o.body) {
@@ -162,16 +167,16 @@ impl Kernel {
                 if atomic && need > room {
                     return;
                 }
-                let rest = match std::mem::take(&mut self.procs[w.index()].carry) {
-                    Carry::Bytes(rest) => rest,
-                    _ => Vec::new(),
+                let (rest, total) = match std::mem::take(&mut self.procs[w.index()].carry) {
+                    Carry::Bytes { rest, total } => (rest, total),
+                    _ => (Vec::new(), 0),
                 };
                 let left = self.pipe_fill(obj, rest);
                 if left.is_empty() {
                     self.unblock(w);
-                    self.finish_wait(w, Ok(Ret::Unit), true);
+                    self.finish_wait(w, Ok(Ret::Int(total as i64)), true);
                 } else {
-                    self.procs[w.index()].carry = Carry::Bytes(left);
+                    self.procs[w.index()].carry = Carry::Bytes { rest: left, total };
                 }
                 progress = true;
             }

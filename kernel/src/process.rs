@@ -122,8 +122,15 @@ pub(crate) enum Carry {
     Nothing,
     /// The message of a `send`, `call` or `msgsnd`.
     Msg(Message),
-    /// The bytes of a pipe `write` still to go in.
-    Bytes(Vec<u8>),
+    /// The bytes of a pipe or stream `write` still to go in, and how many
+    /// the write had in all (what it returns; an interrupted one returns
+    /// what went in, `total - rest.len()`, if any did).
+    Bytes {
+        /// Still to go in.
+        rest: Vec<u8>,
+        /// The write's length.
+        total: usize,
+    },
     /// The operations of a `semop` waiting to be applied (a plain `sem_wait`
     /// carries nothing), and whether they are to be undone at exit.
     SemOps {

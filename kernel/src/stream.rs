@@ -60,15 +60,16 @@ impl Kernel {
         }
         self.stats.count(ObjectKind::Socket, bytes.len(), self.copies());
         self.charge_copy(pid, bytes.len(), self.copies());
+        let total = bytes.len();
         let rest = self.send_all_that_fits(pid, obj, bytes);
         if rest.is_empty() {
-            return Flow::Done(Ok(Ret::Unit));
+            return Flow::Done(Ok(Ret::Int(total as i64)));
         }
         let prio = self.procs[pid.index()].priority;
         if let Some(s) = self.sock_mut(obj) {
             s.writers.push(prio, pid);
         }
-        self.procs[pid.index()].carry = Carry::Bytes(rest);
+        self.procs[pid.index()].carry = Carry::Bytes { rest, total };
         self.block(pid, Wait::SockWrite, Some(obj), Some(cap), timeout)
     }
 
@@ -214,20 +215,20 @@ impl Kernel {
             return;
         }
         while let Some(w) = self.sock(obj).and_then(|s| s.writers.front()) {
-            let rest = match std::mem::take(&mut self.procs[w.index()].carry) {
-                Carry::Bytes(b) => b,
-                _ => Vec::new(),
+            let (rest, total) = match std::mem::take(&mut self.procs[w.index()].carry) {
+                Carry::Bytes { rest, total } => (rest, total),
+                _ => (Vec::new(), 0),
             };
             let left = self.send_all_that_fits(w, obj, rest);
             if !left.is_empty() {
-                self.procs[w.index()].carry = Carry::Bytes(left);
+                self.procs[w.index()].carry = Carry::Bytes { rest: left, total };
                 return;
             }
             if let Some(s) = self.sock_mut(obj) {
                 s.writers.pop();
             }
             self.unblock_dequeued(w);
-            self.finish_wait(w, Ok(Ret::Unit), true);
+            self.finish_wait(w, Ok(Ret::Int(total as i64)), true);
         }
     }
 

@@ -510,13 +510,14 @@ impl Syscall {
     /// POSIX message queues). Never: `sleep`, System V `msgsnd`/`msgrcv`/
     /// `sem_wait` (Linux never restarts them), `call` (its request may have
     /// been taken), `connect` (Linux's attempt goes on; a second call finds
-    /// it under way), `write` (one interrupted after part of its bytes went in
-    /// returns their count on Linux, which ipcsim does not report: issuing it
-    /// again would write them twice), and any call with `timeout T` (Linux
-    /// does not restart a socket call with a timeout).
+    /// it under way), and any call with `timeout T` (Linux does not restart
+    /// a socket call with a timeout). A `write` is restarted: one interrupted
+    /// after part of its bytes went in returns their count instead of
+    /// failing, so the one restarted had written nothing.
     pub fn restartable(&self) -> bool {
         let (yes, timeout) = match self {
             Syscall::Read { timeout, .. }
+            | Syscall::Write { timeout, .. }
             | Syscall::Open { timeout, .. }
             | Syscall::WaitChild { timeout }
             | Syscall::Accept { timeout, .. }

@@ -331,7 +331,7 @@ fn connect_returns_after_one_round_trip_and_the_bytes_after_one_latency() {
     n.s.blocks(server, Net::read(conn));
     assert_eq!(n.s.result(client), Ok(Ret::Unit));
     assert_eq!(n.s.k.now(), 2 * L, "connect took one round trip");
-    assert_eq!(n.done(client, Net::write(c, "ping")), Ok(Ret::Unit));
+    assert_eq!(n.done(client, Net::write(c, "ping")), Ok(Ret::Int(4)));
     n.s.blocks(client, Net::read(c));
     assert_eq!(bytes(n.s.result(server)), "ping");
     assert_eq!(n.s.k.now(), 3 * L);
@@ -359,13 +359,13 @@ fn a_write_after_shutdown_raises_sigpipe_and_a_reader_sees_the_end() {
         Ok(Ret::Pair(x, y)) => (x, y),
         other => panic!("socketpair: {other:?}"),
     };
-    assert_eq!(n.done(p, Net::write(x, "last")), Ok(Ret::Unit));
+    assert_eq!(n.done(p, Net::write(x, "last")), Ok(Ret::Int(4)));
     assert_eq!(n.done(p, Syscall::Shutdown { cap: x }), Ok(Ret::Unit));
     assert_eq!(bytes(n.done(p, Net::read(y))), "last");
     assert_eq!(bytes(n.done(p, Net::read(y))), "", "then the end of the stream");
     assert_eq!(
         n.done(p, Net::write(y, "back")),
-        Ok(Ret::Unit),
+        Ok(Ret::Int(4)),
         "a half-close: the other way still works"
     );
     assert_eq!(bytes(n.done(p, Net::read(x))), "back");
@@ -420,7 +420,7 @@ fn an_inet_write_to_a_closed_peer_is_accepted_then_reset_one_round_trip_later() 
     // The end of stream left at L and arrives at 2L, with the connect's answer.
     assert_eq!(
         n.done(client, Net::write(c, "late")),
-        Ok(Ret::Unit),
+        Ok(Ret::Int(4)),
         "the first write is accepted"
     );
     n.s.blocks(client, Syscall::Sleep { ticks: 2 * L });
@@ -457,7 +457,7 @@ fn a_read_after_a_reset_fails_connection_reset() {
     };
     n.s.blocks(server, Syscall::Sleep { ticks: 3 * L });
     assert_eq!(n.s.result(client), Ok(Ret::Unit));
-    assert_eq!(n.done(client, Net::write(c, "unread")), Ok(Ret::Unit));
+    assert_eq!(n.done(client, Net::write(c, "unread")), Ok(Ret::Int(6)));
     n.s.blocks(client, Net::read(c));
     // The server closes with the bytes unread: a reset, not an end.
     assert_eq!(n.s.result(server), Ok(Ret::Unit));
