@@ -5,7 +5,7 @@
 //!
 //! A semaphore object is a set of one or more values; `sem_wait`/`sem_post`
 //! are `semop` of -1/+1 on semaphore 0. A blocked `semop` carries its
-//! operations ([`Carry::SemOps`]); whenever a set's values change, its queue
+//! operations (`Carry::SemOps`); whenever a set's values change, its queue
 //! is scanned in order and every waiter whose operations can all be applied
 //! now completes (Linux `update_queue`), so a smaller request is never held
 //! up behind a larger one that cannot go yet.
