@@ -200,9 +200,15 @@ impl Kernel {
         let Some(vals) = self.sem_vals(obj) else {
             return Flow::Done(Err(Error::InvalidArgument));
         };
-        // Linux EFBIG: a semaphore the set does not have.
-        if ops.iter().any(|o| o.num as usize >= vals.len()) {
+        // Linux EFBIG: a semaphore the set does not have; sem_op is a short.
+        if ops
+            .iter()
+            .any(|o| o.num as usize >= vals.len() || i16::try_from(o.op).is_err())
+        {
             return Flow::Done(Err(Error::InvalidArgument));
+        }
+        if undo && !self.undo_fits(pid, obj, ops) {
+            return Flow::Done(Err(Error::LimitReached));
         }
         match apply(&vals, ops) {
             Ok(new) => {
@@ -234,6 +240,29 @@ impl Kernel {
                 self.block(pid, wait, Some(obj), Some(cap), timeout)
             }
         }
+    }
+
+    /// Whether `pid`'s undo adjustments stay within ±32767 after `ops`
+    /// (Linux: ERANGE otherwise, before any effect). Checked when the call is
+    /// made: while it waits only `setval` touches them, toward 0.
+    fn undo_fits(&self, pid: Pid, obj: ObjId, ops: &[SemOp]) -> bool {
+        let adj = &self.procs[pid.index()].sem_undo;
+        let mut next: Vec<(u32, i64)> = Vec::new();
+        for o in ops {
+            let cur = match next.iter().position(|(n, _)| *n == o.num) {
+                Some(i) => next[i].1,
+                None => adj.iter().find(|(b, n, _)| *b == obj && *n == o.num).map_or(0, |a| a.2),
+            };
+            let v = cur - o.op;
+            if !(-(SEM_VALUE_MAX as i64) - 1..=SEM_VALUE_MAX as i64).contains(&v) {
+                return false;
+            }
+            match next.iter_mut().find(|(n, _)| *n == o.num) {
+                Some(e) => e.1 = v,
+                None => next.push((o.num, v)),
+            }
+        }
+        true
     }
 
     /// Writes the new values of a `semop` that applies, and what it leaves

@@ -1225,3 +1225,39 @@ fn sigpending_says_whether_a_blocked_signal_waits() {
     assert_eq!(s.done(p, pending(Signal(0))), Err(Error::InvalidArgument));
     assert_eq!(s.done(p, pending(Signal(99))), Err(Error::InvalidArgument));
 }
+
+#[test]
+fn semop_refuses_an_undo_adjustment_past_semvmx_and_an_op_past_a_short() {
+    let mut s = Sim::new();
+    let set = s.obj_opts(
+        ObjectKind::Semaphore,
+        "s",
+        ObjectOptions {
+            nsems: 1,
+            ..Default::default()
+        },
+    );
+    let p = s.proc("p");
+    let c = s.cap(p, set, ObjectKind::Semaphore.rights());
+    let op = |v: i64, undo: bool| Syscall::SemOp {
+        cap: c,
+        ops: vec![SemOp { num: 0, op: v }].into(),
+        undo,
+        timeout: Timeout::NOWAIT,
+    };
+    // A V with undo, then a P without: the value goes back to 0, the
+    // adjustment goes down by one each time.
+    for _ in 0..32768 {
+        assert_eq!(s.done(p, op(1, true)), Ok(Ret::Unit));
+        assert_eq!(s.done(p, op(-1, false)), Ok(Ret::Unit));
+    }
+    // The adjustment is at -32768: one more is ERANGE, and nothing changed.
+    assert_eq!(s.done(p, op(1, true)), Err(Error::LimitReached));
+    assert_eq!(s.k.sem_values(set), Some(vec![0]));
+    // Without undo it goes in.
+    assert_eq!(s.done(p, op(1, false)), Ok(Ret::Unit));
+    // sem_op is a short (Linux): anything wider is refused before any effect.
+    assert_eq!(s.done(p, op(40_000, false)), Err(Error::InvalidArgument));
+    assert_eq!(s.done(p, op(i64::MIN, false)), Err(Error::InvalidArgument));
+    assert_eq!(s.k.sem_values(set), Some(vec![1]));
+}

@@ -4,26 +4,8 @@
 //! its errors with their positions, and a model-based check of the string
 //! built-ins against Rust's own `split`.
 
-use ipcsim_scenario::cli::{run_to_string, TraceFormat, Views};
+use ipcsim_tests::{load_errors as errors, run_traced as run};
 use proptest::prelude::*;
-
-fn errors(src: &str) -> Vec<String> {
-    match ipcsim_scenario::load(src) {
-        Ok(_) => Vec::new(),
-        Err(d) => d.0.iter().map(|e| e.to_string()).collect(),
-    }
-}
-
-/// Runs `src` with its text trace; returns the exit status and the output.
-fn run(src: &str) -> (i32, String) {
-    let views = Views {
-        trace: TraceFormat::Text,
-        ..Default::default()
-    };
-    let (p, out) = run_to_string("t.ipc", src, None, &views);
-    assert_eq!(p.diagnostics, "", "{src}");
-    (p.exit, out)
-}
 
 /// `body` as the only process, which must exit.
 fn passes(body: &str) {

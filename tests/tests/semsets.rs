@@ -2,31 +2,7 @@
 //! `semget` nsems, `semop`, `semctl`): each form, each error path with its
 //! Linux errno beside it, and the parse errors with their positions.
 
-use ipcsim_scenario::cli::{run_to_string, TraceFormat, Views};
-
-fn errors(src: &str) -> Vec<String> {
-    match ipcsim_scenario::load(src) {
-        Ok(_) => Vec::new(),
-        Err(d) => d.0.iter().map(|e| e.to_string()).collect(),
-    }
-}
-
-/// Runs `src` with its text trace; returns the exit status and the output.
-fn run(src: &str) -> (i32, String) {
-    let views = Views {
-        trace: TraceFormat::Text,
-        ..Default::default()
-    };
-    let (p, out) = run_to_string("t.ipc", src, None, &views);
-    assert_eq!(p.diagnostics, "", "{src}");
-    (p.exit, out)
-}
-
-fn passes(src: &str) -> String {
-    let (exit, out) = run(src);
-    assert_eq!(exit, 0, "{src}\n{out}");
-    out
-}
+use ipcsim_tests::{load_errors as errors, run_passing as passes, run_traced as run};
 
 #[test]
 fn several_operations_apply_together_or_not_at_all() {

@@ -4,18 +4,7 @@
 //! short; and a write interrupted before any byte went in is restarted by a
 //! `restart` handler (SA_RESTART).
 
-use ipcsim_scenario::cli::{run_to_string, TraceFormat, Views};
-
-fn passes(src: &str) -> String {
-    let views = Views {
-        trace: TraceFormat::Text,
-        ..Default::default()
-    };
-    let (p, out) = run_to_string("t.ipc", src, None, &views);
-    assert_eq!(p.diagnostics, "", "{src}");
-    assert_eq!(p.exit, 0, "{src}\n{out}");
-    out
-}
+use ipcsim_tests::run_passing as passes;
 
 #[test]
 fn a_write_returns_its_count() {
